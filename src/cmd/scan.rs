@@ -1,0 +1,234 @@
+//! `airlock scan`: list findings, never their values.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use airlock::detect::{Engine, ScanOptions};
+use airlock::input::{self, FileBytes, Source};
+use airlock::scan::{self, escape_for_terminal, Located};
+use anyhow::Context;
+use serde_json::json;
+
+use super::load_rules;
+use crate::cli::{ScanArgs, ScanFormat};
+
+/// Findings of one input.
+struct FileResult {
+    path: String,
+    findings: Vec<Located>,
+}
+
+pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let set = load_rules(&args.rules)?;
+    let engine = Engine::new(&set).context("compiling rules")?;
+    let opts = ScanOptions {
+        chunk_size: args.chunk_size,
+    };
+    let (sources, skipped) = input::walk(&args.paths);
+    let mut errors = 0usize;
+    for s in &skipped {
+        eprintln!(
+            "airlock: skipped {}: {}",
+            escape_for_terminal(&s.path.display().to_string()),
+            s.reason
+        );
+        // A path given on the command line that cannot be read is an error;
+        // links and special files met while walking are only noted.
+        if args.paths.contains(&s.path) {
+            errors += 1;
+        }
+    }
+
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut results = Vec::new();
+    let mut total = 0usize;
+    let mut lines = 0u64;
+    for src in &sources {
+        match scan_source(&engine, src, &opts, !args.no_mmap) {
+            Ok((r, n)) => {
+                lines += n;
+                total += r.findings.len();
+                if args.format == ScanFormat::Text {
+                    print_text(&mut out, &engine, &r)?;
+                } else if !r.findings.is_empty() {
+                    results.push(r);
+                }
+            }
+            Err(e) => {
+                errors += 1;
+                eprintln!(
+                    "airlock: {}: {e:#}",
+                    escape_for_terminal(&src.display_path())
+                );
+            }
+        }
+    }
+    match args.format {
+        ScanFormat::Text => {}
+        ScanFormat::Json => print_json(&mut out, &engine, &results)?,
+        ScanFormat::Sarif => print_sarif(&mut out, &engine, &results)?,
+    }
+    out.flush()?;
+    let files_with = results.len();
+    if args.format == ScanFormat::Text {
+        eprintln!(
+            "{total} finding(s); {} input(s), {lines} line(s) scanned{}",
+            sources.len(),
+            if errors > 0 {
+                format!("; {errors} error(s)")
+            } else {
+                String::new()
+            }
+        );
+    } else if errors == 0 {
+        eprintln!(
+            "{total} finding(s) in {files_with} of {} input(s)",
+            sources.len()
+        );
+    }
+    Ok(if errors > 0 {
+        ExitCode::from(2)
+    } else if total > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn scan_source(
+    engine: &Engine,
+    src: &Source,
+    opts: &ScanOptions,
+    mmap: bool,
+) -> anyhow::Result<(FileResult, u64)> {
+    let matcher = engine.matcher(src.path());
+    let mut findings = Vec::new();
+    let lines = match src {
+        Source::Stdin => {
+            scan::scan_reader(&matcher, io::stdin().lock(), opts, |l| findings.push(l))
+                .context("reading stdin")?
+        }
+        Source::File(p) => {
+            let bytes = FileBytes::open(p, mmap).context("reading")?;
+            scan::scan_slice(&matcher, &bytes, opts, |l| findings.push(l))
+        }
+    };
+    Ok((
+        FileResult {
+            path: src.display_path(),
+            findings,
+        },
+        lines,
+    ))
+}
+
+fn print_text(out: &mut impl Write, engine: &Engine, r: &FileResult) -> io::Result<()> {
+    let path = escape_for_terminal(&r.path);
+    for f in &r.findings {
+        let rule = engine.rule(f.rule);
+        let span = if f.end_line == f.line {
+            format!("{}:{}-{}", f.line, f.col, f.end_col)
+        } else {
+            format!("{}:{}-{}:{}", f.line, f.col, f.end_line, f.end_col)
+        };
+        writeln!(
+            out,
+            "{path}:{span}: {} [{}] {}",
+            rule.id, rule.category, f.preview
+        )?;
+    }
+    Ok(())
+}
+
+fn finding_json(engine: &Engine, path: &str, f: &Located) -> serde_json::Value {
+    let rule = engine.rule(f.rule);
+    json!({
+        "path": path,
+        "line": f.line,
+        "start": f.col,
+        "end": f.end_col,
+        "end_line": f.end_line,
+        "offset": f.offset,
+        "length": f.len,
+        "rule": rule.id,
+        "category": rule.category.as_str(),
+        "kind": rule.kind,
+        "preview": f.preview,
+    })
+}
+
+fn print_json(out: &mut impl Write, engine: &Engine, results: &[FileResult]) -> io::Result<()> {
+    let all: Vec<_> = results
+        .iter()
+        .flat_map(|r| {
+            r.findings
+                .iter()
+                .map(move |f| finding_json(engine, &r.path, f))
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &all)?;
+    writeln!(out)
+}
+
+/// SARIF 2.1.0, as code-scanning tools read it. Regions use 1-based lines
+/// and columns with an exclusive end column; no snippets (they would hold
+/// the secret).
+fn print_sarif(out: &mut impl Write, engine: &Engine, results: &[FileResult]) -> io::Result<()> {
+    let mut used: Vec<_> = results
+        .iter()
+        .flat_map(|r| r.findings.iter().map(|f| f.rule))
+        .collect();
+    used.sort();
+    used.dedup();
+    let rules: Vec<_> = used
+        .iter()
+        .map(|id| {
+            let r = engine.rule(*id);
+            json!({
+                "id": r.id,
+                "shortDescription": { "text": r.description },
+                "properties": { "category": r.category.as_str(), "kind": r.kind, "source": r.source },
+            })
+        })
+        .collect();
+    let used = &used;
+    let res: Vec<_> = results
+        .iter()
+        .flat_map(|r| {
+            r.findings.iter().map(move |f| {
+                let rule = engine.rule(f.rule);
+                json!({
+                    "ruleId": rule.id,
+                    "ruleIndex": used.binary_search(&f.rule).unwrap_or(0),
+                    "level": if rule.category == airlock::rules::Category::Credential { "error" } else { "warning" },
+                    "message": { "text": format!("{} ({}): {}", rule.description, rule.category, f.preview) },
+                    "locations": [{
+                        "physicalLocation": {
+                            "artifactLocation": { "uri": r.path },
+                            "region": {
+                                "startLine": f.line, "startColumn": f.col,
+                                "endLine": f.end_line, "endColumn": f.end_col,
+                                "byteOffset": f.offset, "byteLength": f.len,
+                            }
+                        }
+                    }],
+                })
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "airlock",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "results": res,
+        }],
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}

@@ -1,0 +1,154 @@
+//! Turning rule text into regex-automata programs.
+//!
+//! Every pattern goes through [`parse`], which fixes the dialect for all rules:
+//!
+//! * **bytes, ASCII**: Unicode classes are off (`\w`, `\d`, `(?i)` are ASCII)
+//!   and `.` matches any byte but `\n`, so invalid UTF-8 in a log never stops a
+//!   match and the lazy DFA never has to give up on a non-ASCII word boundary;
+//! * **multi-line anchors**: `^` and `$` match at line starts and ends, which is
+//!   what a rule author means in a log file;
+//! * **single-line unless declared**: for rules without `multiline = true`,
+//!   `\n` is removed from every class and literal of the pattern, so a match can
+//!   never cross a line. That is what makes line-aligned chunks equivalent to
+//!   the whole file (see [`super::chunk`]).
+//!
+//! Size limits are explicit: a user rule that compiles to a huge automaton is
+//! an error at load time rather than a slow scan at 3 a.m.
+
+use regex_automata::meta;
+use regex_automata::util::syntax;
+use regex_automata::MatchKind;
+use regex_syntax::hir::{self, Hir, HirKind};
+
+/// Heap limit for one rule's NFA. Generous for token shapes with counted
+/// repetitions (`{20,300}`), small enough to refuse accidental blow-ups such
+/// as `(\w{100}){100}`.
+pub const RULE_NFA_LIMIT: usize = 4 << 20;
+/// Heap limit for the union of all rules.
+pub const UNION_NFA_LIMIT: usize = 64 << 20;
+/// Lazy DFA cache per search thread for the union. The default (2 MiB) makes
+/// the DFA thrash on ~60 patterns; 16 MiB keeps it warm on GitLab logs.
+pub const UNION_DFA_CACHE: usize = 16 << 20;
+/// Deepest nesting a pattern may have (stack safety of the parser).
+const NEST_LIMIT: u32 = 100;
+
+/// Parse `pattern` in airlock's dialect.
+pub fn parse(pattern: &str, multiline: bool) -> Result<Hir, String> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .multi_line(true)
+        .crlf(true)
+        .nest_limit(NEST_LIMIT)
+        .build()
+        .parse(pattern)
+        .map_err(|e| one_line(&e.to_string()))?;
+    if hir.properties().minimum_len() == Some(0) {
+        return Err("pattern can match the empty string".into());
+    }
+    Ok(if multiline {
+        hir
+    } else {
+        strip_line_feeds(hir)
+    })
+}
+
+/// regex-syntax errors draw the pattern and a caret over several lines; keep
+/// the last line, which states the problem.
+fn one_line(msg: &str) -> String {
+    msg.lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with("error:"))
+        .map(|l| l.trim().trim_start_matches("error:").trim().to_string())
+        .unwrap_or_else(|| msg.replace('\n', " "))
+}
+
+/// Remove `\n` from everything the pattern can match.
+fn strip_line_feeds(h: Hir) -> Hir {
+    match h.into_kind() {
+        HirKind::Empty => Hir::empty(),
+        HirKind::Literal(hir::Literal(bytes)) => {
+            if bytes.contains(&b'\n') {
+                Hir::fail()
+            } else {
+                Hir::literal(bytes)
+            }
+        }
+        HirKind::Class(hir::Class::Bytes(mut c)) => {
+            c.difference(&hir::ClassBytes::new([hir::ClassBytesRange::new(
+                b'\n', b'\n',
+            )]));
+            Hir::class(hir::Class::Bytes(c))
+        }
+        HirKind::Class(hir::Class::Unicode(mut c)) => {
+            c.difference(&hir::ClassUnicode::new([hir::ClassUnicodeRange::new(
+                '\n', '\n',
+            )]));
+            Hir::class(hir::Class::Unicode(c))
+        }
+        HirKind::Look(l) => Hir::look(l),
+        HirKind::Repetition(r) => Hir::repetition(hir::Repetition {
+            sub: Box::new(strip_line_feeds(*r.sub)),
+            ..r
+        }),
+        HirKind::Capture(c) => Hir::capture(hir::Capture {
+            sub: Box::new(strip_line_feeds(*c.sub)),
+            ..c
+        }),
+        HirKind::Concat(v) => Hir::concat(v.into_iter().map(strip_line_feeds).collect()),
+        HirKind::Alternation(v) => Hir::alternation(v.into_iter().map(strip_line_feeds).collect()),
+    }
+}
+
+fn syntax_config() -> syntax::Config {
+    syntax::Config::new()
+        .unicode(false)
+        .utf8(false)
+        .multi_line(true)
+        .crlf(true)
+}
+
+/// One rule variant compiled alone, with captures (to find the `secret` span
+/// inside a match the union found).
+pub fn single(hir: &Hir) -> Result<meta::Regex, String> {
+    meta::Regex::builder()
+        .syntax(syntax_config())
+        .configure(
+            meta::Config::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .utf8_empty(false)
+                .nfa_size_limit(Some(RULE_NFA_LIMIT)),
+        )
+        .build_from_hir(hir)
+        .map_err(|e| one_line(&e.to_string()))
+}
+
+/// All variants in one leftmost-first automaton; pattern `i` is `hirs[i]`.
+/// Earlier patterns win ties at the same start, so callers order them by
+/// priority.
+pub fn union(hirs: &[Hir]) -> Result<meta::Regex, String> {
+    meta::Regex::builder()
+        .syntax(syntax_config())
+        .configure(
+            meta::Config::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .utf8_empty(false)
+                .which_captures(regex_automata::nfa::thompson::WhichCaptures::Implicit)
+                .nfa_size_limit(Some(UNION_NFA_LIMIT))
+                .hybrid_cache_capacity(UNION_DFA_CACHE),
+        )
+        .build_many_from_hir(hirs)
+        .map_err(|e| one_line(&e.to_string()))
+}
+
+/// The pattern behind `json_keys`: the string value of any of the keys, with
+/// JSON escapes, as the `secret` group. Keys are literal (dots included, as
+/// in `meta.user`). A value that is an array of strings has its first element
+/// matched (`"primary_key": ["…"]`).
+pub fn json_keys_pattern(keys: &[String]) -> String {
+    let alts: Vec<String> = keys.iter().map(|k| regex_syntax::escape(k)).collect();
+    format!(
+        r#""(?:{})"[ \t]*:[ \t]*\[?[ \t]*"(?P<secret>(?:[^"\\\n]|\\[^\n])+)""#,
+        alts.join("|")
+    )
+}

@@ -1,0 +1,682 @@
+//! The one-pass detection engine.
+//!
+//! # How a search works
+//!
+//! All rule patterns (and the synthesized `json_keys` patterns) are compiled
+//! into **one** leftmost-first multi-pattern automaton, ordered by priority.
+//! A search walks the bytes once with it; each match names the rule variant
+//! that produced it. Only then, on the few bytes of that match, does the
+//! variant's own regex run to locate its `secret` group. Values learned from
+//! elsewhere in a bundle (host names, user names) are found by a separate
+//! Aho-Corasick automaton in the same chunk, and the two lists are merged.
+//!
+//! Three details make the single pass safe rather than merely fast:
+//!
+//! * **Resume at the end of the secret, not of the match.** A rule like
+//!   `(?:^|[^0-9.])(?P<secret>IPv4)(?:[^0-9.]|$)` consumes one byte of context
+//!   on each side; resuming after the secret lets the next address in
+//!   `10.0.0.1,10.0.0.2` use that comma as its own context.
+//! * **Context before a secret is searched again.** In
+//!   `10.1.2.3 - jdoe [20/Nov/2026…` a rule that used the IP as context for the
+//!   user name would otherwise hide the IP. The bytes of a match before its
+//!   secret are searched again on their own.
+//! * **Specific beats generic for the same bytes.** When a context rule
+//!   (`password=…`, `PRIVATE-TOKEN: …`) captures a value that a
+//!   higher-priority rule (a `glpat-` token) matches exactly, the finding is
+//!   reported as the specific rule, with its span (so `glpat-` stays readable).
+//!
+//! Findings never overlap. Where a learned literal and a rule finding overlap,
+//! the longer span wins, then the higher priority; partial overlaps are merged
+//! into one span so no part of either value is left out.
+//!
+//! Keywords are checked on every match (a match of a rule with keywords must
+//! contain one of them, ASCII case-insensitively). Because a keyword must lie
+//! inside the match, gating on keywords can never depend on how a file is
+//! split into chunks.
+//!
+//! # Performance
+//!
+//! The union automaton is a lazy DFA: linear in the input, no backtracking.
+//! Its cost grows with the number of matches (a reverse scan finds each match
+//! start) rather than the number of rules. Captures run only on matched bytes.
+
+mod chunk;
+pub mod compile;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex_automata::util::captures::Captures;
+use regex_automata::{meta, Anchored, Input};
+use regex_syntax::hir::Hir;
+
+use crate::rules::{Category, Location, Rule, RuleError, RuleSet};
+
+pub use chunk::{ChunkView, ScanOptions, LOOKAHEAD, MAX_SEGMENT};
+
+/// Index of a rule in an [`Engine`] (rules of the set first, then learned
+/// pseudo-rules).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleId(pub u32);
+
+/// One thing found: the bytes `start..end` are the sensitive value (the
+/// rule's `secret` group, or its whole match). Offsets are relative to what
+/// was searched. Holds no bytes, so it is safe to print with `{:?}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Finding {
+    pub rule: RuleId,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Finding {
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+}
+
+/// What consumers need to know about a rule behind a finding.
+#[derive(Clone, Debug)]
+pub struct RuleInfo {
+    pub id: String,
+    pub description: String,
+    pub category: Category,
+    pub kind: String,
+    pub priority: i32,
+    /// Keywords of the rule, lower-cased (used for masked previews).
+    pub keywords: Vec<String>,
+    /// `builtin:gitlab.toml`, a path, or `learned`.
+    pub source: String,
+    pub at: Option<Location>,
+}
+
+/// A value discovered elsewhere (a bundle's host name, a user name) to be
+/// found everywhere as a literal.
+#[derive(Clone)]
+pub struct LearnedValue {
+    pub value: Vec<u8>,
+    /// Pseudo-rule id, e.g. `learned_hostname`.
+    pub rule: String,
+    pub category: Category,
+    pub kind: String,
+}
+
+impl std::fmt::Debug for LearnedValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the value itself.
+        f.debug_struct("LearnedValue")
+            .field("value", &format_args!("[{} bytes]", self.value.len()))
+            .field("rule", &self.rule)
+            .finish()
+    }
+}
+
+struct Variant {
+    rule: RuleId,
+    hir: Hir,
+    re: meta::Regex,
+    /// Capture group index of `secret`, if the pattern has one.
+    secret: Option<usize>,
+    /// Match must contain one of these (ASCII case-insensitive).
+    keywords: Option<AhoCorasick>,
+    allow: Arc<Vec<Vec<u8>>>,
+    priority: i32,
+}
+
+/// The union automaton for one set of variants (all rules, or all rules that
+/// apply to one kind of path).
+struct Union {
+    re: meta::Regex,
+    /// Pattern id in `re` → index into `Engine::variants`.
+    variant_of: Vec<u32>,
+}
+
+struct Learned {
+    ac: AhoCorasick,
+    rule_of: Vec<RuleId>,
+    max_len: usize,
+}
+
+/// Compiled rules, ready to search any number of inputs from any number of
+/// threads.
+pub struct Engine {
+    rules: Vec<RuleInfo>,
+    variants: Vec<Variant>,
+    /// Rules limited by `paths`, with their globs.
+    path_rules: Vec<(RuleId, GlobSet)>,
+    /// Union automata by the set of path-limited rules left out.
+    unions: Mutex<HashMap<Vec<RuleId>, Arc<Union>>>,
+    learned: Option<Learned>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("rules", &self.rules.len())
+            .field("variants", &self.variants.len())
+            .finish()
+    }
+}
+
+impl Engine {
+    /// Compile every rule of `set`.
+    pub fn new(set: &RuleSet) -> Result<Engine, RuleError> {
+        Engine::with_learned(set, &[])
+    }
+
+    /// Compile `set` plus literals learned from the input.
+    pub fn with_learned(set: &RuleSet, learned: &[LearnedValue]) -> Result<Engine, RuleError> {
+        let mut rules = Vec::new();
+        let mut variants = Vec::new();
+        let mut path_rules = Vec::new();
+        for (i, rule) in set.rules().iter().enumerate() {
+            let id = RuleId(i as u32);
+            rules.push(RuleInfo {
+                id: rule.id.clone(),
+                description: rule.description.clone(),
+                category: rule.category.clone(),
+                kind: rule.kind.clone(),
+                priority: rule.priority,
+                keywords: rule
+                    .keywords
+                    .iter()
+                    .map(|k| k.to_ascii_lowercase())
+                    .collect(),
+                source: rule.pack.source.clone(),
+                at: Some(rule.at.clone()),
+            });
+            compile_rule(rule, id, &mut variants)?;
+            if !rule.paths.is_empty() {
+                let mut b = GlobSetBuilder::new();
+                for g in &rule.paths {
+                    // Checked when the rules were loaded.
+                    let glob = Glob::new(g).map_err(|e| {
+                        RuleError::invalid(rule.at.clone(), Some(&rule.id), e.to_string())
+                    })?;
+                    b.add(glob);
+                }
+                let set = b.build().map_err(|e| {
+                    RuleError::invalid(rule.at.clone(), Some(&rule.id), e.to_string())
+                })?;
+                path_rules.push((id, set));
+            }
+        }
+        // Leftmost-first: at one start, the earlier pattern wins. Order by
+        // priority, then by rule order (stable sort).
+        variants.sort_by_key(|v| std::cmp::Reverse(v.priority));
+
+        let learned = build_learned(learned, &mut rules)?;
+        let engine = Engine {
+            rules,
+            variants,
+            path_rules,
+            unions: Mutex::new(HashMap::new()),
+            learned,
+        };
+        // Build the all-rules union now so that a set too large to compile is
+        // a load-time error, not a failure in the middle of a bundle.
+        engine.union_for(Vec::new()).map_err(|msg| {
+            RuleError::invalid(
+                Location {
+                    file: "<rules>".into(),
+                    line: 0,
+                    col: 0,
+                },
+                None,
+                format!("the rules together do not compile: {msg}"),
+            )
+        })?;
+        Ok(engine)
+    }
+
+    pub fn rules(&self) -> &[RuleInfo] {
+        &self.rules
+    }
+
+    pub fn rule(&self, id: RuleId) -> &RuleInfo {
+        &self.rules[id.0 as usize]
+    }
+
+    /// A matcher for the file at `path` (rules whose `paths` do not match it
+    /// are left out). `None` (stdin, or unknown) applies every rule: when in
+    /// doubt, look for more.
+    pub fn matcher(&self, path: Option<&Path>) -> Matcher<'_> {
+        let excluded: Vec<RuleId> = match path {
+            None => Vec::new(),
+            Some(p) => self
+                .path_rules
+                .iter()
+                .filter(|(_, globs)| !path_matches(globs, p))
+                .map(|(id, _)| *id)
+                .collect(),
+        };
+        let union = self
+            .union_for(excluded)
+            .expect("a subset of a compiled rule union compiles");
+        Matcher {
+            engine: self,
+            union,
+        }
+    }
+
+    /// Every finding in `hay`, searched as one file (convenience for tests and
+    /// small inputs).
+    pub fn find_all(&self, path: Option<&Path>, hay: &[u8]) -> Vec<Finding> {
+        let mut out = Vec::new();
+        self.matcher(path)
+            .scan_slice(hay, &ScanOptions::default(), |chunk| {
+                out.extend(chunk.findings.iter().map(|f| Finding {
+                    start: f.start + chunk.offset as usize,
+                    end: f.end + chunk.offset as usize,
+                    ..*f
+                }));
+                Ok::<(), std::convert::Infallible>(())
+            })
+            .unwrap_or_else(|e| match e {});
+        out
+    }
+
+    fn union_for(&self, excluded: Vec<RuleId>) -> Result<Arc<Union>, String> {
+        let mut cache = self.unions.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(u) = cache.get(&excluded) {
+            return Ok(Arc::clone(u));
+        }
+        let mut hirs = Vec::new();
+        let mut variant_of = Vec::new();
+        for (i, v) in self.variants.iter().enumerate() {
+            if !excluded.contains(&v.rule) {
+                hirs.push(v.hir.clone());
+                variant_of.push(i as u32);
+            }
+        }
+        let re = if hirs.is_empty() {
+            compile::union(&[Hir::fail()])?
+        } else {
+            compile::union(&hirs)?
+        };
+        let u = Arc::new(Union { re, variant_of });
+        cache.insert(excluded, Arc::clone(&u));
+        Ok(u)
+    }
+
+    fn priority(&self, id: RuleId) -> i32 {
+        self.rules[id.0 as usize].priority
+    }
+}
+
+fn path_matches(globs: &GlobSet, path: &Path) -> bool {
+    // Match the full path and the bare file name, so `gitlab.rb` as a glob
+    // finds `etc/gitlab/gitlab.rb` inside a bundle.
+    globs.is_match(path)
+        || path
+            .file_name()
+            .is_some_and(|n| globs.is_match(Path::new(n)))
+}
+
+fn compile_rule(rule: &Rule, id: RuleId, out: &mut Vec<Variant>) -> Result<(), RuleError> {
+    let err = |msg: String| RuleError::invalid(rule.pattern_at.clone(), Some(&rule.id), msg);
+    let allow: Arc<Vec<Vec<u8>>> =
+        Arc::new(rule.allow.iter().map(|a| a.as_bytes().to_vec()).collect());
+    let mut sources: Vec<(String, Vec<String>)> = Vec::new();
+    if let Some(p) = &rule.pattern {
+        sources.push((p.clone(), rule.keywords.clone()));
+    }
+    if !rule.json_keys.is_empty() {
+        // A JSON key is its own keyword: the key is literally in the match.
+        sources.push((compile::json_keys_pattern(&rule.json_keys), Vec::new()));
+    }
+    for (pattern, keywords) in sources {
+        let hir = compile::parse(&pattern, rule.multiline).map_err(&err)?;
+        let re = compile::single(&hir).map_err(&err)?;
+        let secret = re
+            .group_info()
+            .to_index(regex_automata::PatternID::ZERO, "secret");
+        let keywords = if keywords.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .build(&keywords)
+                    .map_err(|e| err(e.to_string()))?,
+            )
+        };
+        out.push(Variant {
+            rule: id,
+            hir,
+            re,
+            secret,
+            keywords,
+            allow: Arc::clone(&allow),
+            priority: rule.priority,
+        });
+    }
+    Ok(())
+}
+
+fn build_learned(
+    values: &[LearnedValue],
+    rules: &mut Vec<RuleInfo>,
+) -> Result<Option<Learned>, RuleError> {
+    let values: Vec<&LearnedValue> = values
+        .iter()
+        .filter(|v| !v.value.is_empty() && !v.value.contains(&b'\n'))
+        .collect();
+    if values.is_empty() {
+        return Ok(None);
+    }
+    let mut rule_of = Vec::with_capacity(values.len());
+    for v in &values {
+        let id = match rules.iter().position(|r| r.id == v.rule) {
+            Some(i) => RuleId(i as u32),
+            None => {
+                rules.push(RuleInfo {
+                    id: v.rule.clone(),
+                    description: format!("{} learned from the input", v.kind),
+                    // Learned values are known to be this bundle's own: they
+                    // beat a generic shape match of the same bytes.
+                    priority: v.category.default_priority() + 50,
+                    category: v.category.clone(),
+                    kind: v.kind.clone(),
+                    keywords: Vec::new(),
+                    source: "learned".into(),
+                    at: None,
+                });
+                RuleId(rules.len() as u32 - 1)
+            }
+        };
+        rule_of.push(id);
+    }
+    let ac = AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(AcMatchKind::LeftmostLongest)
+        .build(values.iter().map(|v| &v.value))
+        .map_err(|e| {
+            RuleError::invalid(
+                Location {
+                    file: "<learned>".into(),
+                    line: 0,
+                    col: 0,
+                },
+                None,
+                e.to_string(),
+            )
+        })?;
+    let max_len = values.iter().map(|v| v.value.len()).max().unwrap_or(0);
+    Ok(Some(Learned {
+        ac,
+        rule_of,
+        max_len,
+    }))
+}
+
+/// Per-search scratch space (capture buffers), reused across chunks.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    caps: HashMap<u32, Captures>,
+    regex: Vec<Finding>,
+    learned: Vec<Finding>,
+    stack: Vec<(usize, usize)>,
+}
+
+/// The engine bound to one input's rule selection.
+pub struct Matcher<'e> {
+    engine: &'e Engine,
+    union: Arc<Union>,
+}
+
+impl Matcher<'_> {
+    pub fn engine(&self) -> &Engine {
+        self.engine
+    }
+
+    /// Find everything in `hay[from..]` that starts before `accept_before`,
+    /// looking at bytes up to `hay_end` (context for matches that run past
+    /// `accept_before`). Findings are appended to `out` in order, with offsets
+    /// into `hay`. Returns the position a further search should start from
+    /// (≥ `accept_before` unless nothing was found that far).
+    pub(crate) fn search(
+        &self,
+        hay: &[u8],
+        from: usize,
+        accept_before: usize,
+        hay_end: usize,
+        scratch: &mut Scratch,
+        out: &mut Vec<Finding>,
+    ) -> usize {
+        let mut regex = std::mem::take(&mut scratch.regex);
+        regex.clear();
+        let resume = self.search_regex(hay, from, accept_before, hay_end, scratch, &mut regex);
+        regex.sort_unstable_by_key(|f| f.start);
+
+        let mut learned = std::mem::take(&mut scratch.learned);
+        learned.clear();
+        let mut learned_end = from;
+        if let Some(l) = &self.engine.learned {
+            let end = hay_end.min(accept_before.saturating_add(l.max_len));
+            let input = aho_corasick::Input::new(hay).range(from..end);
+            for m in l.ac.find_iter(input) {
+                if m.start() >= accept_before {
+                    break;
+                }
+                if is_word(hay, m.start().wrapping_sub(1)) || is_word(hay, m.end()) {
+                    continue;
+                }
+                learned.push(Finding {
+                    rule: l.rule_of[m.pattern().as_usize()],
+                    start: m.start(),
+                    end: m.end(),
+                });
+                learned_end = learned_end.max(m.end());
+            }
+        }
+        if learned.is_empty() {
+            out.extend_from_slice(&regex);
+        } else {
+            self.merge(&regex, &learned, out);
+        }
+        scratch.regex = regex;
+        scratch.learned = learned;
+        resume.max(learned_end)
+    }
+
+    /// Merge two sorted lists of findings into one without overlaps.
+    fn merge(&self, a: &[Finding], b: &[Finding], out: &mut Vec<Finding>) {
+        let mut all: Vec<Finding> = a.iter().chain(b).copied().collect();
+        let e = self.engine;
+        all.sort_unstable_by(|x, y| {
+            x.start
+                .cmp(&y.start)
+                .then(y.len().cmp(&x.len()))
+                .then(e.priority(y.rule).cmp(&e.priority(x.rule)))
+                .then(x.rule.cmp(&y.rule))
+        });
+        let first = out.len();
+        for f in all {
+            let open = out.len() > first;
+            match out.last_mut() {
+                Some(last) if open && f.start < last.end => {
+                    if f.end > last.end {
+                        // Partial overlap: cover both, keep the stronger rule.
+                        if e.priority(f.rule) > e.priority(last.rule) {
+                            last.rule = f.rule;
+                        }
+                        last.end = f.end;
+                    }
+                }
+                _ => out.push(f),
+            }
+        }
+    }
+
+    fn search_regex(
+        &self,
+        hay: &[u8],
+        from: usize,
+        accept_before: usize,
+        hay_end: usize,
+        scratch: &mut Scratch,
+        out: &mut Vec<Finding>,
+    ) -> usize {
+        let mut resume = from;
+        let mut pos = from;
+        while pos < hay_end {
+            let input = Input::new(hay).range(pos..hay_end);
+            let Some(m) = self.union.re.search(&input) else {
+                break;
+            };
+            if m.start() >= accept_before {
+                break;
+            }
+            let vi = self.union.variant_of[m.pattern().as_usize()] as usize;
+            let (secret_start, secret_end, finding) =
+                self.resolve(hay, hay_end, vi, m.start(), m.end(), scratch);
+            if let Some(f) = finding {
+                out.push(f);
+            }
+            if secret_start > m.start() {
+                // Context before the secret may hold other findings.
+                self.rescan(hay, m.start(), secret_start, scratch, out);
+            }
+            pos = secret_end.max(m.start() + 1);
+            resume = pos;
+        }
+        resume
+    }
+
+    /// Search `hay[start..end]` on its own (context of a match), with an
+    /// explicit stack instead of recursion.
+    fn rescan(
+        &self,
+        hay: &[u8],
+        start: usize,
+        end: usize,
+        scratch: &mut Scratch,
+        out: &mut Vec<Finding>,
+    ) {
+        scratch.stack.push((start, end));
+        while let Some((mut pos, end)) = scratch.stack.pop() {
+            while pos < end {
+                let input = Input::new(hay).range(pos..end);
+                let Some(m) = self.union.re.search(&input) else {
+                    break;
+                };
+                let vi = self.union.variant_of[m.pattern().as_usize()] as usize;
+                let (s, e, finding) = self.resolve(hay, end, vi, m.start(), m.end(), scratch);
+                if let Some(f) = finding {
+                    out.push(f);
+                }
+                if s > m.start() {
+                    scratch.stack.push((m.start(), s));
+                }
+                pos = e.max(m.start() + 1);
+            }
+        }
+    }
+
+    /// Work out the secret span of a union match and whether it counts.
+    /// Returns (secret start, secret end, finding if accepted).
+    fn resolve(
+        &self,
+        hay: &[u8],
+        hay_end: usize,
+        vi: usize,
+        mstart: usize,
+        mend: usize,
+        scratch: &mut Scratch,
+    ) -> (usize, usize, Option<Finding>) {
+        let v = &self.engine.variants[vi];
+        let (s, e) = self.secret_span(hay, hay_end, vi, mstart, mend, scratch);
+        let bytes = &hay[mstart..mend];
+        let keyword_ok = v.keywords.as_ref().is_none_or(|k| k.is_match(bytes));
+        let secret = &hay[s..e];
+        let allowed = v.allow.iter().any(|a| a.eq_ignore_ascii_case(secret));
+        if !keyword_ok || allowed || s == e {
+            return (s, e, None);
+        }
+        let finding = Finding {
+            rule: v.rule,
+            start: s,
+            end: e,
+        };
+        // The match began before its secret (context such as `PRIVATE-TOKEN: `
+        // or one byte of boundary). Does a stronger rule match right where the
+        // secret starts? Then the value is that: `PRIVATE-TOKEN: glpat-…` is a
+        // PAT, and `/hooks.slack.com/services/…` is a webhook, not a host.
+        if s > mstart {
+            let input = Input::new(hay).range(s..hay_end).anchored(Anchored::Yes);
+            if let Some(m2) = self.union.re.search(&input) {
+                let v2i = self.union.variant_of[m2.pattern().as_usize()] as usize;
+                let v2 = &self.engine.variants[v2i];
+                if v2.priority > v.priority {
+                    let (s2, e2) =
+                        self.secret_span(hay, hay_end, v2i, m2.start(), m2.end(), scratch);
+                    let ok2 = v2
+                        .keywords
+                        .as_ref()
+                        .is_none_or(|k| k.is_match(&hay[m2.range()]));
+                    let allowed2 = v2
+                        .allow
+                        .iter()
+                        .any(|a| a.eq_ignore_ascii_case(&hay[s2..e2]));
+                    if ok2 && !allowed2 && s2 < e2 {
+                        // Context of the stronger match before its secret
+                        // (`glpat-`) is not searched again: it is the
+                        // stronger rule's own prefix.
+                        return (
+                            s,
+                            e2,
+                            Some(Finding {
+                                rule: v2.rule,
+                                start: s2,
+                                end: e2,
+                            }),
+                        );
+                    }
+                }
+            }
+        }
+        (s, e, Some(finding))
+    }
+
+    fn secret_span(
+        &self,
+        hay: &[u8],
+        hay_end: usize,
+        vi: usize,
+        mstart: usize,
+        mend: usize,
+        scratch: &mut Scratch,
+    ) -> (usize, usize) {
+        let v = &self.engine.variants[vi];
+        let Some(group) = v.secret else {
+            return (mstart, mend);
+        };
+        let caps = scratch
+            .caps
+            .entry(vi as u32)
+            .or_insert_with(|| v.re.create_captures());
+        let input = Input::new(hay)
+            .range(mstart..hay_end)
+            .anchored(Anchored::Yes);
+        v.re.search_captures(&input, caps);
+        match caps.get_group(group) {
+            Some(sp) => (sp.start, sp.end),
+            // The group exists but did not take part: protect the whole match.
+            None => (mstart, mend),
+        }
+    }
+}
+
+/// Is `hay[i]` a word byte (letters, digits, `_`)? Out of range is not.
+fn is_word(hay: &[u8], i: usize) -> bool {
+    hay.get(i)
+        .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+}

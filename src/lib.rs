@@ -1,0 +1,18 @@
+//! airlock: find, redact and explain what is sensitive in GitLab support
+//! bundles, offline.
+//!
+//! The library is the product; the `airlock` binary is a thin layer of flag
+//! parsing over it. Data flows through the modules in this order:
+//!
+//! * [`rules`]: rules files (TOML) as written → checked rules, built-in packs;
+//! * [`detect`]: the one-pass engine that finds every rule's matches and
+//!   learned literals in bytes, in line-aligned chunks;
+//! * [`input`]: files, directory trees and stdin, walked in a stable order;
+//! * [`scan`]: findings placed by line and column, with masked previews;
+//! * [`corpus`]: deterministic generated GitLab data for tests and benchmarks.
+
+pub mod corpus;
+pub mod detect;
+pub mod input;
+pub mod rules;
+pub mod scan;

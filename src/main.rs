@@ -1,0 +1,46 @@
+//! The `airlock` binary: parse flags, run a command, turn the outcome into an
+//! exit status. Errors are printed once, here.
+
+mod cli;
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// `--version` text: the crate version and the built-in rule packs.
+static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(version_line);
+
+fn version_line() -> String {
+    let packs = airlock::rules::RuleSet::builtin()
+        .map(|set| {
+            set.packs()
+                .iter()
+                .map(|p| format!("{} {}", p.name, p.version))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_else(|e| format!("built-in rules invalid: {e}"));
+    format!("{} (rules: {packs})", env!("CARGO_PKG_VERSION"))
+}
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match cmd::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("airlock: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,20 @@
+//! The built-in packs, embedded so the binary needs no files beside it.
+//!
+//! The files live in `rules/` at the top of the repository, where they are
+//! read, reviewed and checked (`airlock rules check`) like any user pack.
+
+/// (file name, contents) of every built-in pack, in load order.
+pub const PACKS: &[(&str, &str)] = &[
+    ("gitlab.toml", include_str!("../../rules/gitlab.toml")),
+    (
+        "credentials.toml",
+        include_str!("../../rules/credentials.toml"),
+    ),
+    ("cloud.toml", include_str!("../../rules/cloud.toml")),
+    (
+        "gitlab-config.toml",
+        include_str!("../../rules/gitlab-config.toml"),
+    ),
+    ("identity.toml", include_str!("../../rules/identity.toml")),
+    ("network.toml", include_str!("../../rules/network.toml")),
+];

@@ -1,0 +1,186 @@
+//! Findings placed in their file: line, column, and a preview that is safe to
+//! print.
+//!
+//! This is the layer `airlock scan` (and anything else that reports findings
+//! to a person) is built on. It never hands out the matched bytes: a
+//! [`Located`] finding carries offsets and a masked preview only.
+
+use std::io::{self, Read};
+
+use crate::detect::{ChunkView, Engine, Finding, Matcher, RuleId, ScanOptions};
+
+/// A finding with its position in the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Located {
+    pub rule: RuleId,
+    /// Byte offset of the secret in the file.
+    pub offset: u64,
+    /// Length of the secret in bytes.
+    pub len: usize,
+    /// 1-based line of the first byte.
+    pub line: u64,
+    /// 1-based byte column of the first byte.
+    pub col: usize,
+    /// 1-based line of the last byte (differs from `line` for PEM blocks).
+    pub end_line: u64,
+    /// 1-based byte column just after the last byte (exclusive), on `end_line`.
+    pub end_col: usize,
+    /// Masked preview, e.g. `glpat-…[20 chars]`. Never contains the secret.
+    pub preview: String,
+}
+
+/// Turns chunk-relative findings into line/column positions. Feed it the
+/// chunks of one input in order.
+#[derive(Debug)]
+pub struct LineTracker {
+    /// Line number at `pos` (1-based).
+    line: u64,
+    /// Offset of the start of that line.
+    line_start: u64,
+    /// Offset up to which newlines have been counted.
+    pos: u64,
+}
+
+impl Default for LineTracker {
+    fn default() -> Self {
+        LineTracker {
+            line: 1,
+            line_start: 0,
+            pos: 0,
+        }
+    }
+}
+
+impl LineTracker {
+    fn advance(&mut self, chunk: &ChunkView<'_>, to: u64) {
+        if to <= self.pos {
+            return;
+        }
+        let from = (self.pos - chunk.offset) as usize;
+        let upto = (to - chunk.offset) as usize;
+        for nl in memchr::memchr_iter(b'\n', &chunk.bytes[from..upto]) {
+            self.line += 1;
+            self.line_start = chunk.offset + (from + nl) as u64 + 1;
+        }
+        self.pos = to;
+    }
+
+    /// Position of `f` (offsets relative to `chunk`). Findings must come in
+    /// order.
+    pub fn locate(&mut self, chunk: &ChunkView<'_>, f: &Finding) -> (u64, usize, u64, usize) {
+        let start = chunk.offset + f.start as u64;
+        let end = chunk.offset + f.end as u64;
+        self.advance(chunk, start);
+        let (line, col) = (self.line, (start - self.line_start) as usize + 1);
+        // Count lines inside the finding without moving the tracker past it
+        // permanently: the next finding starts at or after `end`.
+        self.advance(chunk, end);
+        (line, col, self.line, (end - self.line_start) as usize + 1)
+    }
+
+    /// Move past the rest of a chunk (for counting lines of a whole input).
+    pub fn finish_chunk(&mut self, chunk: &ChunkView<'_>) {
+        self.advance(chunk, chunk.offset + chunk.bytes.len() as u64);
+    }
+
+    /// Lines seen so far (a last line without `\n` counts).
+    pub fn lines(&self) -> u64 {
+        if self.pos > self.line_start {
+            self.line
+        } else {
+            self.line - 1
+        }
+    }
+}
+
+/// A preview of a secret that says what it was without saying what it is:
+/// the rule's keyword when it directly precedes the secret (the non-secret
+/// prefix, like `glpat-` or `private_token=`), then the length.
+pub fn preview(engine: &Engine, rule: RuleId, before: &[u8], secret: &[u8]) -> String {
+    let info = engine.rule(rule);
+    let mut prefix = String::new();
+    for kw in &info.keywords {
+        let kb = kw.as_bytes();
+        if before.len() >= kb.len() && before[before.len() - kb.len()..].eq_ignore_ascii_case(kb) {
+            let shown = &before[before.len() - kb.len()..];
+            if shown.iter().all(|b| b.is_ascii_graphic()) {
+                prefix = String::from_utf8_lossy(shown).into_owned();
+            }
+            break;
+        }
+    }
+    let chars = String::from_utf8_lossy(secret).chars().count();
+    format!("{prefix}…[{chars} chars]")
+}
+
+fn locate_chunk(
+    engine: &Engine,
+    lines: &mut LineTracker,
+    chunk: &ChunkView<'_>,
+    out: &mut dyn FnMut(Located),
+) {
+    for f in chunk.findings {
+        let (line, col, end_line, end_col) = lines.locate(chunk, f);
+        let before = &chunk.bytes[f.start.saturating_sub(32)..f.start];
+        out(Located {
+            rule: f.rule,
+            offset: chunk.offset + f.start as u64,
+            len: f.len(),
+            line,
+            col,
+            end_line,
+            end_col,
+            preview: preview(engine, f.rule, before, &chunk.bytes[f.start..f.end]),
+        });
+    }
+    lines.finish_chunk(chunk);
+}
+
+/// Scan bytes held in memory; returns the number of lines.
+pub fn scan_slice(
+    matcher: &Matcher<'_>,
+    data: &[u8],
+    opts: &ScanOptions,
+    mut out: impl FnMut(Located),
+) -> u64 {
+    let mut lines = LineTracker::default();
+    matcher
+        .scan_slice(data, opts, |chunk| {
+            locate_chunk(matcher.engine(), &mut lines, &chunk, &mut out);
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .unwrap_or_else(|e| match e {});
+    lines.lines()
+}
+
+/// Scan a stream; returns the number of lines.
+pub fn scan_reader<R: Read>(
+    matcher: &Matcher<'_>,
+    reader: R,
+    opts: &ScanOptions,
+    mut out: impl FnMut(Located),
+) -> io::Result<u64> {
+    let mut lines = LineTracker::default();
+    matcher.scan_reader(reader, opts, |chunk| {
+        locate_chunk(matcher.engine(), &mut lines, &chunk, &mut out);
+        Ok(())
+    })?;
+    Ok(lines.lines())
+}
+
+/// Make untrusted text safe for a terminal: control characters, bidi
+/// overrides and zero-width characters become visible escapes (as fd does
+/// for file names).
+pub fn escape_for_terminal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let invisible = matches!(c,
+            '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}');
+        if c.is_control() || invisible {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

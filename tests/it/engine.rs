@@ -1,0 +1,435 @@
+//! The engine: what it must find, what it must leave, overlaps, learned
+//! literals, and identical findings however the input is read.
+
+use std::io::Read;
+use std::sync::OnceLock;
+
+use airlock::corpus::{self, Rng};
+use airlock::detect::{Engine, Finding, LearnedValue, ScanOptions, MAX_SEGMENT};
+use airlock::rules::{Category, RuleSet};
+use proptest::prelude::*;
+
+fn engine() -> &'static Engine {
+    static E: OnceLock<Engine> = OnceLock::new();
+    E.get_or_init(|| Engine::new(&RuleSet::builtin().unwrap()).unwrap())
+}
+
+fn found(text: &str) -> Vec<(String, String)> {
+    let e = engine();
+    e.find_all(None, text.as_bytes())
+        .iter()
+        .map(|f| (e.rule(f.rule).id.clone(), text[f.start..f.end].to_string()))
+        .collect()
+}
+
+fn covered(findings: &[Finding], start: usize, end: usize) -> bool {
+    (start..end).all(|i| findings.iter().any(|f| f.start <= i && i < f.end))
+}
+
+#[test]
+fn every_credential_kind_is_one_credential_finding_covering_the_secret() {
+    let e = engine();
+    for seed in 0..20 {
+        for case in corpus::credential_cases(seed) {
+            let fs = e.find_all(None, case.text.as_bytes());
+            let creds: Vec<_> = fs
+                .iter()
+                .filter(|f| e.rule(f.rule).category == Category::Credential)
+                .collect();
+            assert_eq!(
+                creds.len(),
+                1,
+                "seed {seed} {}: {:?} in {}",
+                case.name,
+                found(&case.text),
+                case.text
+            );
+            assert_eq!(
+                e.rule(creds[0].rule).id,
+                case.rule,
+                "seed {seed} {}: {}",
+                case.name,
+                case.text
+            );
+            for s in &case.secrets {
+                let at = case.text.find(s.as_str()).unwrap();
+                assert!(
+                    covered(&fs, at, at + s.len()),
+                    "seed {seed} {}: secret not covered in {}",
+                    case.name,
+                    case.text
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn clean_gitlab_lines_have_no_findings() {
+    for seed in 0..20 {
+        for line in corpus::clean_lines(seed) {
+            assert_eq!(found(&line), vec![], "seed {seed}: {line}");
+        }
+    }
+}
+
+#[test]
+fn things_support_needs_are_never_matched() {
+    for text in [
+        r#"{"correlation_id":"O1SdybnnIq7"}"#,
+        r#"{"correlation_id":"01GYDSAKAN2SPZPAMJNRWW5H8S"}"#,
+        r#"{"jid":"3a6c0c1e2f4b5d6e7f8a9b0c"}"#,
+        "commit 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b",
+        "@hashed/6b/86/6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b.git",
+        "request 123e4567-e89b-12d3-a456-426614174000 done",
+        r#"{"value":"[FILTERED]","private_token":"[FILTERED]"}"#,
+        "gitlab-ee 16.11.2-ee.0 gitaly v16.11.2 ruby 3.1.4p223",
+        r#"{"duration_s":20.54,"db_duration_s":0.08,"time":"2026-11-20T13:44:10.381Z","status":500}"#,
+        "2026-11-20_13:44:10.38123 {\"level\":\"info\"}",
+        "listen 127.0.0.1:8080; bind 0.0.0.0:443",
+        r#"{"uber-trace-id":"5f1a6b2c3d4e5f60:5f1a6b2c3d4e5f60:0:1"}"#,
+    ] {
+        assert_eq!(found(text), vec![], "{text}");
+    }
+}
+
+#[test]
+fn credential_in_url_in_json_is_one_finding_with_the_token_span() {
+    let text =
+        r#"{"import_url":"https://mirror:glpat-Ab1Cd2Ef3Gh4Ij5Kl6Mn@github.com/acme/app.git"}"#;
+    assert_eq!(
+        found(text),
+        vec![("gitlab_pat".into(), "Ab1Cd2Ef3Gh4Ij5Kl6Mn".into())]
+    );
+}
+
+#[test]
+fn context_rule_keeps_what_its_context_hides() {
+    // The basic-auth user rule must not hide the client IP before it.
+    let text = r#"10.2.3.4 - jdoe [20/Nov/2026:13:44:10 +0000] "GET /a.git/info/refs HTTP/1.1" 200 12 "-" "git/2.47""#;
+    assert_eq!(
+        found(text),
+        vec![
+            ("ipv4".into(), "10.2.3.4".into()),
+            ("nginx_basic_auth_user".into(), "jdoe".into())
+        ]
+    );
+}
+
+#[test]
+fn adjacent_values_each_use_the_byte_between_them() {
+    assert_eq!(
+        found(r#"{"remote_ip":"10.0.0.1,10.0.0.2"}"#),
+        vec![
+            ("ipv4".into(), "10.0.0.1".into()),
+            ("ipv4".into(), "10.0.0.2".into())
+        ]
+    );
+}
+
+#[test]
+fn header_with_prefixed_token_is_reported_as_the_token() {
+    assert_eq!(
+        found("PRIVATE-TOKEN: glpat-Ab1Cd2Ef3Gh4Ij5Kl6Mn"),
+        vec![("gitlab_pat".into(), "Ab1Cd2Ef3Gh4Ij5Kl6Mn".into())]
+    );
+}
+
+#[test]
+fn dashed_ip_hostname_yields_the_address_and_the_domain() {
+    assert_eq!(
+        found("ip-10-0-1-2.ec2.internal"),
+        vec![
+            ("ipv4_dashed".into(), "10-0-1-2".into()),
+            ("fqdn".into(), "ec2.internal".into())
+        ]
+    );
+}
+
+#[test]
+fn single_line_rules_never_cross_a_line_feed() {
+    assert_eq!(found("password=\nhunter2\n"), vec![]);
+    assert_eq!(
+        found("password=\nhunter2 password=x9\n"),
+        vec![("password_bare".into(), "x9".into())]
+    );
+}
+
+#[test]
+fn invalid_utf8_around_secrets_does_not_stop_matching() {
+    let mut data = b"\xff\xfe glpat-Ab1Cd2Ef3Gh4Ij5Kl6Mn\xc3\x28 ip 10.9.8.7\x80\n".to_vec();
+    data.extend_from_slice(b"\x00\x01password=s3cr3t!\xff\n");
+    let e = engine();
+    let fs = e.find_all(None, &data);
+    let got: Vec<_> = fs
+        .iter()
+        .map(|f| (e.rule(f.rule).id.as_str(), &data[f.start..f.end]))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("gitlab_pat", &b"Ab1Cd2Ef3Gh4Ij5Kl6Mn"[..]),
+            ("ipv4", &b"10.9.8.7"[..]),
+            ("password_bare", &b"s3cr3t!\xff"[..]),
+        ]
+    );
+}
+
+fn learned_engine() -> Engine {
+    let learned = vec![
+        LearnedValue {
+            value: b"gitlab01".to_vec(),
+            rule: "learned_hostname".into(),
+            category: Category::Network,
+            kind: "hostname".into(),
+        },
+        LearnedValue {
+            value: b"kwilliams".to_vec(),
+            rule: "learned_username".into(),
+            category: Category::Identity,
+            kind: "username".into(),
+        },
+    ];
+    Engine::with_learned(&RuleSet::builtin().unwrap(), &learned).unwrap()
+}
+
+#[test]
+fn learned_literals_are_found_everywhere_at_word_boundaries() {
+    let e = learned_engine();
+    let text =
+        "GITLAB01 up; /kwilliams/app; xgitlab01 gitlab01x gitlab01-db kwilliams@corp.internal";
+    let got: Vec<_> = e
+        .find_all(None, text.as_bytes())
+        .iter()
+        .map(|f| (e.rule(f.rule).id.clone(), text[f.start..f.end].to_string()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("learned_hostname".to_string(), "GITLAB01".to_string()),
+            ("learned_username".to_string(), "kwilliams".to_string()),
+            ("learned_hostname".to_string(), "gitlab01".to_string()),
+            // The longer email contains the learned user name and wins.
+            ("email".to_string(), "kwilliams@corp.internal".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn learned_literal_equal_to_a_rule_match_is_reported_as_learned() {
+    let e = learned_engine();
+    let text = r#"{"username":"kwilliams"}"#;
+    let fs = e.find_all(None, text.as_bytes());
+    assert_eq!(fs.len(), 1);
+    assert_eq!(e.rule(fs[0].rule).id, "learned_username");
+}
+
+#[test]
+fn path_limited_rules_apply_only_to_their_files() {
+    let mut set = RuleSet::builtin().unwrap();
+    set.add_pack_text(
+        "user.toml",
+        "user.toml",
+        r#"
+[[rules]]
+id = "rb_only"
+description = "only in gitlab.rb"
+category = "credential"
+pattern = '''zz_(?P<secret>[a-z]{8})'''
+paths = ["gitlab.rb"]
+examples = ["zz_abcdefgh"]
+negative_examples = ["zz_abc"]
+"#,
+    )
+    .unwrap();
+    let e = Engine::new(&set).unwrap();
+    let text = b"zz_abcdefgh\n";
+    assert_eq!(
+        e.find_all(Some("etc/gitlab/gitlab.rb".as_ref()), text)
+            .len(),
+        1
+    );
+    assert_eq!(e.find_all(Some("var/log/messages".as_ref()), text).len(), 0);
+    // Unknown origin (stdin): every rule applies.
+    assert_eq!(e.find_all(None, text).len(), 1);
+}
+
+// ---- identical findings whatever the input path ----------------------------
+
+/// A reader that hands out bytes in small, varying pieces.
+struct Trickle<'a> {
+    data: &'a [u8],
+    rng: Rng,
+}
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = (self.rng.range(1, 700) as usize)
+            .min(buf.len())
+            .min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+fn collect_slice(e: &Engine, data: &[u8], chunk: usize) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut next = 0u64;
+    e.matcher(None)
+        .scan_slice(data, &ScanOptions { chunk_size: chunk }, |c| {
+            assert_eq!(c.offset, next, "chunks must be contiguous");
+            next += c.bytes.len() as u64;
+            out.extend(c.findings.iter().map(|f| Finding {
+                start: f.start + c.offset as usize,
+                end: f.end + c.offset as usize,
+                ..*f
+            }));
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+    assert_eq!(next as usize, data.len(), "chunks must cover the input");
+    out
+}
+
+fn collect_stream(e: &Engine, data: &[u8], chunk: usize, seed: u64) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut next = 0u64;
+    e.matcher(None)
+        .scan_reader(
+            Trickle {
+                data,
+                rng: Rng::new(seed),
+            },
+            &ScanOptions { chunk_size: chunk },
+            |c| {
+                assert_eq!(c.offset, next, "chunks must be contiguous");
+                next += c.bytes.len() as u64;
+                out.extend(c.findings.iter().map(|f| Finding {
+                    start: f.start + c.offset as usize,
+                    end: f.end + c.offset as usize,
+                    ..*f
+                }));
+                Ok(())
+            },
+        )
+        .unwrap();
+    assert_eq!(next as usize, data.len(), "chunks must cover the input");
+    out
+}
+
+/// Generated text: credential cases, clean lines and filler, mixed.
+fn mixed_text(seed: u64, n: usize) -> Vec<u8> {
+    let mut r = Rng::new(seed);
+    let cases = corpus::credential_cases(seed);
+    let clean = corpus::clean_lines(seed);
+    let mut out = Vec::new();
+    for _ in 0..n {
+        match r.below(3) {
+            0 => out.extend_from_slice(r.pick(&cases).text.as_bytes()),
+            1 => out.extend_from_slice(r.pick(&clean).as_bytes()),
+            _ => out.extend_from_slice(format!("filler {} {}", r.alnum(20), r.ipv4()).as_bytes()),
+        }
+        out.push(if r.below(10) == 0 { b' ' } else { b'\n' });
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+    #[test]
+    fn findings_do_not_depend_on_chunking_or_reading(seed in 0u64..1000, lines in 1usize..120, chunk in 1usize..5000) {
+        let e = engine();
+        let data = mixed_text(seed, lines);
+        let whole = e.find_all(None, &data);
+        prop_assert_eq!(&collect_slice(e, &data, chunk), &whole);
+        prop_assert_eq!(&collect_stream(e, &data, chunk, seed), &whole);
+        // Findings are sorted and never overlap.
+        for w in whole.windows(2) {
+            prop_assert!(w[0].end <= w[1].start);
+        }
+    }
+}
+
+#[test]
+fn a_line_longer_than_a_segment_is_cut_at_the_same_places_every_time() {
+    let e = engine();
+    let mut r = Rng::new(7);
+    let mut data = Vec::with_capacity(MAX_SEGMENT * 2 + 4096);
+    data.extend_from_slice(b"first line 10.1.1.1\n");
+    while data.len() < MAX_SEGMENT * 2 + 1000 {
+        data.extend_from_slice(format!("{} glpat-{} ", r.ipv4(), r.alnum(20)).as_bytes());
+    }
+    data.extend_from_slice(b"\nlast 10.2.2.2\n");
+    let whole = e.find_all(None, &data);
+    assert!(whole.len() > 1000);
+    for chunk in [4096, 65536, 1 << 20] {
+        assert_eq!(
+            collect_slice(e, &data, chunk),
+            whole,
+            "slice, chunk {chunk}"
+        );
+        assert_eq!(
+            collect_stream(e, &data, chunk, chunk as u64),
+            whole,
+            "stream, chunk {chunk}"
+        );
+    }
+}
+
+#[test]
+fn pem_block_across_chunk_boundaries_is_found_whole() {
+    let e = engine();
+    let mut text = String::new();
+    for i in 0..300 {
+        text.push_str(&format!("line {i} nothing here\n"));
+    }
+    let case = corpus::credential_cases(3)
+        .into_iter()
+        .find(|c| c.name == "PEM multi-line")
+        .unwrap();
+    text.push_str(&case.text);
+    text.push('\n');
+    let whole = e.find_all(None, text.as_bytes());
+    assert_eq!(whole.len(), 1);
+    for chunk in [1, 50, 7000, 7100, 7200] {
+        assert_eq!(
+            collect_slice(e, text.as_bytes(), chunk),
+            whole,
+            "chunk {chunk}"
+        );
+    }
+}
+
+#[test]
+fn pem_secret_is_the_body_without_the_line_feeds_around_it() {
+    let case = corpus::credential_cases(9)
+        .into_iter()
+        .find(|c| c.name == "PEM multi-line")
+        .unwrap();
+    let body = case.secrets.join("\n");
+    assert_eq!(
+        found(&case.text),
+        vec![("pem_private_key".to_string(), body)]
+    );
+}
+
+#[test]
+fn a_stronger_rule_at_the_secret_start_wins_over_boundary_context() {
+    let text = r#"{"webhook":"https://hooks.slack.com/services/T0000000/B0000000/XXXXXXXXXXXXXXXXXXXXXXXX"}"#;
+    assert_eq!(
+        found(text),
+        vec![(
+            "slack_webhook".into(),
+            "T0000000/B0000000/XXXXXXXXXXXXXXXXXXXXXXXX".into()
+        )]
+    );
+    assert_eq!(
+        found("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+        vec![(
+            "aws_secret_access_key".into(),
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into()
+        )]
+    );
+}

@@ -1,0 +1,4 @@
+mod engine;
+mod rules;
+mod scan;
+pub mod util;

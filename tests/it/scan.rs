@@ -1,0 +1,178 @@
+//! `airlock scan` as a user runs it: exit codes, positions, formats, and no
+//! secret in anything it prints.
+
+use airlock::corpus;
+
+use super::util::{airlock, assert_no_secret, run, TempDir};
+
+/// Every credential case on its own line(s) of one file, with the secrets.
+fn credential_file(seed: u64) -> (String, Vec<corpus::CredentialCase>) {
+    let cases = corpus::credential_cases(seed);
+    let mut text = String::new();
+    for c in &cases {
+        text.push_str(&c.text);
+        text.push('\n');
+    }
+    (text, cases)
+}
+
+fn all_secrets(cases: &[corpus::CredentialCase]) -> Vec<String> {
+    cases.iter().flat_map(|c| c.secrets.clone()).collect()
+}
+
+#[test]
+fn scan_finds_every_credential_kind_exits_1_and_prints_no_secret() {
+    let dir = TempDir::new("scan-creds");
+    let (text, cases) = credential_file(11);
+    dir.write("bundle/logs/mixed.log", &text);
+    let secrets = all_secrets(&cases);
+    for format in ["text", "json", "sarif"] {
+        let r = run(
+            &dir,
+            airlock(&dir).args(["scan", "--format", format, "bundle"]),
+            None,
+        )
+        .expect_code(1);
+        assert_no_secret(&r.stdout, &secrets, &format!("stdout ({format})"));
+        assert_no_secret(&r.stderr, &secrets, &format!("stderr ({format})"));
+    }
+    // One credential finding on every line that carries one (a PEM block is
+    // one finding over several lines).
+    let r = run(
+        &dir,
+        airlock(&dir).args(["scan", "--format", "json", "bundle"]),
+        None,
+    )
+    .expect_code(1);
+    let v: Vec<serde_json::Value> = serde_json::from_str(&r.stdout).unwrap();
+    let creds: Vec<_> = v.iter().filter(|f| f["category"] == "credential").collect();
+    assert_eq!(creds.len(), cases.len(), "{}", r.describe());
+    let mut line = 1u64;
+    for (c, f) in cases.iter().zip(&creds) {
+        assert_eq!(f["rule"], c.rule, "{}", c.name);
+        let first = &c.secrets[0];
+        let at = c.text.find(first.as_str()).unwrap();
+        let before = &c.text[..at];
+        let exp_line = line + before.matches('\n').count() as u64;
+        let exp_col = at - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        assert_eq!(f["line"], exp_line, "{}", c.name);
+        assert_eq!(f["start"], exp_col as u64, "{}", c.name);
+        assert_eq!(f["path"], "bundle/logs/mixed.log");
+        line += c.text.matches('\n').count() as u64 + 1;
+    }
+}
+
+#[test]
+fn json_findings_have_path_line_columns_rule_and_category() {
+    let dir = TempDir::new("scan-json");
+    dir.write("a.log", "ok\nuser x token glpat-Ab1Cd2Ef3Gh4Ij5Kl6Mn end\n");
+    let r = run(
+        &dir,
+        airlock(&dir).args(["scan", "--format", "json", "a.log"]),
+        None,
+    )
+    .expect_code(1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let f = &v[0];
+    assert_eq!(f["path"], "a.log");
+    assert_eq!(f["line"], 2);
+    // "user x token glpat-" is 19 bytes: the secret starts at column 20 and
+    // its 20 bytes end before column 40 (exclusive end).
+    assert_eq!(f["start"], 20);
+    assert_eq!(f["end"], 40);
+    assert_eq!(f["rule"], "gitlab_pat");
+    assert_eq!(f["category"], "credential");
+    assert_eq!(f["preview"], "glpat-…[20 chars]");
+}
+
+#[test]
+fn sarif_output_is_sarif_2_1_0_with_regions() {
+    let dir = TempDir::new("scan-sarif");
+    dir.write("a.log", "ip 10.20.30.40\n");
+    let r = run(
+        &dir,
+        airlock(&dir).args(["scan", "--format", "sarif", "a.log"]),
+        None,
+    )
+    .expect_code(1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let res = &v["runs"][0]["results"][0];
+    assert_eq!(res["ruleId"], "ipv4");
+    let region = &res["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], 1);
+    assert_eq!(region["startColumn"], 4);
+    assert_eq!(region["endColumn"], 15);
+    assert_eq!(v["runs"][0]["tool"]["driver"]["rules"][0]["id"], "ipv4");
+}
+
+#[test]
+fn clean_gitlab_text_exits_0() {
+    let dir = TempDir::new("scan-clean");
+    let text = corpus::clean_lines(5).join("\n") + "\n";
+    dir.write("status/gitlab_status", &text);
+    let r = run(&dir, airlock(&dir).args(["scan", "status"]), None).expect_code(0);
+    assert_eq!(r.stdout, "", "{}", r.describe());
+}
+
+#[test]
+fn stdin_is_scanned_with_a_dash() {
+    let dir = TempDir::new("scan-stdin");
+    let r = run(
+        &dir,
+        airlock(&dir).args(["scan", "-"]),
+        Some(b"x\nremote 192.168.4.5\n"),
+    )
+    .expect_code(1);
+    assert!(
+        r.stdout
+            .starts_with("<stdin>:2:8-19: ipv4 [network] …[11 chars]"),
+        "{}",
+        r.describe()
+    );
+}
+
+#[test]
+fn missing_input_is_an_error_exit_2() {
+    let dir = TempDir::new("scan-missing");
+    let r = run(&dir, airlock(&dir).args(["scan", "nope.log"]), None).expect_code(2);
+    assert!(r.stderr.contains("nope.log"), "{}", r.describe());
+}
+
+#[test]
+fn mmap_and_plain_reads_agree_on_a_large_file() {
+    let dir = TempDir::new("scan-mmap");
+    let (text, _) = credential_file(2);
+    // > 1 MiB so the file is mapped.
+    let big = text.repeat((2 << 20) / text.len() + 1);
+    dir.write("big.log", &big);
+    let a = run(
+        &dir,
+        airlock(&dir).args(["scan", "--format", "json", "big.log"]),
+        None,
+    )
+    .expect_code(1);
+    let b = run(
+        &dir,
+        airlock(&dir).args(["scan", "--no-mmap", "--format", "json", "big.log"]),
+        None,
+    )
+    .expect_code(1);
+    let c = run(
+        &dir,
+        airlock(&dir).args(["scan", "--format", "json", "-"]),
+        Some(big.as_bytes()),
+    )
+    .expect_code(1);
+    assert_eq!(a.stdout, b.stdout);
+    assert_eq!(a.stdout.replace("big.log", "<stdin>"), c.stdout);
+}
+
+#[test]
+fn terminal_output_escapes_control_characters_in_paths() {
+    let dir = TempDir::new("scan-escape");
+    dir.write("evil\x1b[31mname.log", "10.1.2.3\n");
+    let r = run(&dir, airlock(&dir).args(["scan", "."]), None).expect_code(1);
+    assert!(!r.stdout.contains('\x1b'), "{}", r.describe());
+    assert!(r.stdout.contains("\\u{1b}[31m"), "{}", r.describe());
+}

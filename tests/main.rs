@@ -1,0 +1,3 @@
+//! The one integration-test binary. Modules live in `tests/it/`.
+
+mod it;
