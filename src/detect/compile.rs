@@ -15,9 +15,12 @@
 //! Size limits are explicit: a user rule that compiles to a huge automaton is
 //! an error at load time rather than a slow scan at 3 a.m.
 
+use regex_automata::dfa::onepass;
 use regex_automata::meta;
+use regex_automata::nfa::thompson::{self, backtrack, NFA};
+use regex_automata::util::captures::Captures;
 use regex_automata::util::syntax;
-use regex_automata::MatchKind;
+use regex_automata::{Input, MatchKind};
 use regex_syntax::hir::{self, Hir, HirKind};
 
 /// Heap limit for one rule's NFA. Generous for token shapes with counted
@@ -108,19 +111,67 @@ fn syntax_config() -> syntax::Config {
         .crlf(true)
 }
 
-/// One rule variant compiled alone, with captures (to find the `secret` span
-/// inside a match the union found).
-pub fn single(hir: &Hir) -> Result<meta::Regex, String> {
-    meta::Regex::builder()
+/// One rule variant compiled alone, as a Thompson NFA with captures.
+pub fn nfa(hir: &Hir) -> Result<NFA, String> {
+    thompson::Compiler::new()
         .syntax(syntax_config())
         .configure(
-            meta::Config::new()
-                .match_kind(MatchKind::LeftmostFirst)
-                .utf8_empty(false)
+            thompson::Config::new()
+                .utf8(false)
                 .nfa_size_limit(Some(RULE_NFA_LIMIT)),
         )
         .build_from_hir(hir)
         .map_err(|e| one_line(&e.to_string()))
+}
+
+/// The engine that finds a variant's `secret` group inside a match the union
+/// already found. A one-pass DFA when the pattern allows it (no
+/// backtracking at all), otherwise a bounded backtracker, which is the
+/// fastest capture engine on the few bytes of one match.
+pub enum Captor {
+    OnePass(Box<onepass::DFA>),
+    Backtrack(backtrack::BoundedBacktracker),
+}
+
+/// Per-search state of a [`Captor`].
+pub enum CaptorCache {
+    OnePass(onepass::Cache),
+    Backtrack(backtrack::Cache),
+}
+
+impl Captor {
+    pub fn new(nfa: NFA) -> Result<Captor, String> {
+        if let Ok(dfa) = onepass::DFA::new_from_nfa(nfa.clone()) {
+            return Ok(Captor::OnePass(Box::new(dfa)));
+        }
+        backtrack::BoundedBacktracker::new_from_nfa(nfa)
+            .map(Captor::Backtrack)
+            .map_err(|e| one_line(&e.to_string()))
+    }
+
+    pub fn create_cache(&self) -> CaptorCache {
+        match self {
+            Captor::OnePass(d) => CaptorCache::OnePass(d.create_cache()),
+            Captor::Backtrack(b) => CaptorCache::Backtrack(b.create_cache()),
+        }
+    }
+
+    /// Anchored capture search; `false` if the engine could not run (the
+    /// backtracker refuses haystacks beyond its visited-set capacity).
+    pub fn captures(
+        &self,
+        cache: &mut CaptorCache,
+        input: &Input<'_>,
+        caps: &mut Captures,
+    ) -> bool {
+        match (self, cache) {
+            (Captor::OnePass(d), CaptorCache::OnePass(c)) => d.try_search(c, input, caps).is_ok(),
+            (Captor::Backtrack(b), CaptorCache::Backtrack(c)) => {
+                b.try_search(c, input, caps).is_ok()
+            }
+            _ => false,
+        }
+    }
 }
 
 /// All variants in one leftmost-first automaton; pattern `i` is `hirs[i]`.
@@ -151,4 +202,62 @@ pub fn json_keys_pattern(keys: &[String]) -> String {
         r#""(?:{})"[ \t]*:[ \t]*\[?[ \t]*"(?P<secret>(?:[^"\\\n]|\\[^\n])+)""#,
         alts.join("|")
     )
+}
+
+/// The bytes a match of `hir` can start with (a superset is fine), and
+/// whether it can match without consuming any (look-arounds only).
+pub fn first_bytes(hir: &Hir) -> ([bool; 256], bool) {
+    let mut set = [false; 256];
+    let nullable = first_into(hir, &mut set);
+    (set, nullable)
+}
+
+fn first_into(hir: &Hir, set: &mut [bool; 256]) -> bool {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => true,
+        HirKind::Literal(hir::Literal(bytes)) => match bytes.first() {
+            Some(b) => {
+                set[*b as usize] = true;
+                false
+            }
+            None => true,
+        },
+        HirKind::Class(hir::Class::Bytes(c)) => {
+            for r in c.ranges() {
+                for b in r.start()..=r.end() {
+                    set[b as usize] = true;
+                }
+            }
+            false
+        }
+        HirKind::Class(hir::Class::Unicode(c)) => {
+            for r in c.ranges() {
+                if r.start() as u32 > 0x7F {
+                    // A multi-byte character: any lead byte. Conservative.
+                    set[0x80..].iter_mut().for_each(|b| *b = true);
+                }
+                for cp in (r.start() as u32)..=(r.end() as u32).min(0x7F) {
+                    set[cp as usize] = true;
+                }
+            }
+            false
+        }
+        HirKind::Repetition(r) => first_into(&r.sub, set) || r.min == 0,
+        HirKind::Capture(c) => first_into(&c.sub, set),
+        HirKind::Concat(parts) => {
+            for p in parts {
+                if !first_into(p, set) {
+                    return false;
+                }
+            }
+            true
+        }
+        HirKind::Alternation(alts) => {
+            let mut nullable = false;
+            for a in alts {
+                nullable |= first_into(a, set);
+            }
+            nullable
+        }
+    }
 }

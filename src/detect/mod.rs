@@ -121,13 +121,20 @@ impl std::fmt::Debug for LearnedValue {
 struct Variant {
     rule: RuleId,
     hir: Hir,
-    re: meta::Regex,
+    /// Finds the `secret` group inside a union match.
+    captor: compile::Captor,
     /// Capture group index of `secret`, if the pattern has one.
     secret: Option<usize>,
     /// Match must contain one of these (ASCII case-insensitive).
     keywords: Option<AhoCorasick>,
     allow: Arc<Vec<Vec<u8>>>,
     priority: i32,
+    /// Synthesized from `json_keys`: the secret is the string value, found
+    /// from the match's structure without a capture search.
+    json: bool,
+    /// Bytes that can start a match of a variant with higher priority (to
+    /// skip the stronger-rule check where none can start).
+    stronger_first: Box<[bool; 256]>,
 }
 
 /// The union automaton for one set of variants (all rules, or all rules that
@@ -149,6 +156,8 @@ struct Learned {
 pub struct Engine {
     rules: Vec<RuleInfo>,
     variants: Vec<Variant>,
+    /// Length of the shortest possible match of any variant.
+    min_len: usize,
     /// Rules limited by `paths`, with their globs.
     path_rules: Vec<(RuleId, GlobSet)>,
     /// Union automata by the set of path-limited rules left out.
@@ -211,11 +220,35 @@ impl Engine {
         // Leftmost-first: at one start, the earlier pattern wins. Order by
         // priority, then by rule order (stable sort).
         variants.sort_by_key(|v| std::cmp::Reverse(v.priority));
+        let firsts: Vec<([bool; 256], bool)> = variants
+            .iter()
+            .map(|v| compile::first_bytes(&v.hir))
+            .collect();
+        for i in 0..variants.len() {
+            let mut set = [false; 256];
+            for (j, (first, nullable)) in firsts.iter().enumerate() {
+                if variants[j].priority > variants[i].priority {
+                    for b in 0..256 {
+                        set[b] |= first[b] || *nullable;
+                    }
+                }
+            }
+            *variants[i].stronger_first = set;
+        }
+        // No match is shorter than this: context shorter than it needs no
+        // second search.
+        let min_len = variants
+            .iter()
+            .filter_map(|v| v.hir.properties().minimum_len())
+            .min()
+            .unwrap_or(1)
+            .max(1);
 
         let learned = build_learned(learned, &mut rules)?;
         let engine = Engine {
             rules,
             variants,
+            min_len,
             path_rules,
             unions: Mutex::new(HashMap::new()),
             learned,
@@ -324,20 +357,25 @@ fn compile_rule(rule: &Rule, id: RuleId, out: &mut Vec<Variant>) -> Result<(), R
     let err = |msg: String| RuleError::invalid(rule.pattern_at.clone(), Some(&rule.id), msg);
     let allow: Arc<Vec<Vec<u8>>> =
         Arc::new(rule.allow.iter().map(|a| a.as_bytes().to_vec()).collect());
-    let mut sources: Vec<(String, Vec<String>)> = Vec::new();
+    let mut sources: Vec<(String, Vec<String>, bool)> = Vec::new();
     if let Some(p) = &rule.pattern {
-        sources.push((p.clone(), rule.keywords.clone()));
+        sources.push((p.clone(), rule.keywords.clone(), false));
     }
     if !rule.json_keys.is_empty() {
         // A JSON key is its own keyword: the key is literally in the match.
-        sources.push((compile::json_keys_pattern(&rule.json_keys), Vec::new()));
+        sources.push((
+            compile::json_keys_pattern(&rule.json_keys),
+            Vec::new(),
+            true,
+        ));
     }
-    for (pattern, keywords) in sources {
+    for (pattern, keywords, json) in sources {
         let hir = compile::parse(&pattern, rule.multiline).map_err(&err)?;
-        let re = compile::single(&hir).map_err(&err)?;
-        let secret = re
+        let nfa = compile::nfa(&hir).map_err(&err)?;
+        let secret = nfa
             .group_info()
             .to_index(regex_automata::PatternID::ZERO, "secret");
+        let captor = compile::Captor::new(nfa).map_err(&err)?;
         let keywords = if keywords.is_empty() {
             None
         } else {
@@ -351,11 +389,13 @@ fn compile_rule(rule: &Rule, id: RuleId, out: &mut Vec<Variant>) -> Result<(), R
         out.push(Variant {
             rule: id,
             hir,
-            re,
+            captor,
             secret,
             keywords,
             allow: Arc::clone(&allow),
             priority: rule.priority,
+            json,
+            stronger_first: Box::new([false; 256]),
         });
     }
     Ok(())
@@ -420,7 +460,8 @@ fn build_learned(
 /// Per-search scratch space (capture buffers), reused across chunks.
 #[derive(Default)]
 pub(crate) struct Scratch {
-    caps: HashMap<u32, Captures>,
+    /// Capture buffers and engine caches, by variant.
+    caps: Vec<Option<(Captures, compile::CaptorCache)>>,
     regex: Vec<Finding>,
     learned: Vec<Finding>,
     stack: Vec<(usize, usize)>,
@@ -541,7 +582,7 @@ impl Matcher<'_> {
             if let Some(f) = finding {
                 out.push(f);
             }
-            if secret_start > m.start() {
+            if secret_start - m.start() >= self.engine.min_len {
                 // Context before the secret may hold other findings.
                 self.rescan(hay, m.start(), secret_start, scratch, out);
             }
@@ -573,7 +614,7 @@ impl Matcher<'_> {
                 if let Some(f) = finding {
                     out.push(f);
                 }
-                if s > m.start() {
+                if s - m.start() >= self.engine.min_len {
                     scratch.stack.push((m.start(), s));
                 }
                 pos = e.max(m.start() + 1);
@@ -593,7 +634,7 @@ impl Matcher<'_> {
         scratch: &mut Scratch,
     ) -> (usize, usize, Option<Finding>) {
         let v = &self.engine.variants[vi];
-        let (s, e) = self.secret_span(hay, hay_end, vi, mstart, mend, scratch);
+        let (s, e) = self.secret_span(hay, vi, mstart, mend, scratch);
         let bytes = &hay[mstart..mend];
         let keyword_ok = v.keywords.as_ref().is_none_or(|k| k.is_match(bytes));
         let secret = &hay[s..e];
@@ -610,14 +651,13 @@ impl Matcher<'_> {
         // or one byte of boundary). Does a stronger rule match right where the
         // secret starts? Then the value is that: `PRIVATE-TOKEN: glpat-…` is a
         // PAT, and `/hooks.slack.com/services/…` is a webhook, not a host.
-        if s > mstart {
+        if s > mstart && v.stronger_first[hay[s] as usize] {
             let input = Input::new(hay).range(s..hay_end).anchored(Anchored::Yes);
             if let Some(m2) = self.union.re.search(&input) {
                 let v2i = self.union.variant_of[m2.pattern().as_usize()] as usize;
                 let v2 = &self.engine.variants[v2i];
                 if v2.priority > v.priority {
-                    let (s2, e2) =
-                        self.secret_span(hay, hay_end, v2i, m2.start(), m2.end(), scratch);
+                    let (s2, e2) = self.secret_span(hay, v2i, m2.start(), m2.end(), scratch);
                     let ok2 = v2
                         .keywords
                         .as_ref()
@@ -646,33 +686,60 @@ impl Matcher<'_> {
         (s, e, Some(finding))
     }
 
+    /// The `secret` group of variant `vi` in its match `mstart..mend`. The
+    /// capture search is limited to the match: the same leftmost-first match,
+    /// found again anchored, on a few bytes.
     fn secret_span(
         &self,
         hay: &[u8],
-        hay_end: usize,
         vi: usize,
         mstart: usize,
         mend: usize,
         scratch: &mut Scratch,
     ) -> (usize, usize) {
         let v = &self.engine.variants[vi];
+        if v.json {
+            return json_value_span(hay, mstart, mend);
+        }
         let Some(group) = v.secret else {
             return (mstart, mend);
         };
-        let caps = scratch
-            .caps
-            .entry(vi as u32)
-            .or_insert_with(|| v.re.create_captures());
-        let input = Input::new(hay)
-            .range(mstart..hay_end)
-            .anchored(Anchored::Yes);
-        v.re.search_captures(&input, caps);
+        if scratch.caps.len() <= vi {
+            scratch.caps.resize_with(vi + 1, || None);
+        }
+        let (caps, cache) = scratch.caps[vi].get_or_insert_with(|| {
+            let caps = match &v.captor {
+                compile::Captor::OnePass(d) => d.create_captures(),
+                compile::Captor::Backtrack(b) => b.create_captures(),
+            };
+            (caps, v.captor.create_cache())
+        });
+        let input = Input::new(hay).range(mstart..mend).anchored(Anchored::Yes);
+        if !v.captor.captures(cache, &input, caps) {
+            return (mstart, mend);
+        }
         match caps.get_group(group) {
             Some(sp) => (sp.start, sp.end),
-            // The group exists but did not take part: protect the whole match.
+            // The group exists but did not take part (or the capture engine
+            // could not run): protect the whole match.
             None => (mstart, mend),
         }
     }
+}
+
+/// The string value in a `json_keys` match `"key" : ["value"`: after the
+/// key's closing quote, skip `:`, `[` and blanks to the value's opening
+/// quote; the match ends with the value's closing quote. (Keys cannot hold
+/// `"` or `\`, so the first quote after the opening one closes the key.)
+fn json_value_span(hay: &[u8], mstart: usize, mend: usize) -> (usize, usize) {
+    let m = &hay[mstart..mend];
+    let key_end = 1 + memchr::memchr(b'"', &m[1..]).unwrap_or(0);
+    let mut i = key_end + 1;
+    while i < m.len() && matches!(m[i], b' ' | b'\t' | b':' | b'[') {
+        i += 1;
+    }
+    // m[i] is the value's opening quote.
+    (mstart + i + 1, mend - 1)
 }
 
 /// Is `hay[i]` a word byte (letters, digits, `_`)? Out of range is not.

@@ -416,6 +416,11 @@ fn check_spec(
             );
         }
     }
+    for k in &spec.json_keys {
+        if k.get_ref().contains(['"', '\\']) {
+            return bad(k.span(), "json_keys cannot contain `\"` or `\\`".into());
+        }
+    }
     if !spec.keywords.is_empty() && spec.pattern.is_none() {
         return bad(
             spec.keywords[0].span(),
