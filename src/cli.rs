@@ -20,9 +20,86 @@ pub enum Command {
     ///
     /// Exit status: 0 nothing found, 1 something found, 2 error.
     Scan(ScanArgs),
+    /// Redact a bundle into a copy that is safe to send.
+    ///
+    /// The output has the same form as the input (directory, file, .tar,
+    /// .tar.gz, .gz, or stdout for `-`). It is written to a temporary sibling,
+    /// verified, and only then renamed into place. Exit status: 0 written and
+    /// verified clean, 2 error (nothing is left at the output).
+    Redact(RedactArgs),
+    /// Check a redacted bundle: every finding must be a mask or a pseudonym.
+    ///
+    /// Exit status: 0 clean, 1 something remains (listed, masked), 2 error.
+    Verify(VerifyArgs),
+    /// Turn pseudonyms back into originals, with the private map.
+    Unmask(UnmaskArgs),
     /// List or check rules (built-in packs and your own).
     #[command(subcommand)]
     Rules(RulesCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct RedactArgs {
+    /// A bundle directory, a file (.tar, .tar.gz, .gz, a log), or `-` for stdin.
+    #[arg(value_name = "INPUT")]
+    pub input: PathBuf,
+    /// Where to write the redacted copy; `-` for stdout.
+    #[arg(short, long, value_name = "OUTPUT")]
+    pub output: PathBuf,
+    /// Replace OUTPUT if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Use the key in this file, or create it (mode 0600). Without it a new
+    /// random key is used and pseudonyms differ from run to run.
+    #[arg(long, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
+    /// Write the private map (original → pseudonym, mode 0600) here; an
+    /// existing map made with the same key is reused. Refused inside OUTPUT.
+    #[arg(long, value_name = "PATH")]
+    pub map: Option<PathBuf>,
+    /// Write a JSON report (counts, left-out members, rule packs; no values).
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+    /// Scan binary members as bytes and keep them (default: leave them out).
+    #[arg(long)]
+    pub keep_binary: bool,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// gzip level for re-compressed members: 1 (fastest; the default, as the
+    /// bundle is usually compressed again for upload) to 9 (smallest).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=9))]
+    pub level: u32,
+    /// Largest decompressed size of one member, in MiB (gzip bombs).
+    #[arg(long, value_name = "MIB", default_value_t = 64 * 1024)]
+    pub max_member_mib: u64,
+    /// Chunk size in bytes (results do not depend on it).
+    #[arg(long, hide = true, default_value_t = 1 << 20)]
+    pub chunk_size: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A redacted bundle (directory or file) or `-` for stdin.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Also search for every original value in this map.
+    #[arg(long, value_name = "PATH")]
+    pub map: Option<PathBuf>,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UnmaskArgs {
+    /// Pseudonyms to look up (`244.17.93.208`, `user-7hq2xk0p`, a host name).
+    #[arg(value_name = "PSEUDONYM")]
+    pub pseudonyms: Vec<String>,
+    /// The private map written by `redact --map`.
+    #[arg(long, value_name = "PATH", required = true)]
+    pub map: PathBuf,
+    /// Print this file with every pseudonym of the map replaced by its original.
+    #[arg(long, value_name = "FILE", conflicts_with = "pseudonyms")]
+    pub file: Option<PathBuf>,
 }
 
 /// Which rules to use; shared by every command that detects.

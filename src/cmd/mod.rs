@@ -1,8 +1,11 @@
 //! One module per subcommand. Each turns clap's flags into library calls and
 //! returns the exit status it wants.
 
+pub mod redact;
 mod rules;
 mod scan;
+mod unmask;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -14,6 +17,9 @@ use crate::cli::{Cli, Command, RuleArgs, RulesCommand};
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Redact(args) => redact::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Unmask(args) => unmask::run(args),
         Command::Rules(RulesCommand::List { rules, json }) => rules::list(&rules, json),
         Command::Rules(RulesCommand::Check { rules }) => rules::check(&rules),
     }

@@ -106,6 +106,34 @@ pub struct LearnedValue {
     pub rule: String,
     pub category: Category,
     pub kind: String,
+    /// Which neighbouring bytes make an occurrence part of a longer word
+    /// (and so not an occurrence).
+    pub boundary: Boundary,
+}
+
+/// Bytes that may not touch a learned literal on either side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Boundary {
+    /// Letters, digits and `_` (user names may contain `_`).
+    #[default]
+    Word,
+    /// Letters and digits only: a host name ends at `_`, as in the gitlabsos
+    /// directory `gitlabsos.<host>_<timestamp>`.
+    Alnum,
+}
+
+impl Boundary {
+    /// Does the byte at `i` join a literal to a longer word? A percent escape
+    /// before the literal (`%40host`, `%2Fuser`) is a separator, not a word.
+    fn touches(self, hay: &[u8], i: usize) -> bool {
+        let Some(b) = hay.get(i) else {
+            return false;
+        };
+        let wordy = b.is_ascii_alphanumeric() || (*b == b'_' && self == Boundary::Word);
+        let escape_tail =
+            i >= 2 && hay[i - 2] == b'%' && hay[i - 1].is_ascii_hexdigit() && b.is_ascii_hexdigit();
+        wordy && !escape_tail
+    }
 }
 
 impl std::fmt::Debug for LearnedValue {
@@ -148,6 +176,7 @@ struct Union {
 struct Learned {
     ac: AhoCorasick,
     rule_of: Vec<RuleId>,
+    boundary_of: Vec<Boundary>,
     max_len: usize,
 }
 
@@ -450,9 +479,11 @@ fn build_learned(
             )
         })?;
     let max_len = values.iter().map(|v| v.value.len()).max().unwrap_or(0);
+    let boundary_of = values.iter().map(|v| v.boundary).collect();
     Ok(Some(Learned {
         ac,
         rule_of,
+        boundary_of,
         max_len,
     }))
 }
@@ -507,7 +538,8 @@ impl Matcher<'_> {
                 if m.start() >= accept_before {
                     break;
                 }
-                if is_word(hay, m.start().wrapping_sub(1)) || is_word(hay, m.end()) {
+                let b = l.boundary_of[m.pattern().as_usize()];
+                if b.touches(hay, m.start().wrapping_sub(1)) || b.touches(hay, m.end()) {
                     continue;
                 }
                 learned.push(Finding {
@@ -740,10 +772,4 @@ fn json_value_span(hay: &[u8], mstart: usize, mend: usize) -> (usize, usize) {
     }
     // m[i] is the value's opening quote.
     (mstart + i + 1, mend - 1)
-}
-
-/// Is `hay[i]` a word byte (letters, digits, `_`)? Out of range is not.
-fn is_word(hay: &[u8], i: usize) -> bool {
-    hay.get(i)
-        .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
 }

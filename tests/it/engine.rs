@@ -182,12 +182,14 @@ fn learned_engine() -> Engine {
             rule: "learned_hostname".into(),
             category: Category::Network,
             kind: "hostname".into(),
+            boundary: Default::default(),
         },
         LearnedValue {
             value: b"kwilliams".to_vec(),
             rule: "learned_username".into(),
             category: Category::Identity,
             kind: "username".into(),
+            boundary: Default::default(),
         },
     ];
     Engine::with_learned(&RuleSet::builtin().unwrap(), &learned).unwrap()

@@ -1,4 +1,6 @@
+mod bundle_gen;
 mod engine;
+mod redact;
 mod rules;
 mod scan;
 pub mod util;
