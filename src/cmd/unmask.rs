@@ -43,7 +43,7 @@ fn unmask_text(map: &Map, text: &[u8]) -> Vec<u8> {
     let mut pairs: Vec<(String, String)> = Vec::new();
     for a in &map.entries {
         match a.kind.as_str() {
-            "ipv4" | "ipv6" | "username" | "name" | "host_label" | "mac" => {
+            "ipv4" | "ipv6" | "username" | "name" | "hostname" | "host_label" | "mac" => {
                 pairs.push((a.pseudonym.clone(), a.original.clone()))
             }
             "domain" => {

@@ -495,7 +495,9 @@ pub(crate) struct Scratch {
     caps: Vec<Option<(Captures, compile::CaptorCache)>>,
     regex: Vec<Finding>,
     learned: Vec<Finding>,
-    stack: Vec<(usize, usize)>,
+    /// Context regions still to search: (start, end, variant whose context
+    /// it is).
+    stack: Vec<(usize, usize, usize)>,
 }
 
 /// The engine bound to one input's rule selection.
@@ -616,7 +618,7 @@ impl Matcher<'_> {
             }
             if secret_start - m.start() >= self.engine.min_len {
                 // Context before the secret may hold other findings.
-                self.rescan(hay, m.start(), secret_start, scratch, out);
+                self.rescan(hay, m.start(), secret_start, vi, scratch, out);
             }
             pos = secret_end.max(m.start() + 1);
             resume = pos;
@@ -624,30 +626,39 @@ impl Matcher<'_> {
         resume
     }
 
-    /// Search `hay[start..end]` on its own (context of a match), with an
-    /// explicit stack instead of recursion.
+    /// Search `hay[start..end]` on its own (the context of a match of
+    /// variant `parent`), with an explicit stack instead of recursion.
+    ///
+    /// The parent variant itself is not looked for again: in its own
+    /// context it can only match a truncated copy of itself
+    /// (`Failed password for invalid user x` would yield the user `invalid`).
     fn rescan(
         &self,
         hay: &[u8],
         start: usize,
         end: usize,
+        parent: usize,
         scratch: &mut Scratch,
         out: &mut Vec<Finding>,
     ) {
-        scratch.stack.push((start, end));
-        while let Some((mut pos, end)) = scratch.stack.pop() {
+        scratch.stack.push((start, end, parent));
+        while let Some((mut pos, end, parent)) = scratch.stack.pop() {
             while pos < end {
                 let input = Input::new(hay).range(pos..end);
                 let Some(m) = self.union.re.search(&input) else {
                     break;
                 };
                 let vi = self.union.variant_of[m.pattern().as_usize()] as usize;
+                if vi == parent {
+                    pos = m.start() + 1;
+                    continue;
+                }
                 let (s, e, finding) = self.resolve(hay, end, vi, m.start(), m.end(), scratch);
                 if let Some(f) = finding {
                     out.push(f);
                 }
                 if s - m.start() >= self.engine.min_len {
-                    scratch.stack.push((m.start(), s));
+                    scratch.stack.push((m.start(), s, vi));
                 }
                 pos = e.max(m.start() + 1);
             }

@@ -118,14 +118,6 @@ pub fn is_learnable_name(v: &str) -> bool {
         )
 }
 
-/// Can a host label be searched for everywhere?
-pub fn is_learnable_label(v: &str) -> bool {
-    v.len() >= 3
-        && !pseudo::is_generic_label(v)
-        && !v.bytes().all(|b| b.is_ascii_digit())
-        && !pseudo::is_own("hostname", v)
-}
-
 /// What was learned. `Debug` shows counts only.
 #[derive(Default, Clone)]
 pub struct Identity {

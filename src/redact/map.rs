@@ -125,7 +125,7 @@ impl Map {
     pub fn unmask(&self, pseudonym: &str) -> Option<String> {
         let rev = self.reverse();
         let p = pseudonym.trim();
-        for kind in ["ipv4", "ipv6", "username", "name", "host_label"] {
+        for kind in ["ipv4", "ipv6", "username", "name", "hostname", "host_label"] {
             if let Some(o) = rev.get(&(kind, p)) {
                 return Some(o.to_string());
             }

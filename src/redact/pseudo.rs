@@ -512,11 +512,16 @@ impl Pseudonymizer {
             .collect();
         let registrable = labels[split..].join(".");
         out.push(format!("{}.example", self.domain_label(&registrable)));
-        let mut s = out.join(".");
+        let s = out.join(".");
+        // The whole name too, for the map, unmask and verification (single
+        // labels such as `user` in `x.user.isp.com.br` are too common to
+        // search for on their own).
+        self.record("hostname", host.clone(), s.clone());
         if trailing_dot {
-            s.push('.');
+            format!("{s}.")
+        } else {
+            s
         }
-        s
     }
 
     fn label(&self, label: &str) -> String {

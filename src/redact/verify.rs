@@ -55,10 +55,9 @@ pub fn originals_as_literals(entries: &[Assignment]) -> Vec<LearnedValue> {
             let o = a.original.as_str();
             let (category, kind, boundary) = match a.kind.as_str() {
                 "ipv4" | "ipv6" | "mac" => (Category::Network, a.kind.as_str(), Boundary::Alnum),
-                "host_label" if learn::is_learnable_label(o) => {
-                    (Category::Network, "hostname", Boundary::Alnum)
-                }
-                "domain" => (Category::Network, "hostname", Boundary::Alnum),
+                // Whole host names and domains; single labels (`user` of
+                // `x.user.isp.com.br`) are too common to search for alone.
+                "hostname" | "domain" => (Category::Network, "hostname", Boundary::Alnum),
                 "username" if learn::is_learnable_user(o) => {
                     (Category::Identity, "username", Boundary::Word)
                 }

@@ -1,5 +1,6 @@
 mod bundle_gen;
 mod engine;
+mod loghub_redact;
 mod redact;
 mod rules;
 mod scan;
