@@ -9,10 +9,15 @@
 //!   learned literals in bytes, in line-aligned chunks;
 //! * [`input`]: files, directory trees and stdin, walked in a stable order;
 //! * [`scan`]: findings placed by line and column, with masked previews;
+//! * [`logs`]: GitLab log kinds, and each line as a typed event;
+//! * [`summary`]: statistics, errors, top talkers and traces of logs, and
+//!   their reports (text, Markdown, JSON, HTML), sanitized for sharing;
 //! * [`corpus`]: deterministic generated GitLab data for tests and benchmarks.
 
 pub mod corpus;
 pub mod detect;
 pub mod input;
+pub mod logs;
 pub mod rules;
 pub mod scan;
+pub mod summary;

@@ -1,0 +1,253 @@
+//! The one hook every printed string passes through.
+//!
+//! Reports are built from raw accumulators by [`super::report`], and every
+//! string that comes from the input (keys, users, projects, IPs, hosts,
+//! messages, file names, trace lines) is handed to a [`Sanitize`] on the way
+//! in. Renderers only ever see the built report, so nothing can reach the
+//! output around the hook. `--raw` uses [`Raw`], which passes values through.
+//!
+//! [`Placeholders`] is the default until `airlock::redact::Redactor` exists:
+//! every finding of the detection engine becomes a typed placeholder,
+//! numbered per distinct value within one report (`[username-1]`,
+//! `[ipv4-3]`); credentials become `[kind]` with no number (whether two
+//! tokens are equal is itself a hint). Values that reached us through a typed
+//! field (a `username`, a `meta.project`, a `host`) are also taught to the
+//! engine as literals, so they are replaced in free text too (an exception
+//! message that names a user). **Plug-in point for keyed pseudonyms**: give
+//! `Redactor` an `impl Sanitize` (its text pass for [`Sanitize::text`], its
+//! typed pseudonym for [`Sanitize::value`]) and pass it where the commands
+//! build a `Placeholders` (`cmd::report_sanitizer`).
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use crate::detect::{Engine, LearnedValue};
+use crate::rules::{Category, RuleError, RuleSet};
+
+/// What a typed value is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ValueKind {
+    User,
+    Project,
+    Ip,
+    Host,
+}
+
+/// Turns raw strings into shareable ones.
+pub trait Sanitize {
+    /// Free text: messages, keys, file names, trace lines.
+    fn text<'a>(&self, s: &'a str) -> Cow<'a, str>;
+    /// A value known to be of `kind` because of the field it came from.
+    fn value<'a>(&self, kind: ValueKind, s: &'a str) -> Cow<'a, str>;
+    /// Whether output is redacted (reports say so).
+    fn redacting(&self) -> bool {
+        true
+    }
+}
+
+/// `--raw`: originals, for use on the customer's side.
+#[derive(Debug, Default)]
+pub struct Raw;
+
+impl Sanitize for Raw {
+    fn text<'a>(&self, s: &'a str) -> Cow<'a, str> {
+        Cow::Borrowed(s)
+    }
+    fn value<'a>(&self, _: ValueKind, s: &'a str) -> Cow<'a, str> {
+        Cow::Borrowed(s)
+    }
+    fn redacting(&self) -> bool {
+        false
+    }
+}
+
+/// Service accounts and markers that name a role, not a person (as in the
+/// `username_json` rule's allow list).
+const USER_ALLOW: &[&str] = &[
+    "root",
+    "ghost",
+    "[FILTERED]",
+    "-",
+    "anonymous",
+    "system",
+    "git",
+    "gitlab",
+    "alert-bot",
+    "support-bot",
+    "admin",
+    "administrator",
+];
+
+/// Learned user names shorter than this are not searched in free text: a
+/// two-letter name would replace syllables everywhere. They are still
+/// replaced where a field says they are a user.
+const MIN_LEARNED: usize = 3;
+
+/// Engine findings → numbered typed placeholders.
+pub struct Placeholders {
+    engine: Engine,
+    table: RefCell<Labels>,
+}
+
+#[derive(Default)]
+struct Labels {
+    by_value: HashMap<(String, String), usize>,
+    next: HashMap<String, usize>,
+}
+
+impl std::fmt::Debug for Placeholders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Placeholders")
+            .field("engine", &self.engine)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Values to teach the sanitizer (raw; never printed).
+#[derive(Clone, Default)]
+pub struct Known {
+    pub users: Vec<String>,
+    pub projects: Vec<String>,
+    pub hosts: Vec<String>,
+}
+
+impl Placeholders {
+    pub fn new(rules: &RuleSet, known: &Known) -> Result<Placeholders, RuleError> {
+        let mut learned = Vec::new();
+        let mut add = |v: &str, rule: &str, cat: Category, kind: &str| {
+            let v = v.trim();
+            if v.len() >= MIN_LEARNED
+                && !USER_ALLOW.iter().any(|a| a.eq_ignore_ascii_case(v))
+                && !v.contains('\n')
+            {
+                learned.push(LearnedValue {
+                    value: v.as_bytes().to_vec(),
+                    rule: rule.into(),
+                    category: cat,
+                    kind: kind.into(),
+                });
+            }
+        };
+        for u in &known.users {
+            add(u, "learned_username", Category::Identity, "username");
+        }
+        for p in &known.projects {
+            add(p, "learned_project", Category::Identity, "project");
+            // The top-level namespace is a group or a user name.
+            if let Some((ns, _)) = p.split_once('/') {
+                add(ns, "learned_project", Category::Identity, "project");
+            }
+        }
+        for h in &known.hosts {
+            add(h, "learned_hostname", Category::Network, "hostname");
+            // The short name of an FQDN, and its domain.
+            if let Some((short, domain)) = h.split_once('.') {
+                add(short, "learned_hostname", Category::Network, "hostname");
+                if domain.contains('.') {
+                    add(domain, "learned_hostname", Category::Network, "domain");
+                }
+            }
+        }
+        Ok(Placeholders {
+            engine: Engine::with_learned(rules, &learned)?,
+            table: RefCell::new(Labels::default()),
+        })
+    }
+
+    fn label(&self, kind: &str, numbered: bool, value: &str) -> String {
+        if !numbered {
+            return format!("[{kind}]");
+        }
+        let mut t = self.table.borrow_mut();
+        let key = (kind.to_string(), value.to_ascii_lowercase());
+        let n = match t.by_value.get(&key) {
+            Some(n) => *n,
+            None => {
+                let next = t.next.entry(kind.to_string()).or_insert(0);
+                *next += 1;
+                let n = *next;
+                t.by_value.insert(key, n);
+                n
+            }
+        };
+        format!("[{kind}-{n}]")
+    }
+}
+
+impl Sanitize for Placeholders {
+    fn text<'a>(&self, s: &'a str) -> Cow<'a, str> {
+        let found = self.engine.find_all(None, s.as_bytes());
+        if found.is_empty() {
+            return Cow::Borrowed(s);
+        }
+        let mut out = String::with_capacity(s.len());
+        let mut at = 0;
+        for f in found {
+            if f.start < at || !s.is_char_boundary(f.start) || !s.is_char_boundary(f.end) {
+                continue;
+            }
+            let rule = self.engine.rule(f.rule);
+            let numbered = rule.category != Category::Credential;
+            out.push_str(&s[at..f.start]);
+            out.push_str(&self.label(&rule.kind, numbered, &s[f.start..f.end]));
+            at = f.end;
+        }
+        out.push_str(&s[at..]);
+        Cow::Owned(out)
+    }
+
+    fn value<'a>(&self, kind: ValueKind, s: &'a str) -> Cow<'a, str> {
+        let v = s.trim();
+        let label = match kind {
+            ValueKind::User if USER_ALLOW.contains(&v) => return Cow::Borrowed(s),
+            ValueKind::User => "username",
+            ValueKind::Project => "project",
+            ValueKind::Host if v == "localhost" => return Cow::Borrowed(s),
+            ValueKind::Host => "hostname",
+            ValueKind::Ip => {
+                if v == "-" || v == "::1" || v.starts_with("127.") || v.is_empty() {
+                    return Cow::Borrowed(s);
+                }
+                if v.contains(':') {
+                    "ipv6"
+                } else if v.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+                    "ipv4"
+                } else {
+                    // Not an address (`x.x.x.x`, `unknown`): treat as text.
+                    return self.text(s);
+                }
+            }
+        };
+        Cow::Owned(self.label(label, true, v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_consistent() {
+        let rules = RuleSet::builtin().unwrap();
+        let known = Known {
+            users: vec!["kwilliams".into()],
+            projects: vec!["acme-gov/platform".into()],
+            hosts: vec!["gitlab.acme-gov.us".into()],
+        };
+        let p = Placeholders::new(&rules, &known).unwrap();
+        assert_eq!(p.value(ValueKind::User, "kwilliams"), "[username-1]");
+        assert_eq!(p.value(ValueKind::User, "root"), "root");
+        let t = p.text("user kwilliams from 10.1.2.3 pushed to acme-gov/platform on gitlab.acme-gov.us with glpat-abcdefghij0123456789");
+        assert!(t.contains("[username-1]"), "{t}");
+        assert!(
+            !t.contains("kwilliams") && !t.contains("10.1.2.3") && !t.contains("acme-gov"),
+            "{t}"
+        );
+        assert!(!t.contains("abcdefghij0123456789"), "{t}");
+        assert_eq!(p.value(ValueKind::Ip, "10.1.2.3"), "[ipv4-1]");
+        assert_eq!(p.value(ValueKind::Ip, "10.9.9.9"), "[ipv4-2]");
+        assert_eq!(p.value(ValueKind::Ip, "127.0.0.1"), "127.0.0.1");
+        assert_eq!(Raw.value(ValueKind::User, "kwilliams"), "kwilliams");
+    }
+}
