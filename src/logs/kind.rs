@@ -168,6 +168,8 @@ pub fn kind_from_path(path: &str) -> Option<LogKind> {
             "registry" => LogKind::Registry,
             "gitlab-shell" => LogKind::GitlabShell,
             "" => return None,
+            // Another service's svlogd log: named after it, and its lines
+            // still recognised by content (see `parse::json_kind`).
             svc => LogKind::Other(Arc::from(svc.replace('-', "_"))),
         },
         f if f.ends_with("_access.log") && parent == "nginx" => LogKind::NginxAccess,

@@ -300,11 +300,15 @@ fn json_kind(file: Option<&LogKind>, f: &JsonFields<'_>) -> LogKind {
         return LogKind::from_name(s);
     }
     match file {
-        Some(LogKind::Other(n)) if &**n == "webservice" => {}
+        // A name we read generically is only a hint: a line whose keys say
+        // what it is (a kubesos pod log, a renamed file) is read as that.
+        Some(LogKind::Other(_)) | None => {}
         Some(k) => return k.clone(),
-        None => {}
     }
-    sniff_json(f)
+    match (sniff_json(f), file) {
+        (LogKind::Other(_), Some(k)) => k.clone(),
+        (sniffed, _) => sniffed,
+    }
 }
 
 fn has(v: &Option<F<'_>>) -> bool {

@@ -257,18 +257,28 @@ pub fn normalize_message(s: &str, max: usize) -> String {
             out.push('…');
             break;
         }
-        if c == '"' {
+        let opens_single = c == '\''
+            && (i == 0
+                || matches!(
+                    s[..i].chars().next_back(),
+                    Some(' ' | '(' | ':' | '=' | '[' | ',')
+                ));
+        if c == '"' || opens_single {
             // Quoted names (`User "Jane Doe" was created`, `project "a / b"`)
             // vary per instance: fold them.
             chars.next();
             let mut closed = false;
             for (_, d) in chars.by_ref() {
-                if d == '"' {
+                if d == c {
                     closed = true;
                     break;
                 }
             }
-            out.push_str(if closed { "\"…\"" } else { "\"…" });
+            out.push(c);
+            out.push('…');
+            if closed {
+                out.push(c);
+            }
             last_space = false;
         } else if c.is_ascii_alphanumeric() || c == '_' {
             let mut end = i;
@@ -298,7 +308,11 @@ pub fn normalize_message(s: &str, max: usize) -> String {
     out.trim().to_string()
 }
 
+/// Fold one token, always **whole**: a token is either kept as it is or
+/// replaced entirely, never rewritten in part (`jdoe42` → `jdoeN` would
+/// leave a user name that no rule or learned literal recognises any more).
 fn fold_token(tok: &str) -> String {
+    let b = tok.as_bytes();
     if tok.contains('-') {
         let parts: Vec<&str> = tok.split('-').collect();
         if parts.len() == 5
@@ -309,33 +323,27 @@ fn fold_token(tok: &str) -> String {
         {
             return "UUID".into();
         }
-        return parts
-            .iter()
-            .map(|p| fold_token(p))
-            .collect::<Vec<_>>()
-            .join("-");
     }
-    let b = tok.as_bytes();
-    if b.iter().all(|c| c.is_ascii_digit()) {
+    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+    if digits == 0 {
+        return tok.to_string();
+    }
+    if digits == b.len() {
         return "N".into();
     }
     if b.len() > 2 && (tok.starts_with("0x") || tok.starts_with("0X")) {
         return "HEX".into();
     }
-    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
-    if b.len() >= 8 && b.iter().all(|c| c.is_ascii_hexdigit()) && digits > 0 {
+    if b.len() >= 8 && b.iter().all(|c| c.is_ascii_hexdigit()) {
         return "HEX".into();
     }
-    // Words that end in a number (`user42`, `project133`) keep their stem.
-    let stem = tok.trim_end_matches(|c: char| c.is_ascii_digit());
-    if stem.len() < tok.len() && !stem.is_empty() && !stem.bytes().any(|c| c.is_ascii_digit()) {
-        return format!("{stem}N");
+    // Short mixed tokens are vocabulary (`v4`, `md5`, `sha256`, `utf8`);
+    // longer ones are ids, names with numbers, dates.
+    if b.len() <= 6 {
+        tok.to_string()
+    } else {
+        "ID".into()
     }
-    let alphas = b.iter().filter(|c| c.is_ascii_alphabetic()).count();
-    if b.len() >= 10 && digits >= 2 && alphas > 0 {
-        return "ID".into();
-    }
-    tok.to_string()
 }
 
 /// `SELECT "users".* FROM "users" WHERE …` → `SELECT users`.
@@ -506,12 +514,19 @@ mod tests {
             "undefined method `x' for #<Foo:HEX> id N job HEX"
         );
         assert_eq!(
+            normalize_message(
+                "URL 'https://jdoe42:pw@h/x.git' is blocked for jdoe42 on 2026-11-20",
+                200
+            ),
+            "URL '…' is blocked for jdoe42 on ID"
+        );
+        assert_eq!(
             normalize_message(r#"User "Jane Doe" (jane@x.org) was created"#, 200),
             r#"User "…" (jane@x.org) was created"#
         );
         assert_eq!(
             normalize_message("uuid 04f1366e-57a1-45b8-88c1-b00b23dc3616 node7", 200),
-            "uuid UUID nodeN"
+            "uuid UUID node7"
         );
     }
 

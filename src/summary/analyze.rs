@@ -532,7 +532,15 @@ impl Analysis {
             .or(e.message.as_deref())
             .or(e.key.as_deref())
             .unwrap_or("");
-        let norm = normalize_message(msg, 160);
+        // The event's own user, project and client are folded out of its
+        // message first, so one error met by many users is one group.
+        let mut folded = std::borrow::Cow::Borrowed(msg);
+        for v in [&e.user, &e.project, &e.client_ip].into_iter().flatten() {
+            if v.len() >= 3 && folded.contains(v.as_ref()) {
+                folded = std::borrow::Cow::Owned(folded.replace(v.as_ref(), "…"));
+            }
+        }
+        let norm = normalize_message(&folded, 160);
         let gkey = (kind.name().to_string(), class, norm);
         let n = er.groups.len();
         let g = match er.groups.get_mut(&gkey) {

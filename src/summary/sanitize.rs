@@ -84,9 +84,34 @@ const USER_ALLOW: &[&str] = &[
 /// replaced where a field says they are a user.
 const MIN_LEARNED: usize = 3;
 
+/// Host names at least this long are also replaced inside longer words; a
+/// shorter one (`db`, `git`) would hit ordinary words.
+const MIN_HOST_INFIX: usize = 5;
+
+/// Short host names that are also ordinary words in GitLab logs
+/// (`gitlab-rails`, `gitlabsos`): replaced only as whole words.
+const COMMON_HOST_WORDS: &[&str] = &[
+    "gitlab",
+    "localhost",
+    "server",
+    "master",
+    "primary",
+    "secondary",
+    "gitaly",
+    "praefect",
+    "postgres",
+    "postgresql",
+    "redis",
+    "sidekiq",
+    "runner",
+];
+
 /// Engine findings → numbered typed placeholders.
 pub struct Placeholders {
     engine: Engine,
+    /// Host names also replaced inside longer words (`gitlabsos.gitlab01_2026…`),
+    /// where the engine's word-bounded literals do not look.
+    hosts: Option<aho_corasick::AhoCorasick>,
     table: RefCell<Labels>,
 }
 
@@ -149,7 +174,26 @@ impl Placeholders {
                 }
             }
         }
+        let hosts: Vec<String> = known
+            .hosts
+            .iter()
+            .flat_map(|h| [h.clone(), h.split('.').next().unwrap_or("").to_string()])
+            .filter(|h| {
+                h.len() >= MIN_HOST_INFIX
+                    && !COMMON_HOST_WORDS.contains(&h.to_ascii_lowercase().as_str())
+            })
+            .collect();
+        let hosts = (!hosts.is_empty())
+            .then(|| {
+                aho_corasick::AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                    .build(&hosts)
+                    .ok()
+            })
+            .flatten();
         Ok(Placeholders {
+            hosts,
             engine: Engine::with_learned(rules, &learned)?,
             table: RefCell::new(Labels::default()),
         })
@@ -177,6 +221,30 @@ impl Placeholders {
 
 impl Sanitize for Placeholders {
     fn text<'a>(&self, s: &'a str) -> Cow<'a, str> {
+        let s = self.engine_text(s);
+        match &self.hosts {
+            Some(ac) if ac.is_match(s.as_ref()) => {
+                let mut out = String::with_capacity(s.len());
+                let mut at = 0;
+                for m in ac.find_iter(s.as_ref()) {
+                    out.push_str(&s[at..m.start()]);
+                    out.push_str(&self.label("hostname", true, &s[m.start()..m.end()]));
+                    at = m.end();
+                }
+                out.push_str(&s[at..]);
+                Cow::Owned(out)
+            }
+            _ => s,
+        }
+    }
+
+    fn value<'a>(&self, kind: ValueKind, s: &'a str) -> Cow<'a, str> {
+        self.typed(kind, s)
+    }
+}
+
+impl Placeholders {
+    fn engine_text<'a>(&self, s: &'a str) -> Cow<'a, str> {
         let found = self.engine.find_all(None, s.as_bytes());
         if found.is_empty() {
             return Cow::Borrowed(s);
@@ -197,7 +265,7 @@ impl Sanitize for Placeholders {
         Cow::Owned(out)
     }
 
-    fn value<'a>(&self, kind: ValueKind, s: &'a str) -> Cow<'a, str> {
+    fn typed<'a>(&self, kind: ValueKind, s: &'a str) -> Cow<'a, str> {
         let v = s.trim();
         let label = match kind {
             ValueKind::User if USER_ALLOW.contains(&v) => return Cow::Borrowed(s),
@@ -249,5 +317,17 @@ mod tests {
         assert_eq!(p.value(ValueKind::Ip, "10.9.9.9"), "[ipv4-2]");
         assert_eq!(p.value(ValueKind::Ip, "127.0.0.1"), "127.0.0.1");
         assert_eq!(Raw.value(ValueKind::User, "kwilliams"), "kwilliams");
+        let t = p.text("gitlab-rails/production_json.log");
+        assert_eq!(t, "gitlab-rails/production_json.log");
+        let known = Known {
+            hosts: vec!["gitlab01".into()],
+            ..Known::default()
+        };
+        let p = Placeholders::new(&rules, &known).unwrap();
+        let t = p.text("gitlabsos.gitlab01_20261120/var/log/gitlab/gitlab-rails");
+        assert_eq!(
+            t,
+            "gitlabsos.[hostname-1]_20261120/var/log/gitlab/gitlab-rails"
+        );
     }
 }

@@ -1,3 +1,4 @@
+mod analytics;
 mod engine;
 mod rules;
 mod scan;
