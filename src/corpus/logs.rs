@@ -598,12 +598,14 @@ pub fn gitlab_bundle(seed: u64, n: usize) -> Bundle {
                 r.correlation_id(),
                 u + 2
             );
+            b.error_classes
+                .push(("auth_json", "Rack_Attack throttle".into()));
             b.truth.push(Truth {
                 log: format!("{rails}/auth_json.log"),
                 kind: "auth_json",
                 key: "Rack_Attack throttle".into(),
                 duration_ms: None,
-                failed: true,
+                failed: false,
                 user: Some(user.clone()),
                 project: None,
                 ip: Some(ip.clone()),

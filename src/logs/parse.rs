@@ -497,13 +497,17 @@ pub fn from_json<'a>(kind: &LogKind, mut f: JsonFields<'a>) -> Event<'a> {
             e.failed = true;
         }
         LogKind::AuthJson => {
+            // Rack Attack blocks and throttles are the system working, not
+            // failed requests: they are grouped under errors (by their
+            // rule) but kept out of %FAIL and the failures timeline.
             let msg = text(f.message.take()).unwrap_or(Cow::Borrowed("(no message)"));
             e.key = Some(match text(f.env.take()).or(text(f.matched.take())) {
                 Some(env) => Cow::Owned(format!("{msg} {env}")),
                 None => msg,
             });
+            e.error_class = e.key.clone();
             e.stat = true;
-            e.failed = level_failed;
+            e.failed = false;
         }
         LogKind::Registry => {
             let uri = text(f.http_uri.take());

@@ -14,6 +14,7 @@
 //! Lines are cut at [`crate::logs::read::MAX_LINE`].
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::BufRead;
 
 use crate::logs::kind::{base_name, kind_from_path};
 use crate::logs::read::{for_each_line, read_small, Member};
@@ -22,6 +23,13 @@ use crate::logs::{Event, Line, LineParser, LogKind};
 
 use super::overview::{fact_file, Facts};
 use super::stats::KeyStats;
+
+/// Maps keyed by strings from the logs. foldhash instead of SipHash: the
+/// per-line lookups (key, user, project, IP, user agent) were a third of the
+/// pass on production_json; foldhash is seeded per process, and every map is
+/// capped, which bounds what crafted colliding keys could cost.
+pub type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+pub type Set<K> = HashSet<K, foldhash::fast::RandomState>;
 
 /// Distinct keys per log before the rest are pooled: GitLab has ~2,000
 /// controller actions and API routes in all, so real keys fit; templated
@@ -81,7 +89,7 @@ pub struct Bucket {
 /// Count and total duration per value (user, project, IP, user agent).
 #[derive(Clone, Debug, Default)]
 pub struct Counter {
-    pub map: HashMap<Box<str>, (u64, f64)>,
+    pub map: Map<Box<str>, (u64, f64)>,
     pub overflow: (u64, f64),
 }
 
@@ -112,7 +120,7 @@ pub struct TopAcc {
 pub struct SectionAcc {
     pub log: String,
     pub kind: LogKind,
-    pub keys: HashMap<Box<str>, KeyStats>,
+    pub keys: Map<Box<str>, KeyStats>,
     pub other_keys: KeyStats,
     pub total: KeyStats,
     pub first: Option<i64>,
@@ -126,7 +134,7 @@ impl SectionAcc {
         SectionAcc {
             log,
             kind,
-            keys: HashMap::new(),
+            keys: Map::default(),
             other_keys: KeyStats::default(),
             total: KeyStats::default(),
             first: None,
@@ -161,16 +169,16 @@ pub struct ErrGroup {
 #[derive(Clone, Debug, Default)]
 pub struct ErrorsAcc {
     /// (kind, class, normalised message) → group.
-    pub groups: HashMap<(String, String, String), ErrGroup>,
+    pub groups: Map<(String, String, String), ErrGroup>,
     pub overflow: u64,
     /// gRPC code → calls.
-    pub grpc_codes: HashMap<String, u64>,
+    pub grpc_codes: Map<String, u64>,
     /// (method, code) → calls, for codes other than OK.
     pub grpc_failures: HashMap<(String, String), u64>,
     /// Sidekiq worker class → (failed jobs, an error class seen).
     pub sidekiq_failures: HashMap<String, (u64, Option<String>)>,
     /// (kind, HTTP status) → count.
-    pub statuses: HashMap<(String, u16), u64>,
+    pub statuses: Map<(LogKind, u16), u64>,
 }
 
 /// A line carrying the traced id.
@@ -191,13 +199,13 @@ pub struct TraceHit {
 /// Identifying values seen in typed fields, to teach the sanitizer.
 #[derive(Clone, Debug, Default)]
 pub struct Seen {
-    pub users: HashSet<String>,
-    pub projects: HashSet<String>,
-    pub hosts: HashSet<String>,
+    pub users: Set<String>,
+    pub projects: Set<String>,
+    pub hosts: Set<String>,
 }
 
 impl Seen {
-    fn add(set: &mut HashSet<String>, v: &str) {
+    fn add(set: &mut Set<String>, v: &str) {
         if set.len() < MAX_LEARNED && !set.contains(v) {
             set.insert(v.to_string());
         }
@@ -214,6 +222,8 @@ pub struct Analysis {
     pub trace: Vec<TraceHit>,
     pub trace_overflow: u64,
     pub seen: Seen,
+    /// (log, kind) → index into `sections`.
+    index: Map<(String, LogKind), usize>,
 }
 
 fn trunc(s: &str, max: usize) -> String {
@@ -236,21 +246,38 @@ impl Analysis {
     /// Read every member once.
     pub fn run(members: &[Member], want: &Want) -> Analysis {
         let mut a = Analysis::default();
-        let mut index: HashMap<(String, LogKind), usize> = HashMap::new();
         for m in members {
-            a.read_member(m, want, &mut index);
+            a.read_member(m, want);
         }
-        a.sections
-            .sort_by(|x, y| (&x.log, &x.kind).cmp(&(&y.log, &y.kind)));
+        a.finish();
         a
     }
 
-    fn read_member(
-        &mut self,
-        m: &Member,
-        want: &Want,
-        index: &mut HashMap<(String, LogKind), usize>,
-    ) {
+    /// Sort sections (call after the last input).
+    pub fn finish(&mut self) {
+        self.sections
+            .sort_by(|x, y| (&x.log, &x.kind).cmp(&(&y.log, &y.kind)));
+        self.index = self
+            .sections
+            .iter()
+            .enumerate()
+            .map(|(i, s)| ((s.log.clone(), s.kind.clone()), i))
+            .collect();
+    }
+
+    /// Read one stream of log lines named `name` (benchmarks and tests; the
+    /// commands go through [`Analysis::run`]).
+    pub fn read_stream(&mut self, name: &str, reader: &mut dyn BufRead, want: &Want) {
+        let mut info = FileInfo {
+            name: name.to_string(),
+            ..FileInfo::default()
+        };
+        let kind = kind_from_path(name);
+        self.read_lines(&mut info, name.to_string(), kind, reader, want);
+        self.files.push(info);
+    }
+
+    fn read_member(&mut self, m: &Member, want: &Want) {
         let mut info = FileInfo {
             name: m.name.clone(),
             size: m.size(),
@@ -287,13 +314,30 @@ impl Analysis {
         } else {
             m.name.clone()
         };
+        let n = self.read_lines(&mut info, log, path_kind, &mut reader, want);
+        if n > 0 && n != info.size && info.size > 0 {
+            info.compressed = is_gzip(m);
+        }
+        self.files.push(info);
+    }
+
+    /// The line loop. Returns the bytes read.
+    fn read_lines(
+        &mut self,
+        info: &mut FileInfo,
+        log: String,
+        path_kind: Option<LogKind>,
+        reader: &mut dyn BufRead,
+        want: &Want,
+    ) -> u64 {
         let mut parser = LineParser::new(path_kind.clone());
         let default_kind = path_kind.unwrap_or_else(|| LogKind::from_name("unknown"));
         let trace = want.trace.as_deref().filter(|t| !t.is_empty());
         let finder = trace.map(|t| memchr::memmem::Finder::new(t.as_bytes()).into_owned());
         let mut last: Option<(LogKind, usize)> = None;
         let mut line_no = 0u64;
-        let result = for_each_line(&mut reader, |line| {
+        let name = info.name.clone();
+        let result = for_each_line(reader, |line| {
             line_no += 1;
             if let (Some(id), Some(f)) = (trace, &finder) {
                 // Trace mode reads only lines that contain the id.
@@ -302,7 +346,7 @@ impl Analysis {
                     return;
                 }
                 let l = parser.parse(line);
-                self.trace_line(&mut info, id, &m.name, line_no, line, l);
+                self.trace_line(info, id, &name, line_no, line, l);
                 return;
             }
             let parsed = parser.parse(line);
@@ -327,8 +371,10 @@ impl Analysis {
                     let idx = match &last {
                         Some((k, i)) if *k == kind => *i,
                         _ => {
-                            let i =
-                                *index.entry((log.clone(), kind.clone())).or_insert_with(|| {
+                            let i = *self
+                                .index
+                                .entry((log.clone(), kind.clone()))
+                                .or_insert_with(|| {
                                     self.sections
                                         .push(SectionAcc::new(log.clone(), kind.clone()));
                                     self.sections.len() - 1
@@ -337,18 +383,26 @@ impl Analysis {
                             i
                         }
                     };
-                    *info.kinds.entry(kind.name().to_string()).or_default() += 1;
+                    match info.kinds.get_mut(kind.name()) {
+                        Some(n) => *n += 1,
+                        None => {
+                            info.kinds.insert(kind.name().to_string(), 1);
+                        }
+                    }
                     self.add_event(idx, &kind, &e, want);
                 }
             }
         });
-        if let Ok(n) = result {
-            info.bytes = n;
-            info.compressed = n != info.size && info.size > 0 && is_gzip(m);
-        } else if let Err(e) = result {
-            info.error = Some(e.to_string());
+        match result {
+            Ok(n) => {
+                info.bytes = n;
+                n
+            }
+            Err(e) => {
+                info.error = Some(e.to_string());
+                0
+            }
         }
-        self.files.push(info);
     }
 
     fn trace_line(
@@ -491,7 +545,12 @@ impl Analysis {
     fn add_error(&mut self, kind: &LogKind, e: &Event<'_>) {
         let er = &mut self.errors;
         if let Some(code) = &e.grpc_code {
-            *er.grpc_codes.entry(code.to_string()).or_default() += 1;
+            match er.grpc_codes.get_mut(code.as_ref()) {
+                Some(n) => *n += 1,
+                None => {
+                    er.grpc_codes.insert(code.to_string(), 1);
+                }
+            }
             if code != "OK" {
                 let m = e.key.as_deref().unwrap_or("(unknown)").to_string();
                 *er.grpc_failures.entry((m, code.to_string())).or_default() += 1;
@@ -499,9 +558,7 @@ impl Analysis {
         }
         if let Some(st) = e.status {
             if e.stat {
-                *er.statuses
-                    .entry((kind.name().to_string(), st))
-                    .or_default() += 1;
+                *er.statuses.entry((kind.clone(), st)).or_default() += 1;
             }
         }
         if *kind == LogKind::Sidekiq && e.failed {
@@ -601,7 +658,6 @@ fn looks_like_log(m: &Member) -> bool {
     let mut parser = LineParser::new(None);
     let (mut seen, mut good) = (0usize, 0usize);
     let mut buf = Vec::new();
-    use std::io::BufRead;
     while seen < SNIFF_LINES {
         buf.clear();
         let rr: &mut Box<dyn BufRead> = &mut r;

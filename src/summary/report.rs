@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use super::analyze::{Analysis, Bucket, Counter, SectionAcc};
+use super::analyze::{Analysis, Bucket, Counter, Map, SectionAcc};
 use super::overview::{Disk, Service};
 use super::sanitize::{Sanitize, ValueKind};
 use super::stats::KeyStats;
@@ -466,13 +466,7 @@ impl Report {
             r.sections.push(section(sec, sz, opts, interval));
         }
         r.timeline = Some(timeline(&all_minutes, interval));
-        let mut errs = errors(a, sz, 10);
-        errs.groups.truncate(if opts.limit == 0 {
-            usize::MAX
-        } else {
-            opts.limit
-        });
-        r.errors = Some(errs);
+        r.errors = Some(errors(a, sz, opts.limit));
         r.notes.push(percentile_note());
         r
     }
@@ -590,7 +584,7 @@ impl Report {
         kinds.dedup();
         let mut sections = Vec::new();
         for kind in kinds {
-            let empty = (HashMap::new(), 1.0);
+            let empty = (Map::default(), 1.0);
             let (ma, span_a) = ka.get(kind).unwrap_or(&empty);
             let (mb, span_b) = kb.get(kind).unwrap_or(&empty);
             let mut keys: Vec<&Box<str>> = ma.keys().chain(mb.keys()).collect();
@@ -661,8 +655,8 @@ fn percentile_note() -> String {
 }
 
 /// Per kind: keys merged over all logs of the kind, and the longest span.
-fn by_kind(a: &Analysis) -> HashMap<LogKind, (HashMap<Box<str>, KeyStats>, f64)> {
-    let mut out: HashMap<LogKind, (HashMap<Box<str>, KeyStats>, f64)> = HashMap::new();
+fn by_kind(a: &Analysis) -> HashMap<LogKind, (Map<Box<str>, KeyStats>, f64)> {
+    let mut out: HashMap<LogKind, (Map<Box<str>, KeyStats>, f64)> = HashMap::new();
     for sec in &a.sections {
         if sec.total.count == 0 {
             continue;
@@ -835,7 +829,7 @@ fn errors(a: &Analysis, sz: &dyn Sanitize, lim: usize) -> ErrorsReport {
         .iter()
         .filter(|((_, st), _)| *st >= 400)
         .map(|((k, st), n)| StatusCount {
-            kind: k.clone(),
+            kind: k.name().to_string(),
             status: *st,
             count: *n,
         })
