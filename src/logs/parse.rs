@@ -22,8 +22,9 @@ use super::kind::LogKind;
 use super::text::{go_duration_ms, logfmt, normalize_message, path_template, sql_key};
 use super::time::{parse_iso, parse_month_name, parse_nginx};
 
-/// What one line says.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// What one line says. Holds raw values (user names, IPs, messages): its
+/// `Debug` shows only the non-identifying fields.
+#[derive(Clone, Default, PartialEq)]
 pub struct Event<'a> {
     pub kind: Option<LogKind>,
     /// Milliseconds since the epoch (UTC).
@@ -249,6 +250,19 @@ impl LineParser {
         } else {
             Line::Unparsed
         }
+    }
+}
+
+impl std::fmt::Debug for Event<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Event")
+            .field("kind", &self.kind)
+            .field("time", &self.time)
+            .field("stat", &self.stat)
+            .field("duration_ms", &self.duration_ms)
+            .field("status", &self.status)
+            .field("failed", &self.failed)
+            .finish_non_exhaustive()
     }
 }
 

@@ -87,7 +87,7 @@ pub struct Bucket {
 }
 
 /// Count and total duration per value (user, project, IP, user agent).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Counter {
     pub map: Map<Box<str>, (u64, f64)>,
     pub overflow: (u64, f64),
@@ -116,7 +116,7 @@ pub struct TopAcc {
 }
 
 /// One log (rotated files merged) of one kind.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SectionAcc {
     pub log: String,
     pub kind: LogKind,
@@ -154,7 +154,7 @@ impl SectionAcc {
 }
 
 /// An error group: same source kind, class and normalised message.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct ErrGroup {
     pub count: u64,
     pub first: Option<i64>,
@@ -166,7 +166,7 @@ pub struct ErrGroup {
     pub key: Option<String>,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct ErrorsAcc {
     /// (kind, class, normalised message) → group.
     pub groups: Map<(String, String, String), ErrGroup>,
@@ -182,7 +182,7 @@ pub struct ErrorsAcc {
 }
 
 /// A line carrying the traced id.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct TraceHit {
     pub time: Option<i64>,
     pub file: String,
@@ -197,7 +197,7 @@ pub struct TraceHit {
 }
 
 /// Identifying values seen in typed fields, to teach the sanitizer.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Seen {
     pub users: Set<String>,
     pub projects: Set<String>,
@@ -212,8 +212,9 @@ impl Seen {
     }
 }
 
-/// Everything one pass collected.
-#[derive(Debug, Default)]
+/// Everything one pass collected. Holds raw log text (messages, trace
+/// lines, user names): its `Debug` prints only counts.
+#[derive(Default)]
 pub struct Analysis {
     pub files: Vec<FileInfo>,
     pub sections: Vec<SectionAcc>,
@@ -224,6 +225,71 @@ pub struct Analysis {
     pub seen: Seen,
     /// (log, kind) → index into `sections`.
     index: Map<(String, LogKind), usize>,
+}
+
+// Types that hold raw log text print only their shape.
+impl std::fmt::Debug for Analysis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analysis")
+            .field("files", &self.files.len())
+            .field("sections", &self.sections.len())
+            .field("error_groups", &self.errors.groups.len())
+            .field("trace", &self.trace.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ErrGroup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ErrGroup")
+            .field("count", &self.count)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for TraceHit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TraceHit")
+            .field("line_no", &self.line_no)
+            .field("raw", &format_args!("[{} bytes]", self.raw.len()))
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Counter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Counter")
+            .field("distinct", &self.map.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for SectionAcc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SectionAcc")
+            .field("kind", &self.kind)
+            .field("keys", &self.keys.len())
+            .field("count", &self.total.count)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ErrorsAcc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ErrorsAcc")
+            .field("groups", &self.groups.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Seen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Seen")
+            .field("users", &self.users.len())
+            .field("projects", &self.projects.len())
+            .field("hosts", &self.hosts.len())
+            .finish()
+    }
 }
 
 fn trunc(s: &str, max: usize) -> String {
