@@ -36,6 +36,138 @@ pub enum Command {
     /// List or check rules (built-in packs and your own).
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Summarise GitLab logs: overview, per-endpoint statistics (fast-stats
+    /// columns), failures over time, main errors.
+    ///
+    /// Reads a bundle directory, log files (gzip too) or stdin (`-`).
+    /// Identifiers are replaced and credentials masked unless `--raw`.
+    Summary(SummaryArgs),
+    /// Exceptions and failures grouped by class and normalised message;
+    /// gRPC codes; Sidekiq failures by worker.
+    Errors(ErrorsArgs),
+    /// Top users, projects, client IPs and user agents by request count and
+    /// total duration, per log.
+    Top(TopArgs),
+    /// Every line of every log carrying a correlation id (or Sidekiq jid), in
+    /// time order.
+    ///
+    /// Exit status: 0 lines found, 1 none found, 2 error.
+    Trace(TraceArgs),
+    /// Per-endpoint tables of two inputs side by side, with the change in
+    /// COUNT, P95 and %FAIL (B − A).
+    Compare(CompareArgs),
+}
+
+/// Output options shared by the report commands.
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print original values (users, IPs, hosts, messages) instead of
+    /// pseudonyms. For use on the customer's side only.
+    #[arg(long)]
+    pub raw: bool,
+    /// The redaction key (as given to `redact --key-file`), so pseudonyms
+    /// here match the redacted bundle's. Without it a random key is used.
+    #[arg(long, value_name = "PATH", conflicts_with = "raw")]
+    pub key_file: Option<PathBuf>,
+    /// Rows per table (0 = all).
+    #[arg(short = 'l', long, default_value_t = 10)]
+    pub limit: usize,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Markdown,
+    Json,
+    Html,
+}
+
+/// Columns to sort per-endpoint tables by (descending; `key` ascending).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortColumn {
+    Count,
+    Rps,
+    P99,
+    P95,
+    Median,
+    Max,
+    Min,
+    Stddev,
+    Score,
+    Fail,
+    Key,
+}
+
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// Bundle directory, log files or `-` for stdin.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Sort per-endpoint tables by this column.
+    #[arg(long, value_enum, default_value_t = SortColumn::Score)]
+    pub sort_by: SortColumn,
+    /// Time bucket for the charts (`1m`, `15m`, `1h`, `1d`); default: chosen
+    /// from the time span.
+    #[arg(long, value_name = "DURATION")]
+    pub interval: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ErrorsArgs {
+    /// Bundle directory, log files or `-` for stdin.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Time bucket for the failures chart (`1m`, `15m`, `1h`, `1d`).
+    #[arg(long, value_name = "DURATION")]
+    pub interval: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    /// Bundle directory, log files or `-` for stdin.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The correlation id (or Sidekiq jid) to follow.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Bundle directory, log files or `-` for stdin.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The first input (before).
+    #[arg(value_name = "A")]
+    pub a: PathBuf,
+    /// The second input (after).
+    #[arg(value_name = "B")]
+    pub b: PathBuf,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Sort by this column (the larger of A and B).
+    #[arg(long, value_enum, default_value_t = SortColumn::Score)]
+    pub sort_by: SortColumn,
 }
 
 #[derive(Debug, Args)]

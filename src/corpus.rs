@@ -5,6 +5,10 @@
 //! that reproduces it, and no real customer data ever enters the repository.
 //! The line shapes follow `shared/reference/gitlab.md` (log kinds, token
 //! shapes, where secrets hide).
+//!
+//! [`logs`] generates a whole bundle of GitLab logs with its ground truth.
+
+pub mod logs;
 
 /// SplitMix64: tiny, fast, and good enough to vary test data. Not for keys.
 #[derive(Clone, Debug)]

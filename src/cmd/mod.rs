@@ -1,9 +1,15 @@
 //! One module per subcommand. Each turns clap's flags into library calls and
 //! returns the exit status it wants.
 
+mod compare;
+mod errors;
 pub mod redact;
+mod report;
 mod rules;
 mod scan;
+mod summary;
+mod top;
+mod trace;
 mod unmask;
 mod verify;
 
@@ -22,6 +28,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Unmask(args) => unmask::run(args),
         Command::Rules(RulesCommand::List { rules, json }) => rules::list(&rules, json),
         Command::Rules(RulesCommand::Check { rules }) => rules::check(&rules),
+        Command::Summary(args) => summary::run(args),
+        Command::Errors(args) => errors::run(args),
+        Command::Top(args) => top::run(args),
+        Command::Trace(args) => trace::run(args),
+        Command::Compare(args) => compare::run(args),
     }
 }
 

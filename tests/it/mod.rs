@@ -1,3 +1,4 @@
+mod analytics;
 mod bundle_gen;
 mod engine;
 mod loghub_redact;

@@ -669,3 +669,66 @@ fn hostile_archive_entries_are_contained() {
         serde_json::from_slice(&fs::read(dir.path().join("r.json")).unwrap()).unwrap();
     assert_eq!(report["left_out"].as_array().unwrap().len(), 4, "{report}");
 }
+
+#[test]
+fn summaries_with_the_key_use_the_redacted_bundles_names() {
+    let dir = TempDir::new("redact-summary-key");
+    let b = gitlabsos(14);
+    for (n, d) in b.entries() {
+        dir.write(&format!("in/{n}"), d);
+    }
+    run(
+        &dir,
+        airlock(&dir).args([
+            "redact",
+            "in",
+            "-o",
+            "out",
+            "--key-file",
+            "k",
+            "--map",
+            "m.json",
+        ]),
+        None,
+    )
+    .expect_code(0);
+    let map: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("m.json")).unwrap()).unwrap();
+    let user_pseudonyms: BTreeSet<String> = map["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "username")
+        .map(|e| e["pseudonym"].as_str().unwrap().to_string())
+        .collect();
+    let r = run(
+        &dir,
+        airlock(&dir).args([
+            "top",
+            "in",
+            "--format",
+            "json",
+            "--limit",
+            "0",
+            "--key-file",
+            "k",
+        ]),
+        None,
+    )
+    .expect_code(0);
+    assert_no_secret(&r.stdout, &b.secrets(), "top on the raw bundle");
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let mut shown = BTreeSet::new();
+    for t in v["top"].as_array().unwrap() {
+        for row in t["users"]["by_count"].as_array().into_iter().flatten() {
+            shown.insert(row["value"].as_str().unwrap().to_string());
+        }
+    }
+    assert!(!shown.is_empty(), "{}", r.stdout);
+    for u in &shown {
+        assert!(
+            user_pseudonyms.contains(u),
+            "{u} is not a name from the redacted bundle ({user_pseudonyms:?})"
+        );
+    }
+}
