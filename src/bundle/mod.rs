@@ -111,18 +111,26 @@ impl Default for Limits {
     }
 }
 
+/// A member whose content a transform rewrites.
+#[derive(Debug, Clone, Copy)]
+pub struct Member<'a> {
+    /// The member's original name inside its archive (empty for stdin).
+    pub name: &'a [u8],
+    /// The enclosing archive members, each followed by `!` (empty at the
+    /// top level).
+    pub outer: &'a [u8],
+    /// The content was gzip-compressed (and is written back compressed).
+    pub gzip: bool,
+}
+
 /// What a traversal does with members.
 pub trait Transform: Sync {
     /// The output name of a member (names may carry identifiers).
     fn name(&self, name: &[u8]) -> Vec<u8>;
     /// Rewrite the content of a text member (or binary, with `keep_binary`).
-    /// `name` is the member's original name inside its archive (empty for
-    /// stdin); `outer` names the enclosing archive members, each followed by
-    /// `!` (empty at the top level).
     fn content(
         &self,
-        name: &[u8],
-        outer: &[u8],
+        member: &Member<'_>,
         input: &mut dyn Read,
         output: &mut dyn Write,
     ) -> io::Result<()>;
@@ -311,7 +319,7 @@ impl Traversal<'_> {
     ) -> Result<(), BundleError> {
         let out_name = self.transform.name(name);
         let done = sink.file(&out_name, meta, &mut |w| {
-            self.encode(label, name, outer, nest, reader, w, depth)
+            self.encode(label, name, outer, nest, false, reader, w, depth)
         })?;
         if let Done::LeftOut(why) = done {
             self.transform.left_out(&out_name, &why);
@@ -330,6 +338,7 @@ impl Traversal<'_> {
         name: &[u8],
         outer: &[u8],
         nest: bool,
+        gzip: bool,
         reader: &mut dyn Read,
         w: &mut dyn Write,
         depth: usize,
@@ -356,7 +365,16 @@ impl Traversal<'_> {
                 // The output header keeps the time but not the original file
                 // name, which could name a host.
                 let mut enc = GzBuilder::new().mtime(mtime).write(w, self.level);
-                let done = self.encode(label, name, outer, nest, &mut dec, &mut enc, depth + 1)?;
+                let done = self.encode(
+                    label,
+                    name,
+                    outer,
+                    nest,
+                    true,
+                    &mut dec,
+                    &mut enc,
+                    depth + 1,
+                )?;
                 if done == Done::Written {
                     enc.try_finish().map_err(io)?;
                 }
@@ -376,11 +394,13 @@ impl Traversal<'_> {
                 Ok(Done::Written)
             }
             Sniffed::Text => {
-                self.transform.content(name, outer, &mut r, w).map_err(io)?;
+                let m = Member { name, outer, gzip };
+                self.transform.content(&m, &mut r, w).map_err(io)?;
                 Ok(Done::Written)
             }
             Sniffed::Binary if self.transform.keep_binary() => {
-                self.transform.content(name, outer, &mut r, w).map_err(io)?;
+                let m = Member { name, outer, gzip };
+                self.transform.content(&m, &mut r, w).map_err(io)?;
                 Ok(Done::Written)
             }
             other => Ok(Done::LeftOut(LeftOut::Unsupported(other))),

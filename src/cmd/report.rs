@@ -1,10 +1,11 @@
 //! Glue shared by the report commands (`summary`, `errors`, `top`, `trace`,
 //! `compare`): read inputs, pick the sanitizer, write the rendering.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::PathBuf;
+use std::sync::Mutex;
 
-use airlock::logs::read;
+use airlock::bundle::{Input, LeftOut, Limits, Member, NullSink, Transform, Traversal};
 use airlock::summary::{
     render, Analysis, Format, Known, Pseudonyms, Raw, ReportOptions, Sanitize, SortBy, Want,
 };
@@ -13,22 +14,58 @@ use anyhow::Context;
 use super::load_rules;
 use crate::cli::{ReportArgs, ReportFormat, SortColumn};
 
-/// Read `inputs` once. Unreadable command-line paths are reported and
-/// counted (the caller exits 2).
+/// Read `inputs` once, through the same bundle reader as `redact`
+/// (directories, files, tar, tar.gz, nested archives, gzip members by magic
+/// bytes, stdin). Unreadable inputs are reported and counted (the caller
+/// exits 2); members that are not text are skipped.
 pub fn analyze(inputs: &[PathBuf], want: &Want) -> (Analysis, usize) {
-    let (members, skipped) = read::members(inputs);
     let mut errors = 0;
-    for s in &skipped {
-        if inputs.contains(&s.path) {
-            eprintln!("airlock: cannot read {}: {}", s.path.display(), s.reason);
+    let collect = Collect {
+        analysis: Mutex::new(Analysis::default()),
+        want,
+        top: Mutex::new(None),
+    };
+    for p in inputs {
+        let input = if p.as_os_str() == "-" {
+            Input::Stdin
+        } else if p.exists() {
+            Input::Path(p.clone())
+        } else {
+            eprintln!(
+                "airlock: cannot read {}: no such file or directory",
+                p.display()
+            );
+            errors += 1;
+            continue;
+        };
+        // A single file's kind comes from its whole path
+        // (`…/gitaly/current`), not its bare name.
+        *collect.top.lock().unwrap_or_else(|e| e.into_inner()) = match &input {
+            Input::Path(p) if p.is_file() => Some(p.to_string_lossy().replace('\\', "/")),
+            _ => None,
+        };
+        let result = Traversal {
+            transform: &collect,
+            limits: Limits::default(),
+            spool_dir: None,
+            level: flate2::Compression::fast(),
+        }
+        .run(&input, &mut NullSink);
+        if let Err(e) = result {
+            eprintln!(
+                "airlock: {}",
+                airlock::scan::escape_for_terminal(&e.to_string())
+            );
             errors += 1;
         }
     }
-    let a = Analysis::run(&members, want);
+    let mut a = collect
+        .analysis
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    a.finish();
     for f in &a.files {
         if let Some(e) = &f.error {
-            // File names are not sanitized on stderr: stderr stays with the
-            // person who ran the command.
             eprintln!(
                 "airlock: {}: {e}",
                 airlock::scan::escape_for_terminal(&f.name)
@@ -37,6 +74,49 @@ pub fn analyze(inputs: &[PathBuf], want: &Want) -> (Analysis, usize) {
         }
     }
     (a, errors)
+}
+
+/// Feeds every text member of a bundle to the analysis.
+struct Collect<'a> {
+    analysis: Mutex<Analysis>,
+    want: &'a Want,
+    /// The path of the input when it is a single file.
+    top: Mutex<Option<String>>,
+}
+
+impl Transform for Collect<'_> {
+    fn name(&self, name: &[u8]) -> Vec<u8> {
+        name.to_vec()
+    }
+
+    fn content(
+        &self,
+        member: &Member<'_>,
+        input: &mut dyn Read,
+        _out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        let name = String::from_utf8_lossy(member.name).into_owned();
+        let outer = String::from_utf8_lossy(member.outer);
+        let top = self.top.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let (shown, kind_path) = if name.is_empty() {
+            ("<stdin>".to_string(), String::new())
+        } else if let Some(t) =
+            top.filter(|t| outer.is_empty() && t.rsplit('/').next() == Some(name.as_str()))
+        {
+            // The input file itself (not a member of it).
+            (t.clone(), t)
+        } else {
+            let full = format!("{outer}{name}");
+            (full, name)
+        };
+        self.analysis
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .read_named(&shown, &kind_path, member.gzip, input, self.want);
+        Ok(())
+    }
+
+    fn left_out(&self, _name: &[u8], _why: &LeftOut) {}
 }
 
 /// The sanitizer: keyed pseudonyms (the same names as the redacted bundle

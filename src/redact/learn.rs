@@ -27,7 +27,7 @@ use std::sync::Mutex;
 use regex_automata::meta::Regex;
 
 use super::pseudo::{self, Pseudonymizer};
-use crate::bundle::{LeftOut, Transform};
+use crate::bundle::{LeftOut, Member, Transform};
 use crate::detect::{Boundary, Engine, LearnedValue, ScanOptions};
 use crate::rules::{Category, RuleError, RuleSet};
 
@@ -350,11 +350,11 @@ impl Transform for Learner {
 
     fn content(
         &self,
-        name: &[u8],
-        _outer: &[u8],
+        member: &Member<'_>,
         input: &mut dyn Read,
         _output: &mut dyn Write,
     ) -> io::Result<()> {
+        let name = member.name;
         let base = base_name(name);
         let path = String::from_utf8_lossy(name);
         let small = matches!(

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use super::{Counts, Redactor};
-use crate::bundle::{LeftOut, Transform};
+use crate::bundle::{LeftOut, Member, Transform};
 use crate::rules::RuleSet;
 
 #[derive(Debug, Serialize, Clone)]
@@ -131,11 +131,11 @@ impl Transform for RedactPass<'_> {
 
     fn content(
         &self,
-        name: &[u8],
-        outer: &[u8],
+        member: &Member<'_>,
         input: &mut dyn std::io::Read,
         output: &mut dyn std::io::Write,
     ) -> std::io::Result<()> {
+        let (name, outer) = (member.name, member.outer);
         let path = String::from_utf8_lossy(name).into_owned();
         let p = if name.is_empty() {
             None

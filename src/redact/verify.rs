@@ -14,7 +14,7 @@ use std::sync::Mutex;
 
 use super::pseudo::Assignment;
 use super::{is_own_at, learn};
-use crate::bundle::{LeftOut, Transform};
+use crate::bundle::{LeftOut, Member, Transform};
 use crate::detect::{Boundary, Engine, LearnedValue, ScanOptions};
 use crate::rules::{Category, RuleError, RuleSet};
 use crate::scan::{self, Located};
@@ -150,11 +150,11 @@ impl Transform for Verifier {
 
     fn content(
         &self,
-        name: &[u8],
-        outer: &[u8],
+        member: &Member<'_>,
         input: &mut dyn Read,
         _output: &mut dyn Write,
     ) -> io::Result<()> {
+        let (name, outer) = (member.name, member.outer);
         let path = String::from_utf8_lossy(name).into_owned();
         let matcher = self.engine.matcher(if name.is_empty() {
             None

@@ -387,6 +387,58 @@ impl Analysis {
         self.files.push(info);
     }
 
+    /// Read one member met inside a bundle (already decompressed): `name` is
+    /// shown in reports, `kind_path` recognises the log kind. This is how the
+    /// commands read every input, through [`crate::bundle`].
+    pub fn read_named(
+        &mut self,
+        name: &str,
+        kind_path: &str,
+        gzip: bool,
+        reader: &mut dyn std::io::Read,
+        want: &Want,
+    ) {
+        let mut info = FileInfo {
+            name: name.to_string(),
+            compressed: gzip,
+            ..FileInfo::default()
+        };
+        let mut r = std::io::BufReader::with_capacity(256 << 10, reader);
+        if let Some(ff) = fact_file(kind_path) {
+            info.not_a_log = true;
+            match read_small(&mut r, 4 << 20) {
+                Ok(t) => self.facts.read(ff, &t),
+                Err(e) => info.error = Some(e.to_string()),
+            }
+            self.files.push(info);
+            return;
+        }
+        let path_kind = kind_from_path(kind_path);
+        if path_kind.is_none() && !kind_path.is_empty() {
+            let head = match r.fill_buf() {
+                Ok(h) => h,
+                Err(e) => {
+                    info.error = Some(e.to_string());
+                    self.files.push(info);
+                    return;
+                }
+            };
+            if !head_looks_like_log(head) {
+                info.not_a_log = true;
+                self.files.push(info);
+                return;
+            }
+        }
+        let log = if kind_path.is_empty() {
+            name.to_string()
+        } else {
+            base_name(name)
+        };
+        let n = self.read_lines(&mut info, log, path_kind, &mut r, want);
+        info.size = n;
+        self.files.push(info);
+    }
+
     /// The line loop. Returns the bytes read.
     fn read_lines(
         &mut self,
@@ -721,17 +773,24 @@ fn is_gzip(m: &Member) -> bool {
 /// half of its first non-blank lines parse.
 fn looks_like_log(m: &Member) -> bool {
     let Ok(mut r) = m.open() else { return false };
+    let mut head = Vec::new();
+    let rr: &mut Box<dyn BufRead> = &mut r;
+    if std::io::Read::read_to_end(&mut std::io::Read::take(rr, 1 << 20), &mut head).is_err() {
+        return false;
+    }
+    head_looks_like_log(&head)
+}
+
+/// The same judgement on the first bytes of a stream (the first
+/// [`SNIFF_LINES`] non-blank lines in them).
+fn head_looks_like_log(head: &[u8]) -> bool {
     let mut parser = LineParser::new(None);
     let (mut seen, mut good) = (0usize, 0usize);
-    let mut buf = Vec::new();
-    while seen < SNIFF_LINES {
-        buf.clear();
-        let rr: &mut Box<dyn BufRead> = &mut r;
-        match std::io::Read::take(rr, 1 << 20).read_until(b'\n', &mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
+    for buf in head.split(|b| *b == b'\n') {
+        if seen >= SNIFF_LINES {
+            break;
         }
-        match parser.parse(&buf) {
+        match parser.parse(buf) {
             Line::Blank => continue,
             Line::Unparsed => seen += 1,
             _ => {

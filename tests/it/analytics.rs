@@ -665,3 +665,44 @@ fn documented_examples_are_recognised() {
     // The nginx heading holds the log_format template, not a log line.
     assert_eq!(unrecognised, ["gitlab_access.log"]);
 }
+
+#[test]
+fn a_tar_gz_bundle_reads_like_its_directory() {
+    let dir = TempDir::new("summary-targz");
+    let b = super::bundle_gen::gitlabsos(21);
+    for (n, d) in b.entries() {
+        dir.write(&format!("tree/{n}"), d);
+    }
+    dir.write("bundle.tar.gz", b.tar_gz());
+    let tree = json_of(
+        &dir,
+        &[
+            "summary", "tree", "--format", "json", "--raw", "--limit", "0",
+        ],
+    );
+    let tgz = json_of(
+        &dir,
+        &[
+            "summary",
+            "bundle.tar.gz",
+            "--format",
+            "json",
+            "--raw",
+            "--limit",
+            "0",
+        ],
+    );
+    assert!(!tree["sections"].as_array().unwrap().is_empty());
+    assert_eq!(tree["sections"], tgz["sections"]);
+    // The rotated member inside the archive is read (decompressed) too.
+    let files = tgz["overview"]["files"].as_array().unwrap();
+    assert!(files.iter().any(|f| f["name"]
+        .as_str()
+        .unwrap()
+        .ends_with("production_json.log.1.gz")
+        && f["compressed"] == true));
+    assert!(files.iter().any(|f| f["name"]
+        .as_str()
+        .unwrap()
+        .contains("kubesos-20261120.tar.gz!kubesos/webservice.log")));
+}
