@@ -53,13 +53,19 @@ pub fn sniff(head: &[u8]) -> Sniffed {
         Sniffed::Zstd
     } else if head.starts_with(b"7z\xbc\xaf\x27\x1c") {
         Sniffed::SevenZip
-    } else if is_tar(head) {
+    } else if is_tar(head) || is_empty_tar(head) {
         Sniffed::Tar
     } else if memchr::memchr(0, head).is_some() {
         Sniffed::Binary
     } else {
         Sniffed::Text
     }
+}
+
+/// An archive with no entries is only its end marker: two or more blocks of
+/// zeros. (A file of zeros holds no data either way.)
+fn is_empty_tar(head: &[u8]) -> bool {
+    head.len() >= 1024 && head.len() % 512 == 0 && head.iter().all(|b| *b == 0)
 }
 
 /// A POSIX/GNU tar header: `ustar` magic at 257 and a valid header checksum.

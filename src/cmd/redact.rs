@@ -159,6 +159,14 @@ fn redact(
             );
         }
 
+        // A single-file input that could not be read at all would leave an
+        // empty output: say so instead.
+        if !plan.input_is_dir && pass.files().is_empty() {
+            if let Some(l) = pass.left_out().first() {
+                bail!("{}: cannot be redacted: {}", plan.input.display(), l.reason);
+            }
+        }
+
         // 4. The map, then the output, then the report.
         let pseudo = redactor.pseudonymizer();
         if let Some(map_path) = &args.map {

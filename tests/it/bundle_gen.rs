@@ -328,6 +328,10 @@ pub fn flatten(name: &str, data: &[u8]) -> Vec<(String, Vec<u8>)> {
             .unwrap();
         return flatten(name, &out);
     }
+    if data.len() >= 1024 && data.iter().all(|b| *b == 0) {
+        // An archive with no entries.
+        return Vec::new();
+    }
     if data.len() >= 512 && &data[257..262] == b"ustar" {
         let mut all = Vec::new();
         let mut ar = tar::Archive::new(data);
