@@ -124,16 +124,22 @@ pub struct Identity {
     pub hosts: BTreeSet<String>,
     pub users: BTreeSet<String>,
     pub names: BTreeSet<String>,
+    /// Every IPv4 /24 and IPv6 /64 met, so pseudonym networks can be
+    /// assigned before redaction starts (see
+    /// [`Pseudonymizer::preassign_networks`]).
+    pub v4_nets: BTreeSet<[u8; 3]>,
+    pub v6_nets: BTreeSet<u64>,
 }
 
 impl std::fmt::Debug for Identity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "Identity {{ hosts: {}, users: {}, names: {} }}",
+            "Identity {{ hosts: {}, users: {}, names: {}, networks: {} }}",
             self.hosts.len(),
             self.users.len(),
-            self.names.len()
+            self.names.len(),
+            self.v4_nets.len() + self.v6_nets.len()
         )
     }
 }
@@ -199,9 +205,40 @@ impl Identity {
         }
     }
 
-    /// The literals to find everywhere, and the domain labels the
-    /// pseudonymizer must know about.
+    /// Add the network of an address found by a rule of kind `kind`.
+    pub fn add_address(&mut self, kind: &str, value: &str) {
+        let v = value.split('%').next().unwrap_or(value);
+        let ip = match kind {
+            "ipv4" => v.parse::<std::net::IpAddr>().ok(),
+            "ipv4_dashed" => v.replace('-', ".").parse::<std::net::IpAddr>().ok(),
+            "ipv6" => v.parse::<std::net::IpAddr>().ok(),
+            _ => None,
+        };
+        match ip {
+            Some(std::net::IpAddr::V4(a)) if !pseudo::is_own("ipv4", &a.to_string()) => {
+                let o = a.octets();
+                self.v4_nets.insert([o[0], o[1], o[2]]);
+            }
+            Some(std::net::IpAddr::V6(a)) => match a.to_ipv4_mapped() {
+                Some(m) => {
+                    let o = m.octets();
+                    if !pseudo::is_own("ipv4", &m.to_string()) {
+                        self.v4_nets.insert([o[0], o[1], o[2]]);
+                    }
+                }
+                None if !pseudo::is_own("ipv6", v) => {
+                    self.v6_nets.insert((u128::from(a) >> 64) as u64);
+                }
+                None => {}
+            },
+            _ => {}
+        }
+    }
+
+    /// The literals to find everywhere. Also tells the pseudonymizer the
+    /// domain labels and assigns every learned network its pseudonym network.
     pub fn learned_values(&self, pseudo: &Pseudonymizer) -> Vec<LearnedValue> {
+        pseudo.preassign_networks(&self.v4_nets, &self.v6_nets);
         let mut out = Vec::new();
         let mut push =
             |value: &str, rule: &str, category: Category, kind: &str, boundary: Boundary| {
@@ -407,12 +444,14 @@ impl Learner {
         let matcher = self.engine.matcher(path);
         let mut users = Vec::new();
         let mut names = Vec::new();
+        let mut addresses = Identity::default();
         matcher.scan_reader(input, &ScanOptions::default(), |chunk| {
             for f in chunk.findings {
                 let v = String::from_utf8_lossy(&chunk.bytes[f.start..f.end]).into_owned();
                 match self.engine.rule(f.rule).kind.as_str() {
                     "name" => names.push(v),
-                    _ => users.push(v),
+                    "username" => users.push(v),
+                    kind => addresses.add_address(kind, &v),
                 }
             }
             Ok(())
@@ -424,6 +463,8 @@ impl Learner {
         for n in names {
             id.add_name(&n);
         }
+        id.v4_nets.extend(addresses.v4_nets);
+        id.v6_nets.extend(addresses.v6_nets);
         Ok(())
     }
 }

@@ -347,17 +347,50 @@ impl Pseudonymizer {
         })
     }
 
-    pub fn ipv4(&self, ip: Ipv4Addr) -> Ipv4Addr {
-        let o = ip.octets();
-        let net = [o[0], o[1], o[2]];
-        let net_text = format!("{}.{}.{}", o[0], o[1], o[2]);
-        let pnet = self.assign("ipv4_net", &net_text, |c| {
+    /// Assign pseudonym networks for every /24 and /64 of the input before
+    /// any is used, in sorted order. Which network moves on a collision then
+    /// depends only on the key and the set of networks, not on the order in
+    /// which files (or threads) meet them.
+    pub fn preassign_networks(
+        &self,
+        v4: &std::collections::BTreeSet<[u8; 3]>,
+        v6: &std::collections::BTreeSet<u64>,
+    ) {
+        for net in v4 {
+            self.ipv4_net(*net);
+        }
+        for net in v6 {
+            self.ipv6_net(*net);
+        }
+    }
+
+    fn ipv4_net(&self, net: [u8; 3]) -> String {
+        let net_text = format!("{}.{}.{}", net[0], net[1], net[2]);
+        self.assign("ipv4_net", &net_text, |c| {
             let mac = self
                 .key
                 .mac(&[b"ipv4/24", net_text.as_bytes(), &c.to_le_bytes()]);
             let v = u32::from_le_bytes(mac[..4].try_into().expect("4 bytes")) % V4_NETS;
             format!("{}.{}.{}", 240 + v / 65536, (v >> 8) & 255, v & 255)
-        });
+        })
+    }
+
+    fn ipv6_net(&self, net: u64) -> String {
+        let net_text = format!("{net:016x}");
+        self.assign("ipv6_net", &net_text, |c| {
+            let mac = self
+                .key
+                .mac(&[b"ipv6/64", net_text.as_bytes(), &c.to_le_bytes()]);
+            let v = u32::from_le_bytes(mac[..4].try_into().expect("4 bytes"));
+            format!("{:016x}", (0x2001_0db8u64 << 32) | v as u64)
+        })
+    }
+
+    pub fn ipv4(&self, ip: Ipv4Addr) -> Ipv4Addr {
+        let o = ip.octets();
+        let net = [o[0], o[1], o[2]];
+        let net_text = format!("{}.{}.{}", o[0], o[1], o[2]);
+        let pnet = self.ipv4_net(net);
         let host = {
             let mut st = self.state();
             let perm = st
@@ -429,14 +462,7 @@ impl Pseudonymizer {
     pub fn ipv6(&self, ip: Ipv6Addr) -> Ipv6Addr {
         let bits = u128::from(ip);
         let net = (bits >> 64) as u64;
-        let net_text = format!("{net:016x}");
-        let pnet = self.assign("ipv6_net", &net_text, |c| {
-            let mac = self
-                .key
-                .mac(&[b"ipv6/64", net_text.as_bytes(), &c.to_le_bytes()]);
-            let v = u32::from_le_bytes(mac[..4].try_into().expect("4 bytes"));
-            format!("{:016x}", (0x2001_0db8u64 << 32) | v as u64)
-        });
+        let pnet = self.ipv6_net(net);
         let host_text = format!("{net:016x}:{:016x}", bits as u64);
         let shown = self.assign("ipv6_host", &host_text, |c| {
             let mac = self

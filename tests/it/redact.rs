@@ -732,3 +732,36 @@ fn summaries_with_the_key_use_the_redacted_bundles_names() {
         );
     }
 }
+
+#[test]
+fn network_pseudonyms_do_not_depend_on_the_order_addresses_are_met() {
+    use airlock::redact::{Key, Pseudonymizer};
+    use std::net::Ipv4Addr;
+    // 5,000 /24s in 983,040 pseudonym /24s: collisions are certain.
+    let mut rng = airlock::corpus::Rng::new(77);
+    let mut nets = BTreeSet::new();
+    while nets.len() < 5000 {
+        nets.insert([10u8, rng.below(256) as u8, rng.below(256) as u8]);
+    }
+    let addrs: Vec<Ipv4Addr> = nets
+        .iter()
+        .map(|n| Ipv4Addr::new(n[0], n[1], n[2], 7))
+        .collect();
+    let run = |order: &[Ipv4Addr]| {
+        let p = Pseudonymizer::new(Key::from_bytes([3; 32]));
+        p.preassign_networks(&nets, &BTreeSet::new());
+        let out: BTreeMap<Ipv4Addr, Ipv4Addr> = order.iter().map(|a| (*a, p.ipv4(*a))).collect();
+        (out, p.collisions())
+    };
+    let (forward, collisions) = run(&addrs);
+    let mut reversed = addrs.clone();
+    reversed.reverse();
+    let (backward, _) = run(&reversed);
+    assert!(collisions > 0, "the test needs collisions to mean anything");
+    assert_eq!(forward, backward);
+    let distinct: BTreeSet<_> = forward.values().collect();
+    assert_eq!(distinct.len(), addrs.len());
+    assert!(forward
+        .values()
+        .all(|p| p.octets()[0] >= 240 && p.octets()[0] < 255));
+}
