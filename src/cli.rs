@@ -204,6 +204,9 @@ pub struct RedactArgs {
     /// Largest decompressed size of one member, in MiB (gzip bombs).
     #[arg(long, value_name = "MIB", default_value_t = 64 * 1024)]
     pub max_member_mib: u64,
+    /// Threads (0: one per core). The output is the same for any number.
+    #[arg(short = 'j', long, default_value_t = 0)]
+    pub jobs: usize,
     /// Chunk size in bytes (results do not depend on it).
     #[arg(long, hide = true, default_value_t = 1 << 20)]
     pub chunk_size: usize,
@@ -217,6 +220,9 @@ pub struct VerifyArgs {
     /// Also search for every original value in this map.
     #[arg(long, value_name = "PATH")]
     pub map: Option<PathBuf>,
+    /// Threads (0: one per core).
+    #[arg(short = 'j', long, default_value_t = 0)]
+    pub jobs: usize,
     #[command(flatten)]
     pub rules: RuleArgs,
 }

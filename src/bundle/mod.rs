@@ -195,6 +195,8 @@ pub struct Traversal<'a> {
     pub spool_dir: Option<PathBuf>,
     /// gzip level for re-compressed members.
     pub level: Compression,
+    /// Threads for the files of a directory input (1: sequential).
+    pub jobs: usize,
 }
 
 impl Traversal<'_> {
@@ -249,6 +251,9 @@ impl Traversal<'_> {
     }
 
     fn dir(&self, root: &Path, sink: &mut dyn Sink) -> Result<(), BundleError> {
+        // Walk first (directories made and links reported in order), then
+        // read the files, in parallel when the sink allows it.
+        let mut files: Vec<(PathBuf, Vec<u8>, Meta)> = Vec::new();
         let mut stack = vec![PathBuf::new()];
         while let Some(rel) = stack.pop() {
             let dir = root.join(&rel);
@@ -269,25 +274,20 @@ impl Traversal<'_> {
                 let rel_path = rel.join(e.file_name());
                 let name = os_bytes(rel_path.as_os_str());
                 let path = e.path();
-                let plabel = path.display().to_string();
                 let md = fs::symlink_metadata(&path).map_err(|source| BundleError::Io {
-                    member: plabel.clone(),
+                    member: path.display().to_string(),
                     source,
                 })?;
                 let ft = md.file_type();
                 if ft.is_dir() {
                     sink.dir(&self.transform.name(&name), &meta_of(&md))
                         .map_err(|source| BundleError::Io {
-                            member: plabel,
+                            member: path.display().to_string(),
                             source,
                         })?;
                     subdirs.push(rel_path);
                 } else if ft.is_file() {
-                    let mut f = fs::File::open(&path).map_err(|source| BundleError::Io {
-                        member: plabel.clone(),
-                        source,
-                    })?;
-                    self.member(&plabel, &name, b"", true, &meta_of(&md), &mut f, sink, 0)?;
+                    files.push((path, name, meta_of(&md)));
                 } else if ft.is_symlink() {
                     self.transform
                         .left_out(&self.transform.name(&name), &LeftOut::Symlink);
@@ -300,7 +300,49 @@ impl Traversal<'_> {
             }
             stack.extend(subdirs.into_iter().rev());
         }
-        Ok(())
+        let one = |(path, name, meta): &(PathBuf, Vec<u8>, Meta), sink: &mut dyn Sink| {
+            let plabel = path.display().to_string();
+            let mut f = fs::File::open(path).map_err(|source| BundleError::Io {
+                member: plabel.clone(),
+                source,
+            })?;
+            self.member(&plabel, name, b"", true, meta, &mut f, sink, 0)
+        };
+        let jobs = self.jobs.clamp(1, files.len().max(1));
+        let forks: Option<Vec<Box<dyn Sink + Send>>> = (jobs > 1)
+            .then(|| (0..jobs).map(|_| sink.fork()).collect())
+            .flatten();
+        let Some(forks) = forks else {
+            for f in &files {
+                one(f, sink)?;
+            }
+            return Ok(());
+        };
+        // Workers take files in order; the first error by file order wins,
+        // and the others stop at their next file.
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let failed = std::sync::Mutex::new(None::<(usize, BundleError)>);
+        std::thread::scope(|scope| {
+            for mut fork in forks {
+                let (next, failed, files, one) = (&next, &failed, &files, &one);
+                scope.spawn(move || loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= files.len() || failed.lock().is_ok_and(|f| f.is_some()) {
+                        break;
+                    }
+                    if let Err(e) = one(&files[i], fork.as_mut()) {
+                        let mut f = failed.lock().unwrap_or_else(|p| p.into_inner());
+                        if f.as_ref().is_none_or(|(j, _)| i < *j) {
+                            *f = Some((i, e));
+                        }
+                    }
+                });
+            }
+        });
+        match failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            Some((_, e)) => Err(e),
+            None => Ok(()),
+        }
     }
 
     /// One member: its content goes through [`Self::encode`] into the sink.

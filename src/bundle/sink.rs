@@ -23,6 +23,11 @@ pub trait Sink {
     ) -> Result<Done, BundleError>;
     fn symlink(&mut self, name: &[u8], meta: &Meta, target: &[u8]) -> io::Result<()>;
     fn hardlink(&mut self, name: &[u8], meta: &Meta, target: &[u8]) -> io::Result<()>;
+    /// Another sink writing to the same destination from another thread,
+    /// where the destination allows it (a directory does; a stream does not).
+    fn fork(&self) -> Option<Box<dyn Sink + Send>> {
+        None
+    }
 }
 
 #[cfg(unix)]
@@ -167,6 +172,10 @@ impl Sink for DirSink {
         let p = self.path(name)?;
         let t = self.path(target)?;
         fs::hard_link(t, p)
+    }
+
+    fn fork(&self) -> Option<Box<dyn Sink + Send>> {
+        Some(Box::new(DirSink::new(self.root.clone())))
     }
 }
 
@@ -358,6 +367,10 @@ impl Sink for StreamSink<'_> {
 pub struct NullSink;
 
 impl Sink for NullSink {
+    fn fork(&self) -> Option<Box<dyn Sink + Send>> {
+        Some(Box::new(NullSink))
+    }
+
     fn dir(&mut self, _: &[u8], _: &Meta) -> io::Result<()> {
         Ok(())
     }

@@ -40,3 +40,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 pub fn load_rules(args: &RuleArgs) -> anyhow::Result<RuleSet> {
     RuleSet::load(&args.rules, args.no_builtin).context("loading rules")
 }
+
+/// `--jobs 0` means one thread per core.
+pub fn jobs(n: usize) -> usize {
+    if n > 0 {
+        n
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+}

@@ -84,6 +84,7 @@ fn redact(
             limits: limits.clone(),
             spool_dir: None,
             level: Compression::fast(),
+            jobs: super::jobs(args.jobs),
         }
         .run(&plan.input, &mut NullSink);
         let identity = learner.into_identity();
@@ -110,6 +111,7 @@ fn redact(
             limits: limits.clone(),
             spool_dir: Some(plan.temp_parent.clone()),
             level: Compression::new(args.level),
+            jobs: super::jobs(args.jobs),
         };
         let temp = plan.make_temp()?;
         match &temp {
@@ -137,6 +139,7 @@ fn redact(
             limits,
             spool_dir: None,
             level: Compression::fast(),
+            jobs: super::jobs(args.jobs),
         }
         .run(&Input::Path(temp.path().to_path_buf()), &mut NullSink)
         .context("verifying the output")?;

@@ -49,6 +49,7 @@ pub fn analyze(inputs: &[PathBuf], want: &Want) -> (Analysis, usize) {
             limits: Limits::default(),
             spool_dir: None,
             level: flate2::Compression::fast(),
+            jobs: 1,
         }
         .run(&input, &mut NullSink);
         if let Err(e) = result {

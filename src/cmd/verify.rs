@@ -51,6 +51,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             limits: Limits::default(),
             spool_dir: None,
             level: Compression::fast(),
+            jobs: super::jobs(args.jobs),
         }
         .run(&input, &mut NullSink)
     };

@@ -279,13 +279,15 @@ impl Identity {
                 }
             }
         }
+        // `_` separates too (`var_tmp_jdoe-debug.log`): a user name missed
+        // is worse than one replaced inside `jdoe_backup`.
         for u in &self.users {
             push(
                 u,
                 "learned_username",
                 Category::Identity,
                 "username",
-                Boundary::Word,
+                Boundary::Alnum,
             );
         }
         for n in &self.names {

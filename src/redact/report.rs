@@ -84,12 +84,17 @@ impl<'a> RedactPass<'a> {
         }
     }
 
+    /// Files in path order (whatever order threads finished them in).
     pub fn files(&self) -> Vec<FileReport> {
-        self.files.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        let mut v = self.files.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        v.sort_by(|a, b| a.path.cmp(&b.path));
+        v
     }
 
     pub fn left_out(&self) -> Vec<LeftOutReport> {
-        self.left.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        let mut v = self.left.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        v.sort_by(|a, b| (&a.path, &a.reason).cmp(&(&b.path, &b.reason)));
+        v
     }
 
     /// The totals over everything this pass did.

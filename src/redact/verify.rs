@@ -59,7 +59,7 @@ pub fn originals_as_literals(entries: &[Assignment]) -> Vec<LearnedValue> {
                 // `x.user.isp.com.br`) are too common to search for alone.
                 "hostname" | "domain" => (Category::Network, "hostname", Boundary::Alnum),
                 "username" if learn::is_learnable_user(o) => {
-                    (Category::Identity, "username", Boundary::Word)
+                    (Category::Identity, "username", Boundary::Alnum)
                 }
                 "name" if learn::is_learnable_name(o) => {
                     (Category::Identity, "name", Boundary::Word)

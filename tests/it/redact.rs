@@ -765,3 +765,59 @@ fn network_pseudonyms_do_not_depend_on_the_order_addresses_are_met() {
         .values()
         .all(|p| p.octets()[0] >= 240 && p.octets()[0] < 255));
 }
+
+#[test]
+fn output_is_byte_identical_whatever_jobs_and_chunk_sizes() {
+    let dir = TempDir::new("redact-jobs");
+    let b = gitlabsos(15);
+    for (n, d) in b.entries() {
+        dir.write(&format!("in/{n}"), d);
+    }
+    // More files, so several threads really work at once.
+    for i in 0..40 {
+        let (n, d) = &b.files[i % b.files.len()];
+        if !n.ends_with(".gz") && !n.ends_with(".s") {
+            dir.write(&format!("in/extra/{i}-{}", n.replace('/', "_")), d);
+        }
+    }
+    let mut outs = Vec::new();
+    for (jobs, chunk) in [
+        ("1", "1048576"),
+        ("4", "1048576"),
+        ("2", "4096"),
+        ("3", "64"),
+    ] {
+        let out = format!("out-{jobs}-{chunk}");
+        let report = format!("r-{jobs}-{chunk}.json");
+        run(
+            &dir,
+            airlock(&dir).args([
+                "redact",
+                "in",
+                "-o",
+                &out,
+                "--key-file",
+                "k",
+                "--jobs",
+                jobs,
+                "--chunk-size",
+                chunk,
+                "--report",
+                &report,
+            ]),
+            None,
+        )
+        .expect_code(0);
+        let mut files = flatten_dir(&dir.path().join(&out));
+        files.sort();
+        let mut r: serde_json::Value =
+            serde_json::from_slice(&fs::read(dir.path().join(&report)).unwrap()).unwrap();
+        r["output"] = serde_json::Value::Null;
+        outs.push((files, r));
+    }
+    for o in &outs[1..] {
+        assert_eq!(o.0, outs[0].0, "output trees differ");
+        assert_eq!(o.1, outs[0].1, "reports differ");
+    }
+    assert_nothing_survives(&b, &outs[0].0, "parallel output");
+}
