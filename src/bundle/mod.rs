@@ -25,6 +25,7 @@
 //! Errors name the input and the member path, with `!` between archive
 //! levels: `bundle.tar.gz!gitlabsos.x/var/log/gitlab/x.log.1.gz`.
 
+mod pargz;
 mod sink;
 pub mod sniff;
 
@@ -406,6 +407,26 @@ impl Traversal<'_> {
                     Limited::new(MultiGzDecoder::new(&mut r), self.limits.max_member_bytes);
                 // The output header keeps the time but not the original file
                 // name, which could name a host.
+                if depth == 0 && !nest {
+                    // The input itself is gzip (a .tar.gz bundle): compress
+                    // on several threads. Always this way, so the bytes do
+                    // not depend on --jobs.
+                    let mut enc = pargz::ParGzWriter::new(w, self.level, mtime, self.jobs);
+                    let done = self.encode(
+                        label,
+                        name,
+                        outer,
+                        nest,
+                        true,
+                        &mut dec,
+                        &mut enc,
+                        depth + 1,
+                    )?;
+                    if done == Done::Written {
+                        enc.finish().map_err(io)?;
+                    }
+                    return Ok(done);
+                }
                 let mut enc = GzBuilder::new().mtime(mtime).write(w, self.level);
                 let done = self.encode(
                     label,
