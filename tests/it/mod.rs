@@ -1,3 +1,4 @@
+mod corpora;
 mod engine;
 mod rules;
 mod scan;
