@@ -333,6 +333,7 @@ const KEPT_PREFIXES: &[&str] = &[
     "glsoat-",
     "glffct-",
     "GOCSPX-",
+    "ya29.",
     "https://hooks.slack.com/services/",
     "http://hooks.slack.com/services/",
     "https://hooks.slack.com/workflows/",
@@ -751,18 +752,18 @@ fn table(ev: &Evaluation) -> String {
 /// should raise the bar in the same commit.
 const FLOORS: &[(Ty, usize, usize)] = &[
     // (type, at least found, at most flagged)
-    (Ty::GitLab, 13, 15),
+    (Ty::GitLab, 14, 15),
     (Ty::GitHub, 11, 6),
     (Ty::Slack, 14, 9),
-    (Ty::Aws, 13, 4),
-    (Ty::Gcp, 9, 15),
+    (Ty::Aws, 14, 5),
+    (Ty::Gcp, 10, 15),
     (Ty::Azure, 13, 3),
-    (Ty::Jwt, 5, 2),
-    (Ty::Pem, 6, 1),
-    (Ty::UrlPassword, 45, 8),
-    (Ty::HttpAuth, 4, 1),
-    (Ty::Generic, 56, 47),
-    (Ty::Ipv4, 8, 1),
+    (Ty::Jwt, 8, 2),
+    (Ty::Pem, 7, 1),
+    (Ty::UrlPassword, 46, 7),
+    (Ty::HttpAuth, 8, 3),
+    (Ty::Generic, 67, 43),
+    (Ty::Ipv4, 8, 0),
 ];
 
 #[test]
