@@ -1,6 +1,7 @@
 //! One module per subcommand. Each turns clap's flags into library calls and
 //! returns the exit status it wants.
 
+mod docs;
 mod rules;
 mod scan;
 
@@ -16,6 +17,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => scan::run(args),
         Command::Rules(RulesCommand::List { rules, json }) => rules::list(&rules, json),
         Command::Rules(RulesCommand::Check { rules }) => rules::check(&rules),
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man { dir } => docs::man(dir.as_deref()),
     }
 }
 

@@ -1,4 +1,5 @@
 mod corpora;
+mod docs;
 mod engine;
 mod rules;
 mod scan;
