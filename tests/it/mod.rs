@@ -1,6 +1,7 @@
 mod corpora;
 mod docs;
 mod engine;
+mod leaks;
 mod rules;
 mod scan;
 pub mod util;
