@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
 
 /// Find, redact and explain what is sensitive in GitLab support bundles —
 /// offline, in one pass.
@@ -56,6 +57,24 @@ pub enum Command {
     /// Per-endpoint tables of two inputs side by side, with the change in
     /// COUNT, P95 and %FAIL (B − A).
     Compare(CompareArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    ///
+    /// For bash: `airlock completions bash > /etc/bash_completion.d/airlock`.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the manual page (roff), or write one page per command.
+    ///
+    /// `airlock man | man -l -` reads it; `airlock man --dir /usr/local/share/man/man1`
+    /// installs `airlock.1`, `airlock-scan.1`, ….
+    Man {
+        /// Write `airlock.1` and a page per subcommand into this directory
+        /// instead of printing `airlock.1`.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Output options shared by the report commands.

@@ -2,6 +2,7 @@
 //! returns the exit status it wants.
 
 mod compare;
+mod docs;
 mod errors;
 pub mod redact;
 mod report;
@@ -33,6 +34,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Top(args) => top::run(args),
         Command::Trace(args) => trace::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man { dir } => docs::man(dir.as_deref()),
     }
 }
 

@@ -1,7 +1,10 @@
 mod analytics;
 mod bundle_gen;
+mod corpora;
+mod docs;
 mod engine;
 mod hostile;
+mod leaks;
 mod loghub_redact;
 mod redact;
 mod rules;
