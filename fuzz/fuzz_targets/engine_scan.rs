@@ -56,6 +56,7 @@ fn engine() -> &'static Engine {
             rule: rule.to_string(),
             category,
             kind: kind.to_string(),
+            boundary: Default::default(),
         });
         let rules = RuleSet::builtin().expect("built-in rules");
         Engine::with_learned(&rules, &learned).expect("compile")
