@@ -193,30 +193,71 @@ impl Redactor {
     }
 }
 
-/// Is the finding `hay[s..e]` of `rule` airlock's own output? A mask, a
-/// pseudonym of the rule's kind, or a rule keyword (the public prefix of a
-/// token, `glcbt-`) right before a mask, inside the span or right after it —
-/// what a context rule sees when it runs over `CI_JOB_TOKEN=glcbt-[REDACTED…]`.
+/// Is the finding `hay[s..e]` of `rule` airlock's own output? A pseudonym
+/// of the rule's kind, or masks: once every complete mask around the finding
+/// is taken away, nothing may be left but a rule keyword directly before a
+/// mask (the public prefix of a token, `glft-`). Decided against the
+/// haystack, because another rule's span may start or end inside a mask
+/// (`feed_token=glft-[REDACTED:…/03c26a` without its `]`).
 pub fn is_own_at(engine: &Engine, rule: RuleId, hay: &[u8], s: usize, e: usize) -> bool {
     let info = engine.rule(rule);
-    let value = &hay[s..e];
-    let text = String::from_utf8_lossy(value);
+    let text = String::from_utf8_lossy(&hay[s..e]);
     if pseudo::is_own(&info.kind, &text) || pseudo::is_generic_own(&info.kind, &text) {
         return true;
     }
-    let is_keyword = |p: &[u8]| {
-        p.is_empty()
-            || engine.rules().iter().any(|r| {
-                r.keywords
-                    .iter()
-                    .any(|k| k.as_bytes().eq_ignore_ascii_case(p))
-            })
-    };
-    const MASK: &[u8] = b"[REDACTED:";
-    if let Some(i) = memchr::memmem::find(value, MASK) {
-        return is_keyword(&value[..i]) && pseudo::is_mask(&String::from_utf8_lossy(&value[i..]));
+    let masks = masks_near(hay, s, e);
+    if masks.is_empty() {
+        return false;
     }
-    hay[e..].starts_with(MASK) && is_keyword(value)
+    let is_keyword = |p: &[u8]| {
+        engine.rules().iter().any(|r| {
+            r.keywords
+                .iter()
+                .any(|k| k.as_bytes().eq_ignore_ascii_case(p))
+        })
+    };
+    // What of s..e no mask covers.
+    let mut left = Vec::new();
+    let mut at = s;
+    for &(ms, me) in &masks {
+        if me <= at || ms >= e {
+            continue;
+        }
+        if ms > at {
+            left.push((at, ms));
+        }
+        at = at.max(me);
+    }
+    if at < e {
+        left.push((at, e));
+    }
+    match left.as_slice() {
+        [] => true,
+        [(ps, pe)] => masks.iter().any(|&(ms, _)| ms == *pe) && is_keyword(&hay[*ps..*pe]),
+        _ => false,
+    }
+}
+
+/// Complete masks (`[REDACTED:<rule>/<hex>]`) that overlap or touch
+/// `s..e`, in order.
+fn masks_near(hay: &[u8], s: usize, e: usize) -> Vec<(usize, usize)> {
+    const OPEN: &[u8] = b"[REDACTED:";
+    // Masks are short: a rule id and six hex digits.
+    const LONGEST: usize = 160;
+    let from = s.saturating_sub(LONGEST);
+    let to = (e + LONGEST).min(hay.len());
+    let mut out = Vec::new();
+    for i in memchr::memmem::find_iter(&hay[from..to], OPEN) {
+        let ms = from + i;
+        let Some(len) = memchr::memchr(b']', &hay[ms..to]) else {
+            continue;
+        };
+        let me = ms + len + 1;
+        if me >= s && ms <= e && pseudo::is_mask(&String::from_utf8_lossy(&hay[ms..me])) {
+            out.push((ms, me));
+        }
+    }
+    out
 }
 
 /// Widen `start..end` so it never splits a backslash escape: a span starting

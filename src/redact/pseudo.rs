@@ -8,7 +8,7 @@
 //! |---|---|---|---|
 //! | `ipv4` | `10.1.2.3` | `244.17.93.208` | IPv4 shape; one /24 → one /24; `.0`/`.255` |
 //! | `ipv4_dashed` | `10-1-2-3` | `244-17-93-208` | the same address, dashed |
-//! | `ipv6` | `fd00:1:2:3::5` | `2001:db8:7a3c:91e0::2b4f:…` | one /64 → one /64 |
+//! | `ipv6` | `fd00:1:2:3::5` | `fec0:7a3c:91e0:5d12::2b4f:…` | one /64 → one /64 |
 //! | `mac` | `52:54:00:9b:3c:7e` | `02:a1:7c:5e:0b:d2` | separator and case |
 //! | `hostname` | `gitlab.acme-gov.us` | `gitlab.d-k3x9q2ab.example` | labels; generic labels; one domain → one domain |
 //! | `email` | `jane@acme-gov.us` | `user-4fz2m8qa@d-k3x9q2ab.example` | local part as a user name, domain as a host |
@@ -17,7 +17,9 @@
 //!
 //! **Ranges that cannot be mistaken for real ones.** IPv4 pseudonyms are drawn
 //! from 240.0.0.0/4 (reserved, never routed; 255.255.255.255 excluded), IPv6
-//! from the documentation prefix 2001:db8::/32, MACs from the locally
+//! from fec0::/10 (site-local, deprecated by RFC 3879 and never assigned
+//! again; not the documentation prefix 2001:db8::/32, which turns up in real
+//! configuration and test data), MACs from the locally
 //! administered block `02:a1:7c`, host names end in the reserved TLD
 //! `.example`. So `verify` can tell a pseudonym from a leak by its shape alone.
 //!
@@ -381,8 +383,9 @@ impl Pseudonymizer {
             let mac = self
                 .key
                 .mac(&[b"ipv6/64", net_text.as_bytes(), &c.to_le_bytes()]);
-            let v = u32::from_le_bytes(mac[..4].try_into().expect("4 bytes"));
-            format!("{:016x}", (0x2001_0db8u64 << 32) | v as u64)
+            // fec0::/16 then 48 hashed bits: 2^48 pseudonym /64s.
+            let v = u64::from_le_bytes(mac[..8].try_into().expect("8 bytes")) & 0xffff_ffff_ffff;
+            format!("{:016x}", (0xfec0u64 << 48) | v)
         })
     }
 
@@ -633,7 +636,7 @@ pub fn is_own(kind: &str, value: &str) -> bool {
             addr.parse::<Ipv6Addr>()
                 .is_ok_and(|ip| match ip.to_ipv4_mapped() {
                     Some(v4) => is_own_ipv4(v4),
-                    None => ip.segments()[0] == 0x2001 && ip.segments()[1] == 0x0db8,
+                    None => ip.segments()[0] == 0xfec0,
                 })
         }
         "mac" => {

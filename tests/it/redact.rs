@@ -821,3 +821,52 @@ fn output_is_byte_identical_whatever_jobs_and_chunk_sizes() {
     }
     assert_nothing_survives(&b, &outs[0].0, "parallel output");
 }
+
+#[test]
+fn a_context_rule_running_into_a_mask_is_not_a_leak() {
+    // Regression: on the output, the unquoted-value rule reads
+    // `feed_token=glft-[REDACTED:…/03c26a` (stopping before the mask's `]`);
+    // verification called that a leak and redaction failed.
+    let dir = TempDir::new("redact-mask-context");
+    dir.write(
+        "gitlab_access.log",
+        "10.1.2.3 - - [18/Nov/2026:18:36:01 +0000] \"GET /dashboard/issues.atom?feed_token=glft-sCkoPyf3JRqQ5hSDbOFg&state=opened HTTP/1.1\" 200 63354 \"-\" \"curl\"\n",
+    );
+    run(
+        &dir,
+        airlock(&dir).args(["redact", "gitlab_access.log", "-o", "out.log"]),
+        None,
+    )
+    .expect_code(0);
+    let out = fs::read_to_string(dir.path().join("out.log")).unwrap();
+    assert!(
+        out.contains("feed_token=glft-[REDACTED:gitlab_feed_token/"),
+        "{out}"
+    );
+    run(&dir, airlock(&dir).args(["verify", "out.log"]), None).expect_code(0);
+}
+
+#[test]
+fn documentation_ipv6_addresses_are_redacted_not_taken_for_pseudonyms() {
+    let dir = TempDir::new("redact-ipv6-doc");
+    dir.write(
+        "a.log",
+        "client [2001:db8:252:5170::eb7]:443 and fd00:1:2:3::5\n",
+    );
+    run(
+        &dir,
+        airlock(&dir).args(["redact", "a.log", "-o", "out.log"]),
+        None,
+    )
+    .expect_code(0);
+    let out = fs::read_to_string(dir.path().join("out.log")).unwrap();
+    assert!(
+        !out.contains("2001:db8") && !out.contains("fd00:1:2:3"),
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("[fec0:").count() + out.matches(" fec0:").count(),
+        2,
+        "{out}"
+    );
+}
