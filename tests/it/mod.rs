@@ -6,6 +6,7 @@ mod engine;
 mod hostile;
 mod leaks;
 mod loghub_redact;
+mod props;
 mod redact;
 mod rules;
 mod scan;
