@@ -251,6 +251,19 @@ impl Traversal<'_> {
         }
     }
 
+    /// Read one stream (a log, a `.gz`, a tar, a `.tar.gz`…) named `name`
+    /// and write it, transformed, to `sink` — what [`Self::run`] does for a
+    /// single file, for bytes from anywhere.
+    pub fn run_reader(
+        &self,
+        name: &[u8],
+        reader: &mut dyn Read,
+        sink: &mut dyn Sink,
+    ) -> Result<(), BundleError> {
+        let label = String::from_utf8_lossy(name).into_owned();
+        self.member(&label, name, b"", false, &Meta::default(), reader, sink, 0)
+    }
+
     fn dir(&self, root: &Path, sink: &mut dyn Sink) -> Result<(), BundleError> {
         // Walk first (directories made and links reported in order), then
         // read the files, in parallel when the sink allows it.

@@ -682,19 +682,13 @@ impl Matcher<'_> {
         let keyword_ok = v.keywords.as_ref().is_none_or(|k| k.is_match(bytes));
         let secret = &hay[s..e];
         let allowed = v.allow.iter().any(|a| a.eq_ignore_ascii_case(secret));
-        if !keyword_ok || allowed || s == e {
-            return (s, e, None);
-        }
-        let finding = Finding {
-            rule: v.rule,
-            start: s,
-            end: e,
-        };
+        let accepted = keyword_ok && !allowed && s < e;
         // The match began before its secret (context such as `PRIVATE-TOKEN: `
         // or one byte of boundary). Does a stronger rule match right where the
         // secret starts? Then the value is that: `PRIVATE-TOKEN: glpat-…` is a
-        // PAT, and `/hooks.slack.com/services/…` is a webhook, not a host.
-        if s > mstart && v.stronger_first[hay[s] as usize] {
+        // PAT, and `/hooks.slack.com/services/…` is a webhook, not a host
+        // (even when the host alone is allowed).
+        if s > mstart && s < hay_end && v.stronger_first[hay[s] as usize] {
             let input = Input::new(hay).range(s..hay_end).anchored(Anchored::Yes);
             if let Some(m2) = self.union.re.search(&input) {
                 let v2i = self.union.variant_of[m2.pattern().as_usize()] as usize;
@@ -709,13 +703,16 @@ impl Matcher<'_> {
                         .allow
                         .iter()
                         .any(|a| a.eq_ignore_ascii_case(&hay[s2..e2]));
-                    if ok2 && !allowed2 && s2 < e2 {
+                    // Only if it reaches as far as the value it replaces: a
+                    // token at the start of a longer value (`"token":"glpat-…
+                    // and more"`) must not leave the rest in clear.
+                    if ok2 && !allowed2 && s2 < e2 && (!accepted || e2 >= e) {
                         // Context of the stronger match before its secret
                         // (`glpat-`) is not searched again: it is the
                         // stronger rule's own prefix.
                         return (
                             s,
-                            e2,
+                            e2.max(e),
                             Some(Finding {
                                 rule: v2.rule,
                                 start: s2,
@@ -726,7 +723,18 @@ impl Matcher<'_> {
                 }
             }
         }
-        (s, e, Some(finding))
+        if !accepted {
+            return (s, e, None);
+        }
+        (
+            s,
+            e,
+            Some(Finding {
+                rule: v.rule,
+                start: s,
+                end: e,
+            }),
+        )
     }
 
     /// The `secret` group of variant `vi` in its match `mstart..mend`. The

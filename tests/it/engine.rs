@@ -435,3 +435,18 @@ fn a_stronger_rule_at_the_secret_start_wins_over_boundary_context() {
         )]
     );
 }
+
+#[test]
+fn a_token_at_the_start_of_a_longer_value_does_not_leave_the_rest() {
+    // Found by fuzzing the bundle reader: the PAT rule claimed only the
+    // token, and the rest of the quoted value stayed in clear.
+    let text = r#"{"token":"glpat-Ab0Cd2Ef3Gh4Ij5Kl6Mn++++more-of-the-secret"}"#;
+    let f = found(text);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(f[0].1.ends_with("more-of-the-secret"), "{f:?}");
+    // Where the token is the whole value, it is still reported as a PAT.
+    assert_eq!(
+        found(r#"{"token":"glpat-Ab0Cd2Ef3Gh4Ij5Kl6Mn"}"#),
+        vec![("gitlab_pat".into(), "Ab0Cd2Ef3Gh4Ij5Kl6Mn".into())]
+    );
+}
