@@ -5,6 +5,11 @@
 //! that reproduces it, and no real customer data ever enters the repository.
 //! The line shapes follow `shared/reference/gitlab.md` (log kinds, token
 //! shapes, where secrets hide).
+//!
+//! [`bundle`] builds whole gitlabsos bundles (many files, rotated gzip members,
+//! planted values listed for recall) for benchmarks and end-to-end tests.
+
+pub mod bundle;
 
 /// SplitMix64: tiny, fast, and good enough to vary test data. Not for keys.
 #[derive(Clone, Debug)]
