@@ -153,6 +153,25 @@ pub fn scan_slice(
     lines.lines()
 }
 
+/// [`scan_slice`] on up to `jobs` threads (line-aligned segments of one
+/// input); the same findings, in the same order.
+pub fn scan_slice_parallel(
+    matcher: &Matcher<'_>,
+    data: &[u8],
+    opts: &ScanOptions,
+    jobs: usize,
+    mut out: impl FnMut(Located),
+) -> u64 {
+    let mut lines = LineTracker::default();
+    matcher
+        .scan_slice_parallel(data, opts, jobs, |chunk| {
+            locate_chunk(matcher.engine(), &mut lines, &chunk, &mut out);
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .unwrap_or_else(|e| match e {});
+    lines.lines()
+}
+
 /// Scan a stream; returns the number of lines.
 pub fn scan_reader<R: Read>(
     matcher: &Matcher<'_>,

@@ -39,9 +39,25 @@
 //! The union automaton is a lazy DFA: linear in the input, no backtracking.
 //! Its cost grows with the number of matches (a reverse scan finds each match
 //! start) rather than the number of rules. Captures run only on matched bytes.
+//!
+//! Lazy DFA states are built on first use and kept in a cache; a search takes
+//! one cache from the union for a whole input and gives it back (see
+//! `Union::caches`), so threads never start cold on every file. Large inputs
+//! can be searched by several threads in line-aligned segments
+//! ([`Matcher::scan_slice_parallel`]) with the same findings.
+//!
+//! Measured and rejected (issue 5): splitting rules with literal prefixes out
+//! of the union behind an Aho-Corasick pass over the prefixes, with an
+//! anchored search at each candidate (no reverse scan). Findings were
+//! identical, and the first search over 4 MB took 2.2× fewer instructions
+//! (far fewer DFA states to build), but a warm search took 2.2× more: with
+//! ASCII case-insensitive prefixes Aho-Corasick has no SIMD prefilter, and
+//! its automaton walk costs as much per byte as the union's. Two passes per
+//! byte lost to one. `airlock scan --profile-rules` times each rule alone.
 
 mod chunk;
 pub mod compile;
+pub mod profile;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -143,6 +159,29 @@ struct Union {
     re: meta::Regex,
     /// Pattern id in `re` → index into `Engine::variants`.
     variant_of: Vec<u32>,
+    /// Search caches (lazy DFA states) not in use: a search takes one for a
+    /// whole input and gives it back, so that states built for one file or
+    /// segment serve the next, whichever thread runs it. (The regex's own
+    /// pool hands threads other than the first fresh, cold caches when it is
+    /// contended; measured: `--jobs 2` used 60% more CPU than `--jobs 1`.)
+    caches: Mutex<Vec<meta::Cache>>,
+}
+
+impl Union {
+    fn take_cache(&self) -> meta::Cache {
+        self.caches
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop()
+            .unwrap_or_else(|| self.re.create_cache())
+    }
+
+    fn put_cache(&self, cache: meta::Cache) {
+        self.caches
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(cache);
+    }
 }
 
 struct Learned {
@@ -334,7 +373,11 @@ impl Engine {
         } else {
             compile::union(&hirs)?
         };
-        let u = Arc::new(Union { re, variant_of });
+        let u = Arc::new(Union {
+            re,
+            variant_of,
+            caches: Mutex::new(Vec::new()),
+        });
         cache.insert(excluded, Arc::clone(&u));
         Ok(u)
     }
@@ -465,6 +508,8 @@ pub(crate) struct Scratch {
     regex: Vec<Finding>,
     learned: Vec<Finding>,
     stack: Vec<(usize, usize)>,
+    /// The union's search cache, taken for the whole input.
+    pub(crate) re_cache: Option<meta::Cache>,
 }
 
 /// The engine bound to one input's rule selection.
@@ -476,6 +521,30 @@ pub struct Matcher<'e> {
 impl Matcher<'_> {
     pub fn engine(&self) -> &Engine {
         self.engine
+    }
+
+    /// Take a search cache for one input (see [`Union::caches`]).
+    pub(crate) fn begin(&self, scratch: &mut Scratch) {
+        if scratch.re_cache.is_none() {
+            scratch.re_cache = Some(self.union.take_cache());
+        }
+    }
+
+    /// Give the search cache back.
+    pub(crate) fn end(&self, scratch: &mut Scratch) {
+        if let Some(c) = scratch.re_cache.take() {
+            self.union.put_cache(c);
+        }
+    }
+
+    fn union_search(
+        &self,
+        scratch: &mut Scratch,
+        input: &Input<'_>,
+    ) -> Option<regex_automata::Match> {
+        let re = &self.union.re;
+        let cache = scratch.re_cache.get_or_insert_with(|| re.create_cache());
+        re.search_with(cache, input)
     }
 
     /// Find everything in `hay[from..]` that starts before `accept_before`,
@@ -570,7 +639,7 @@ impl Matcher<'_> {
         let mut pos = from;
         while pos < hay_end {
             let input = Input::new(hay).range(pos..hay_end);
-            let Some(m) = self.union.re.search(&input) else {
+            let Some(m) = self.union_search(scratch, &input) else {
                 break;
             };
             if m.start() >= accept_before {
@@ -606,7 +675,7 @@ impl Matcher<'_> {
         while let Some((mut pos, end)) = scratch.stack.pop() {
             while pos < end {
                 let input = Input::new(hay).range(pos..end);
-                let Some(m) = self.union.re.search(&input) else {
+                let Some(m) = self.union_search(scratch, &input) else {
                     break;
                 };
                 let vi = self.union.variant_of[m.pattern().as_usize()] as usize;
@@ -653,7 +722,7 @@ impl Matcher<'_> {
         // PAT, and `/hooks.slack.com/services/…` is a webhook, not a host.
         if s > mstart && v.stronger_first[hay[s] as usize] {
             let input = Input::new(hay).range(s..hay_end).anchored(Anchored::Yes);
-            if let Some(m2) = self.union.re.search(&input) {
+            if let Some(m2) = self.union_search(scratch, &input) {
                 let v2i = self.union.variant_of[m2.pattern().as_usize()] as usize;
                 let v2 = &self.engine.variants[v2i];
                 if v2.priority > v.priority {

@@ -433,3 +433,72 @@ fn a_stronger_rule_at_the_secret_start_wins_over_boundary_context() {
         )]
     );
 }
+
+// ---- identical findings whatever the number of threads ---------------------
+
+fn collect_parallel(e: &Engine, data: &[u8], chunk: usize, jobs: usize) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut next = 0u64;
+    e.matcher(None)
+        .scan_slice_parallel(data, &ScanOptions { chunk_size: chunk }, jobs, |c| {
+            assert_eq!(c.offset, next, "chunks must be contiguous and in order");
+            next += c.bytes.len() as u64;
+            out.extend(c.findings.iter().map(|f| Finding {
+                start: f.start + c.offset as usize,
+                end: f.end + c.offset as usize,
+                ..*f
+            }));
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+    assert_eq!(next as usize, data.len(), "chunks must cover the input");
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, .. ProptestConfig::default() })]
+
+    #[test]
+    fn findings_do_not_depend_on_threads(seed in 0u64..1000, lines in 200usize..2000, chunk in 1usize..9000, jobs in 1usize..5) {
+        let e = engine();
+        let data = mixed_text(seed, lines);
+        let whole = e.find_all(None, &data);
+        prop_assert_eq!(&collect_parallel(e, &data, chunk, jobs), &whole);
+    }
+}
+
+#[test]
+fn pem_blocks_across_segment_boundaries_are_found_once_and_whole() {
+    // Segments are at least one chunk (4 KiB here): PEM blocks every few
+    // KiB cross many segment boundaries, so the search after a boundary must
+    // go on from where the one before stopped.
+    let e = engine();
+    let mut r = Rng::new(21);
+    let pem = corpus::credential_cases(4)
+        .into_iter()
+        .find(|c| c.name == "PEM multi-line")
+        .unwrap();
+    let mut text = String::new();
+    while text.len() < 400 << 10 {
+        for _ in 0..r.range(1, 60) {
+            text.push_str(&format!("{} line {}\n", r.ipv4(), r.alnum(30)));
+        }
+        text.push_str(&pem.text);
+        text.push('\n');
+    }
+    let whole = e.find_all(None, text.as_bytes());
+    let pems = whole
+        .iter()
+        .filter(|f| e.rule(f.rule).id == "pem_private_key")
+        .count();
+    assert_eq!(pems, text.matches("BEGIN RSA PRIVATE KEY").count());
+    for jobs in [2, 3, 4] {
+        for chunk in [4096, 5000, 9000] {
+            assert_eq!(
+                collect_parallel(e, text.as_bytes(), chunk, jobs),
+                whole,
+                "jobs {jobs} chunk {chunk}"
+            );
+        }
+    }
+}
