@@ -58,6 +58,7 @@
 mod chunk;
 pub mod compile;
 pub mod profile;
+mod streams;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -151,6 +152,8 @@ struct Variant {
     /// Bytes that can start a match of a variant with higher priority (to
     /// skip the stronger-rule check where none can start).
     stronger_first: Box<[bool; 256]>,
+    /// The pattern may match across lines.
+    multiline: bool,
 }
 
 /// The union automaton for one set of variants (all rules, or all rules that
@@ -164,19 +167,41 @@ struct Union {
     /// segment serve the next, whichever thread runs it. (The regex's own
     /// pool hands threads other than the first fresh, cold caches when it is
     /// contended; measured: `--jobs 2` used 60% more CPU than `--jobs 1`.)
-    caches: Mutex<Vec<meta::Cache>>,
+    caches: Mutex<Vec<UnionCache>>,
+    /// The single-line variants for interleaved searches (see
+    /// [`streams`]), when there are enough variants for it to pay.
+    streamed: Option<streams::Streamed>,
+    /// The multi-line variants alone: a chunk where one can start is
+    /// searched without streams.
+    multiline: Option<meta::Regex>,
 }
 
+/// Search state of a [`Union`] for one input at a time.
+pub(crate) struct UnionCache {
+    re: meta::Cache,
+    streamed: Option<streams::StreamedCache>,
+    multiline: Option<meta::Cache>,
+}
+
+/// Fewest variants for which the union is searched in interleaved streams:
+/// below it the union has few states and a literal prefilter may apply,
+/// which only the ordinary search uses.
+const MIN_STREAMED_VARIANTS: usize = 8;
+
 impl Union {
-    fn take_cache(&self) -> meta::Cache {
+    fn take_cache(&self) -> UnionCache {
         self.caches
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .pop()
-            .unwrap_or_else(|| self.re.create_cache())
+            .unwrap_or_else(|| UnionCache {
+                re: self.re.create_cache(),
+                streamed: self.streamed.as_ref().map(|s| s.create_cache()),
+                multiline: self.multiline.as_ref().map(|m| m.create_cache()),
+            })
     }
 
-    fn put_cache(&self, cache: meta::Cache) {
+    fn put_cache(&self, cache: UnionCache) {
         self.caches
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -373,10 +398,31 @@ impl Engine {
         } else {
             compile::union(&hirs)?
         };
+        let (mut single, mut single_of, mut multi) = (Vec::new(), Vec::new(), Vec::new());
+        for (h, &vi) in hirs.iter().zip(&variant_of) {
+            if self.variants[vi as usize].multiline {
+                multi.push(h.clone());
+            } else {
+                single.push(h.clone());
+                single_of.push(vi);
+            }
+        }
+        let streamed = if single.len() >= MIN_STREAMED_VARIANTS {
+            Some(streams::Streamed::new(&single, single_of)?)
+        } else {
+            None
+        };
+        let multiline = if multi.is_empty() || streamed.is_none() {
+            None
+        } else {
+            Some(compile::union(&multi)?)
+        };
         let u = Arc::new(Union {
             re,
             variant_of,
             caches: Mutex::new(Vec::new()),
+            streamed,
+            multiline,
         });
         cache.insert(excluded, Arc::clone(&u));
         Ok(u)
@@ -431,6 +477,7 @@ fn compile_rule(rule: &Rule, id: RuleId, out: &mut Vec<Variant>) -> Result<(), R
         };
         out.push(Variant {
             rule: id,
+            multiline: rule.multiline,
             hir,
             captor,
             secret,
@@ -508,8 +555,11 @@ pub(crate) struct Scratch {
     regex: Vec<Finding>,
     learned: Vec<Finding>,
     stack: Vec<(usize, usize)>,
-    /// The union's search cache, taken for the whole input.
-    pub(crate) re_cache: Option<meta::Cache>,
+    /// The union's search state, taken for the whole input.
+    pub(crate) cache: Option<UnionCache>,
+    /// Interleaved searches gave up once on this input (the DFA cache was
+    /// cleared): search the rest the ordinary way.
+    no_streams: bool,
 }
 
 /// The engine bound to one input's rule selection.
@@ -525,16 +575,20 @@ impl Matcher<'_> {
 
     /// Take a search cache for one input (see [`Union::caches`]).
     pub(crate) fn begin(&self, scratch: &mut Scratch) {
-        if scratch.re_cache.is_none() {
-            scratch.re_cache = Some(self.union.take_cache());
+        if scratch.cache.is_none() {
+            scratch.cache = Some(self.union.take_cache());
         }
     }
 
     /// Give the search cache back.
     pub(crate) fn end(&self, scratch: &mut Scratch) {
-        if let Some(c) = scratch.re_cache.take() {
+        if let Some(c) = scratch.cache.take() {
             self.union.put_cache(c);
         }
+    }
+
+    fn cache<'s>(&self, scratch: &'s mut Scratch) -> &'s mut UnionCache {
+        scratch.cache.get_or_insert_with(|| self.union.take_cache())
     }
 
     fn union_search(
@@ -543,8 +597,7 @@ impl Matcher<'_> {
         input: &Input<'_>,
     ) -> Option<regex_automata::Match> {
         let re = &self.union.re;
-        let cache = scratch.re_cache.get_or_insert_with(|| re.create_cache());
-        re.search_with(cache, input)
+        re.search_with(&mut self.cache(scratch).re, input)
     }
 
     /// Find everything in `hay[from..]` that starts before `accept_before`,
@@ -635,6 +688,21 @@ impl Matcher<'_> {
         scratch: &mut Scratch,
         out: &mut Vec<Finding>,
     ) -> usize {
+        if let Some(st) = &self.union.streamed {
+            if !scratch.no_streams
+                && accept_before - from >= 2 * streams::MIN_STRETCH
+                && !self.multiline_may_start(hay, from, accept_before, hay_end, scratch)
+            {
+                let mark = out.len();
+                match self.search_streamed(st, hay, from, accept_before, hay_end, scratch, out) {
+                    Ok(resume) => return resume,
+                    Err(streams::Fallback) => {
+                        out.truncate(mark);
+                        scratch.no_streams = true;
+                    }
+                }
+            }
+        }
         let mut resume = from;
         let mut pos = from;
         while pos < hay_end {
@@ -659,6 +727,88 @@ impl Matcher<'_> {
             resume = pos;
         }
         resume
+    }
+
+    /// Can a multi-line variant match start in `from..accept_before`? (Its
+    /// matches may cross the line starts streams are cut at.)
+    fn multiline_may_start(
+        &self,
+        hay: &[u8],
+        from: usize,
+        accept_before: usize,
+        hay_end: usize,
+        scratch: &mut Scratch,
+    ) -> bool {
+        let Some(re) = &self.union.multiline else {
+            return false;
+        };
+        let cache = self
+            .cache(scratch)
+            .multiline
+            .get_or_insert_with(|| re.create_cache());
+        re.search_with(cache, &Input::new(hay).range(from..hay_end))
+            .is_some_and(|m| m.start() < accept_before)
+    }
+
+    /// [`Matcher::search_regex`] with the chunk cut at line starts into
+    /// stretches searched by interleaved walks (see [`streams`]): the same
+    /// findings, the same resume position.
+    #[allow(clippy::too_many_arguments)]
+    fn search_streamed(
+        &self,
+        st: &streams::Streamed,
+        hay: &[u8],
+        from: usize,
+        accept_before: usize,
+        hay_end: usize,
+        scratch: &mut Scratch,
+        out: &mut Vec<Finding>,
+    ) -> Result<usize, streams::Fallback> {
+        // Stretch bounds: line starts near equal shares of the chunk. The
+        // last stretch is searched up to `hay_end` and accepts matches that
+        // start before `accept_before`, as the ordinary search does.
+        let span = accept_before - from;
+        let n = (span / streams::MIN_STRETCH).clamp(1, streams::MAX_STREAMS);
+        let mut bounds = vec![from];
+        for i in 1..n {
+            let last = *bounds.last().unwrap_or(&from);
+            let target = (from + span * i / n).max(last);
+            if let Some(nl) = memchr::memchr(b'\n', &hay[target..accept_before]) {
+                let b = target + nl + 1;
+                if b < accept_before && b > last {
+                    bounds.push(b);
+                }
+            }
+        }
+        let mut stretches: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+        stretches.push((*bounds.last().unwrap_or(&from), hay_end));
+        let last = stretches.len() - 1;
+        let mut resume = [None::<usize>; streams::MAX_STREAMS];
+        let mut cache = match self.cache(scratch).streamed.take() {
+            Some(c) => c,
+            None => st.create_cache(),
+        };
+        let min_len = self.engine.min_len;
+        let res = st.run(&mut cache, hay, &stretches, |k, m| {
+            if k == last && m.start >= accept_before {
+                return None;
+            }
+            let vi = st.variant_of[m.pattern.as_usize()] as usize;
+            let (secret_start, secret_end, finding) =
+                self.resolve(hay, hay_end, vi, m.start, m.end, scratch);
+            if let Some(f) = finding {
+                out.push(f);
+            }
+            if secret_start - m.start >= min_len {
+                self.rescan(hay, m.start, secret_start, scratch, out);
+            }
+            let pos = secret_end.max(m.start + 1);
+            resume[k] = Some(pos);
+            Some(pos)
+        });
+        self.cache(scratch).streamed = Some(cache);
+        res?;
+        Ok(resume.iter().rev().find_map(|r| *r).unwrap_or(from))
     }
 
     /// Search `hay[start..end]` on its own (context of a match), with an

@@ -502,3 +502,23 @@ fn pem_blocks_across_segment_boundaries_are_found_once_and_whole() {
         }
     }
 }
+
+#[test]
+fn interleaved_and_ordinary_searches_agree_on_a_generated_bundle() {
+    // Chunks of 1 MiB are searched in interleaved stretches; chunks of
+    // 8 KiB are too small for that and take the ordinary search.
+    use airlock::corpus::bundle::{Bundle, PlantedSet, Storage};
+    let e = engine();
+    let bundle = Bundle::new(17, 3 << 20);
+    let mut data = Vec::new();
+    let mut planted = PlantedSet::default();
+    for f in bundle.files() {
+        if f.storage == Storage::Plain {
+            bundle.write_file(f, &mut data, &mut planted).unwrap();
+        }
+    }
+    let streamed = collect_slice(e, &data, 1 << 20);
+    assert!(streamed.len() > 10_000, "{} findings", streamed.len());
+    assert_eq!(collect_slice(e, &data, 8 << 10), streamed);
+    assert_eq!(collect_stream(e, &data, 300 << 10, 5), streamed);
+}
