@@ -140,6 +140,9 @@ struct Variant {
     hir: Hir,
     /// Finds the `secret` group inside a union match.
     captor: compile::Captor,
+    /// Finds the `secret` group without a capture engine, when the
+    /// pattern's shape allows (see [`compile::Trim`]).
+    trim: Option<compile::Trim>,
     /// Capture group index of `secret`, if the pattern has one.
     secret: Option<usize>,
     /// Match must contain one of these (ASCII case-insensitive).
@@ -465,6 +468,7 @@ fn compile_rule(rule: &Rule, id: RuleId, out: &mut Vec<Variant>) -> Result<(), R
             .group_info()
             .to_index(regex_automata::PatternID::ZERO, "secret");
         let captor = compile::Captor::new(nfa).map_err(&err)?;
+        let trim = compile::Trim::new(&hir);
         let keywords = if keywords.is_empty() {
             None
         } else {
@@ -480,6 +484,7 @@ fn compile_rule(rule: &Rule, id: RuleId, out: &mut Vec<Variant>) -> Result<(), R
             multiline: rule.multiline,
             hir,
             captor,
+            trim,
             secret,
             keywords,
             allow: Arc::clone(&allow),
@@ -923,6 +928,9 @@ impl Matcher<'_> {
         let Some(group) = v.secret else {
             return (mstart, mend);
         };
+        if let Some(t) = &v.trim {
+            return t.span(hay, mstart, mend);
+        }
         if scratch.caps.len() <= vi {
             scratch.caps.resize_with(vi + 1, || None);
         }
