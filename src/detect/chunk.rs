@@ -123,8 +123,10 @@ impl<R: Read> Source for ReaderSource<R> {
         self.eof
     }
     fn fill(&mut self, want: usize) -> io::Result<()> {
-        if self.pos > KEEP_BEHIND {
-            // Drop consumed bytes, keeping a little look-behind.
+        if self.pos > KEEP_BEHIND && self.pos >= self.buf.len() / 2 {
+            // Drop consumed bytes, keeping a little look-behind. Only once
+            // they are at least half the buffer, so that each byte is moved
+            // about once (the buffer holds up to a segment ahead).
             let drop = self.pos - KEEP_BEHIND;
             self.buf.drain(..drop);
             self.pos -= drop;
