@@ -1,6 +1,7 @@
 //! Engine throughput on a generated gitlabsos bundle (the plain log files of
 //! `corpus::bundle`, concatenated): all built-in packs, credential rules
-//! only, learned literals only, and the streaming reader path.
+//! only, learned literals only, all packs with learned literals (what
+//! redaction runs), and the streaming reader path.
 //!
 //! ```text
 //! cargo bench --bench engine
@@ -97,6 +98,9 @@ fn bench(c: &mut Criterion) {
     let all = Engine::new(&RuleSet::builtin().unwrap()).unwrap();
     let creds = Engine::new(&credentials_only()).unwrap();
     let learned_only = Engine::with_learned(&RuleSet::default(), &learned(&identities)).unwrap();
+    // What redaction runs: every pack plus the bundle's learned names.
+    let all_learned =
+        Engine::with_learned(&RuleSet::builtin().unwrap(), &learned(&identities)).unwrap();
 
     let mut g = c.benchmark_group("engine");
     g.throughput(Throughput::Bytes(data.len() as u64));
@@ -107,6 +111,7 @@ fn bench(c: &mut Criterion) {
         ("all_packs", &all),
         ("credentials_only", &creds),
         ("learned_only", &learned_only),
+        ("all_packs_and_learned", &all_learned),
     ] {
         g.bench_function(BenchmarkId::new(name, format!("{mb}MiB")), |b| {
             b.iter(|| count(engine, &data))

@@ -213,7 +213,7 @@ impl Union {
 }
 
 struct Learned {
-    ac: AhoCorasick,
+    ac: aho_corasick::dfa::DFA,
     rule_of: Vec<RuleId>,
     max_len: usize,
 }
@@ -529,14 +529,13 @@ fn build_learned(
         };
         rule_of.push(id);
     }
-    let ac = AhoCorasickBuilder::new()
+    // A full DFA: one look-up per byte. Case-insensitive patterns get no
+    // SIMD prefilter, so the automaton walks every byte; the DFA walks them
+    // fastest, and its states can be stepped by hand (see
+    // `streams::learned_walks`).
+    let ac = aho_corasick::dfa::DFA::builder()
         .ascii_case_insensitive(true)
         .match_kind(AcMatchKind::LeftmostLongest)
-        // A full DFA: one look-up per byte. Case-insensitive patterns get
-        // no SIMD prefilter, so the automaton walks every byte; the DFA
-        // walks them fastest (learned_only bench, 400 values: see the
-        // commit that set this).
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(values.iter().map(|v| &v.value))
         .map_err(|e| {
             RuleError::invalid(
@@ -634,20 +633,39 @@ impl Matcher<'_> {
         let mut learned_end = from;
         if let Some(l) = &self.engine.learned {
             let end = hay_end.min(accept_before.saturating_add(l.max_len));
-            let input = aho_corasick::Input::new(hay).range(from..end);
-            for m in l.ac.find_iter(input) {
-                if m.start() >= accept_before {
-                    break;
-                }
-                if is_word(hay, m.start().wrapping_sub(1)) || is_word(hay, m.end()) {
-                    continue;
+            let mut take = |start: usize, end: usize, pattern: usize| {
+                if is_word(hay, start.wrapping_sub(1)) || is_word(hay, end) {
+                    return;
                 }
                 learned.push(Finding {
-                    rule: l.rule_of[m.pattern().as_usize()],
-                    start: m.start(),
-                    end: m.end(),
+                    rule: l.rule_of[pattern],
+                    start,
+                    end,
                 });
-                learned_end = learned_end.max(m.end());
+                learned_end = learned_end.max(end);
+            };
+            if accept_before - from >= 2 * streams::MIN_STRETCH {
+                let stretches = line_stretches(hay, from, accept_before, end);
+                let last = stretches.len() - 1;
+                streams::learned_walks(&l.ac, hay, &stretches, |k, m| {
+                    if k == last && m.start >= accept_before {
+                        return false;
+                    }
+                    take(m.start, m.end, m.pattern);
+                    true
+                });
+            } else {
+                use aho_corasick::automaton::Automaton;
+                let input = aho_corasick::Input::new(hay).range(from..end);
+                let iter =
+                    l.ac.try_find_iter(input)
+                        .expect("unanchored searches are supported by every automaton");
+                for m in iter {
+                    if m.start() >= accept_before {
+                        break;
+                    }
+                    take(m.start(), m.end(), m.pattern().as_usize());
+                }
             }
         }
         if learned.is_empty() {
@@ -774,24 +792,7 @@ impl Matcher<'_> {
         scratch: &mut Scratch,
         out: &mut Vec<Finding>,
     ) -> Result<usize, streams::Fallback> {
-        // Stretch bounds: line starts near equal shares of the chunk. The
-        // last stretch is searched up to `hay_end` and accepts matches that
-        // start before `accept_before`, as the ordinary search does.
-        let span = accept_before - from;
-        let n = (span / streams::MIN_STRETCH).clamp(1, streams::MAX_STREAMS);
-        let mut bounds = vec![from];
-        for i in 1..n {
-            let last = *bounds.last().unwrap_or(&from);
-            let target = (from + span * i / n).max(last);
-            if let Some(nl) = memchr::memchr(b'\n', &hay[target..accept_before]) {
-                let b = target + nl + 1;
-                if b < accept_before && b > last {
-                    bounds.push(b);
-                }
-            }
-        }
-        let mut stretches: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
-        stretches.push((*bounds.last().unwrap_or(&from), hay_end));
+        let stretches = line_stretches(hay, from, accept_before, hay_end);
         let last = stretches.len() - 1;
         let mut resume = [None::<usize>; streams::MAX_STREAMS];
         let mut cache = match self.cache(scratch).streamed.take() {
@@ -957,6 +958,34 @@ impl Matcher<'_> {
             None => (mstart, mend),
         }
     }
+}
+
+/// Stretches for interleaved searches of `from..accept_before`: line
+/// starts near equal shares of it. The last stretch runs to `end` (its
+/// caller accepts only matches that start before `accept_before`, as the
+/// ordinary search does).
+fn line_stretches(
+    hay: &[u8],
+    from: usize,
+    accept_before: usize,
+    end: usize,
+) -> Vec<(usize, usize)> {
+    let span = accept_before - from;
+    let n = (span / streams::MIN_STRETCH).clamp(1, streams::MAX_STREAMS);
+    let mut bounds = vec![from];
+    for i in 1..n {
+        let last = *bounds.last().unwrap_or(&from);
+        let target = (from + span * i / n).max(last);
+        if let Some(nl) = memchr::memchr(b'\n', &hay[target..accept_before]) {
+            let b = target + nl + 1;
+            if b < accept_before && b > last {
+                bounds.push(b);
+            }
+        }
+    }
+    let mut stretches: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+    stretches.push((*bounds.last().unwrap_or(&from), end));
+    stretches
 }
 
 /// The string value in a `json_keys` match `"key" : ["value"`: after the

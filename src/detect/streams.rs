@@ -384,3 +384,128 @@ struct Walk {
     /// The last match seen: pattern and end.
     mat: Option<(PatternID, usize)>,
 }
+
+/// A learned-literal match: pattern, start, end.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LiteralMatch {
+    pub pattern: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// One non-overlapping Aho-Corasick search in progress.
+#[derive(Clone, Copy)]
+struct AcWalk {
+    stream: usize,
+    sid: aho_corasick::automaton::StateID,
+    at: usize,
+    end: usize,
+    mat: Option<LiteralMatch>,
+}
+
+/// The learned literals' leftmost-longest matches in `stretches` (each
+/// `start..end`, line-aligned as for [`Streamed::run`]), walked in lockstep:
+/// the same Aho-Corasick DFA walk as `find_iter` (which is latency-bound in
+/// the same way), each stretch continuing after each match like `find_iter`.
+/// `on_match(stream, m)` returns whether the stream goes on. Learned values
+/// never hold `\n`, so no match crosses a stretch's end.
+pub(crate) fn learned_walks(
+    aut: &aho_corasick::dfa::DFA,
+    hay: &[u8],
+    stretches: &[(usize, usize)],
+    mut on_match: impl FnMut(usize, LiteralMatch) -> bool,
+) {
+    use aho_corasick::automaton::Automaton;
+    use aho_corasick::Anchored as AcAnchored;
+    let Ok(start) = aut.start_state(AcAnchored::No) else {
+        return;
+    };
+    let mut walks: Vec<AcWalk> = stretches
+        .iter()
+        .enumerate()
+        .filter(|(_, &(s, e))| s < e)
+        .map(|(stream, &(at, end))| AcWalk {
+            stream,
+            sid: start,
+            at,
+            end,
+            mat: None,
+        })
+        .collect();
+    while !walks.is_empty() {
+        // Lockstep while no walk meets a special state (dead, match, or a
+        // start state when the automaton has a prefilter) or its end.
+        let steps = walks.iter().map(|w| w.end - w.at).min().unwrap_or(0);
+        if let [a, b, c, d] = &mut walks[..] {
+            for _ in 0..steps {
+                let na = aut.next_state(AcAnchored::No, a.sid, hay[a.at]);
+                let nb = aut.next_state(AcAnchored::No, b.sid, hay[b.at]);
+                let nc = aut.next_state(AcAnchored::No, c.sid, hay[c.at]);
+                let nd = aut.next_state(AcAnchored::No, d.sid, hay[d.at]);
+                if aut.is_special(na)
+                    || aut.is_special(nb)
+                    || aut.is_special(nc)
+                    || aut.is_special(nd)
+                {
+                    break;
+                }
+                (a.sid, b.sid, c.sid, d.sid) = (na, nb, nc, nd);
+                a.at += 1;
+                b.at += 1;
+                c.at += 1;
+                d.at += 1;
+            }
+        }
+        // Then one careful step for each walk (several when fewer than four
+        // walks are left, up to a short run, to keep the loop cheap).
+        let mut i = 0;
+        while i < walks.len() {
+            let runs = if walks.len() == 4 { 1 } else { 64 };
+            let mut finished = false;
+            for _ in 0..runs {
+                let w = &mut walks[i];
+                if w.at >= w.end {
+                    finished = true;
+                    break;
+                }
+                let sid = aut.next_state(AcAnchored::No, w.sid, hay[w.at]);
+                w.sid = sid;
+                w.at += 1;
+                if aut.is_special(sid) {
+                    if aut.is_dead(sid) {
+                        finished = true;
+                        break;
+                    } else if aut.is_match(sid) {
+                        let pattern = aut.match_pattern(sid, 0);
+                        let len = aut.pattern_len(pattern);
+                        w.mat = Some(LiteralMatch {
+                            pattern: pattern.as_usize(),
+                            start: w.at - len,
+                            end: w.at,
+                        });
+                    }
+                    // else: a start state (prefilter bookkeeping): go on.
+                }
+            }
+            if !finished {
+                i += 1;
+                continue;
+            }
+            let w = walks[i];
+            match w.mat {
+                Some(m) if on_match(w.stream, m) && m.end < w.end => {
+                    walks[i] = AcWalk {
+                        sid: start,
+                        at: m.end,
+                        mat: None,
+                        ..w
+                    };
+                    i += 1;
+                }
+                _ => {
+                    walks.swap_remove(i);
+                }
+            }
+        }
+    }
+}

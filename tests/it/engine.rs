@@ -522,3 +522,45 @@ fn interleaved_and_ordinary_searches_agree_on_a_generated_bundle() {
     assert_eq!(collect_slice(e, &data, 8 << 10), streamed);
     assert_eq!(collect_stream(e, &data, 300 << 10, 5), streamed);
 }
+
+#[test]
+fn interleaved_and_ordinary_searches_agree_with_learned_literals() {
+    use airlock::corpus::bundle::{Bundle, PlantedCategory, PlantedSet, Storage};
+    let bundle = Bundle::new(23, 2 << 20);
+    let mut data = Vec::new();
+    let mut planted = PlantedSet::default();
+    for f in bundle.files() {
+        if f.storage == Storage::Plain {
+            bundle.write_file(f, &mut data, &mut planted).unwrap();
+        }
+    }
+    // The bundle's own identities as learned values (host names, user
+    // names, addresses: they overlap rule matches all the time).
+    let learned: Vec<LearnedValue> = planted
+        .into_sorted()
+        .into_iter()
+        .filter(|p| p.category != PlantedCategory::Credential)
+        .map(|p| LearnedValue {
+            value: p.value.into_bytes(),
+            rule: format!("learned_{}", p.kind),
+            category: Category::Identity,
+            kind: p.kind.to_string(),
+        })
+        .collect();
+    assert!(learned.len() > 100);
+    let e = Engine::with_learned(&RuleSet::builtin().unwrap(), &learned).unwrap();
+    let streamed = collect_slice(&e, &data, 1 << 20);
+    let learned_hits = streamed
+        .iter()
+        .filter(|f| e.rule(f.rule).source == "learned")
+        .count();
+    assert!(learned_hits > 1000, "{learned_hits} learned findings");
+    assert_eq!(collect_slice(&e, &data, 8 << 10), streamed);
+    assert_eq!(collect_stream(&e, &data, 200 << 10, 3), streamed);
+    // Learned literals alone (no rules): the literal walk by itself.
+    let only = Engine::with_learned(&RuleSet::default(), &learned).unwrap();
+    assert_eq!(
+        collect_slice(&only, &data, 1 << 20),
+        collect_slice(&only, &data, 8 << 10)
+    );
+}
