@@ -109,8 +109,9 @@ def machine() -> dict[str, str]:
 
 
 def run_timed(cmd: str, repeat: int, cwd: Path | None = None, ok=(0,),
-              timeout: float | None = None) -> tuple[float, int, str]:
-    """Best wall seconds, peak RSS (KiB) of the best run, stderr tail."""
+              timeout: float | None = None) -> tuple[float, int, float]:
+    """Best wall seconds, and peak RSS (KiB) and CPU seconds (user + system)
+    of that run."""
     best = None
     for _ in range(repeat):
         t = time.perf_counter()
@@ -122,8 +123,9 @@ def run_timed(cmd: str, repeat: int, cwd: Path | None = None, ok=(0,),
             raise RuntimeError(f"{cmd!r} exited {p.returncode}: {p.stderr[-2000:]}")
         m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
         rss = int(m.group(1)) if m else 0
+        cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([0-9.]+)", p.stderr))
         if best is None or wall < best[0]:
-            best = (wall, rss, p.stderr[-500:])
+            best = (wall, rss, cpu)
     assert best is not None
     return best
 
@@ -215,22 +217,23 @@ def main() -> int:
     # Warm the page cache.
     run_timed(f"cat {tree}/**/* > /dev/null 2>&1 || find {tree} -type f -exec cat {{}} + > /dev/null", 1)
 
-    rows = []  # (name, what, seconds, bytes, rss_kib, recall or None, note)
+    rows = []  # (name, what, seconds, bytes, rss_kib, recall or None, note, cpu seconds)
+    cpu = 0.0
 
     def add(name, what, secs, nbytes, rss, rec=None, note=""):
-        rows.append((name, what, secs, nbytes, rss, rec, note))
+        rows.append((name, what, secs, nbytes, rss, rec, note, cpu))
         log(f"{name}: {nbytes / 1e6 / secs:.1f} MB/s, {rss / 1024:.0f} MiB")
 
     r = args.repeat
-    secs, rss, _ = run_timed(f"find {tree} -type f -exec cat {{}} + > /dev/null", r)
+    secs, rss, cpu = run_timed(f"find {tree} -type f -exec cat {{}} + > /dev/null", r)
     add("cat", "floor: read the tree", secs, tree_bytes, rss)
     for j in (1, 2):
-        secs, rss, _ = run_timed(f"rg -j{j} -c -uuu -f {PATTERNS} {tree} > /dev/null", r, ok=(0, 1))
+        secs, rss, cpu = run_timed(f"rg -j{j} -c -uuu -f {PATTERNS} {tree} > /dev/null", r, ok=(0, 1))
         add(f"rg -c -f patterns.txt -j{j}", "scan floor (count matching lines)", secs, tree_bytes, rss)
-    secs, rss, _ = run_timed(f"gzip -dc {tar_gz} | pigz -p2 -1 > /dev/null", r)
+    secs, rss, cpu = run_timed(f"gzip -dc {tar_gz} | pigz -p2 -1 > /dev/null", r)
     add("gzip -dc | pigz -p2 -1", "archive floor (decompress + recompress)", secs, tar_bytes, rss)
     for j in (1, 2):
-        secs, rss, _ = run_timed(f"{airlock} scan --jobs {j} {tree} > /dev/null", r, ok=(1,))
+        secs, rss, cpu = run_timed(f"{airlock} scan --jobs {j} {tree} > /dev/null", r, ok=(1,))
         add(f"airlock scan --jobs {j}", "scan (all built-in packs)", secs, tree_bytes, rss)
 
     # Redactors, one file at a time into a mirror tree.
@@ -245,7 +248,7 @@ def main() -> int:
 
     rg_out = work / "out-rg" / bundle.name
     cmd = per_file(f"rg -N --no-filename -a --passthru -f {PATTERNS} -r '[REDACTED]' '{{src}}' > '{{dst}}' || true", rg_out)
-    secs, rss, _ = run_timed(cmd, r)
+    secs, rss, cpu = run_timed(cmd, r)
     add("rg --passthru -r", "redaction, serial, same patterns", secs, tree_bytes, rss,
         recall(planted, rg_out.parent, work))
 
@@ -253,7 +256,7 @@ def main() -> int:
     sed_file.write_text(sed_script([p for p in PATTERNS.read_text().splitlines() if p.strip()]))
     sed_out = work / "out-sed" / bundle.name
     cmd = per_file(f"sed -E -f {sed_file} '{{src}}' > '{{dst}}'", sed_out)
-    secs, rss, _ = run_timed(cmd, 1)
+    secs, rss, cpu = run_timed(cmd, 1)
     add("sed -E (LC_ALL=C)", "redaction, serial, same patterns", secs, tree_bytes, rss,
         recall(planted, sed_out.parent, work))
 
@@ -267,7 +270,7 @@ def main() -> int:
         tmp = work / "sos" / "tmp"
         tmp.mkdir()
         try:
-            secs, rss, _ = run_timed(f"sos clean --batch --tmp-dir {tmp} --domains {domain} {sos_tar}", 1,
+            secs, rss, cpu = run_timed(f"sos clean --batch --tmp-dir {tmp} --domains {domain} {sos_tar}", 1,
                                      timeout=3 * 3600)
             produced = sorted(tmp.glob("*obfuscated.tar*"))
             sos_out = work / "out-sos"
@@ -288,11 +291,11 @@ def main() -> int:
         for j in ((1, 2) if "--jobs" in help_text else (None,)):
             dest = work / f"out-airlock-{j}"
             jobs = f"--jobs {j}" if j else ""
-            secs, rss, _ = run_timed(f"rm -rf {dest} && {airlock} redact {jobs} {tree} -o {dest}", r, ok=(0, 1))
+            secs, rss, cpu = run_timed(f"rm -rf {dest} && {airlock} redact {jobs} {tree} -o {dest}", r, ok=(0, 1))
             add(f"airlock redact {jobs}".strip(), "redaction dir -> dir (all packs)", secs, tree_bytes, rss,
                 recall(planted, dest, work))
         dest = work / "out-airlock.tar.gz"
-        secs, rss, _ = run_timed(f"rm -f {dest} && {airlock} redact {tar_gz} -o {dest}", r, ok=(0, 1))
+        secs, rss, cpu = run_timed(f"rm -f {dest} && {airlock} redact {tar_gz} -o {dest}", r, ok=(0, 1))
         unpacked = work / "out-airlock-tgz"
         unpacked.mkdir()
         with tarfile.open(dest) as t:
@@ -340,17 +343,20 @@ def render(args, size_arg, mach, rows, notes, planted, nfiles, tree_bytes, tar_g
     out.append("## Results\n")
     out.append("Best of the repeats (sed and sos clean: one run). Ratio: throughput / "
                "`rg -c -f patterns.txt -j2` (archive rows: / the gzip+pigz floor). "
+               "CPU s / wall s: user + system time of the timed run over its wall time (above 1 means "
+               "more than one core was busy; on a loaded machine wall time says little). "
                "Recall: share of planted values gone from the output.\n")
-    head = "| tool | what | MB/s | ratio | peak RSS | " + " | ".join(f"recall {c}" for c in cats) + " |"
+    head = "| tool | what | MB/s | ratio | CPU s / wall s | peak RSS | " + " | ".join(f"recall {c}" for c in cats) + " |"
     out.append(head)
-    out.append("|" + "---|" * (5 + len(cats)))
+    out.append("|" + "---|" * (6 + len(cats)))
     for r in rows:
-        name, what, secs, nbytes, rss, rec, note = r
+        name, what, secs, nbytes, rss, rec, note, cpu = r
         base = floor if "tar" in what or "archive" in what else rg2
         ratio = f"{speed(r) / speed(base):.2f}" if base else "-"
         recs = [f"{rec[c][0] / rec[c][1]:.1%}" if rec and c in rec else "-" for c in cats]
         label = f"`{name}`" + (f" ¹" if note else "")
-        out.append(f"| {label} | {what} | {speed(r):.1f} | {ratio} | {rss / 1024:.0f} MiB | " + " | ".join(recs) + " |")
+        out.append(f"| {label} | {what} | {speed(r):.1f} | {ratio} | {cpu:.2f} / {secs:.2f} | {rss / 1024:.0f} MiB | "
+                   + " | ".join(recs) + " |")
     out.append("")
     for r in rows:
         if r[6]:

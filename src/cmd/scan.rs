@@ -215,15 +215,16 @@ fn print_text(out: &mut impl Write, engine: &Engine, r: &FileResult) -> io::Resu
     let path = escape_for_terminal(&r.path);
     for f in &r.findings {
         let rule = engine.rule(f.rule);
-        let span = if f.end_line == f.line {
-            format!("{}:{}-{}", f.line, f.col, f.end_col)
-        } else {
-            format!("{}:{}-{}:{}", f.line, f.col, f.end_line, f.end_col)
-        };
+        // Written piece by piece: a scan prints hundreds of thousands of
+        // lines, and a formatted `String` per line showed in profiles.
+        write!(out, "{path}:{}:{}-", f.line, f.col)?;
+        if f.end_line != f.line {
+            write!(out, "{}:", f.end_line)?;
+        }
         writeln!(
             out,
-            "{path}:{span}: {} [{}] {}",
-            rule.id, rule.category, f.preview
+            "{}: {} [{}] {}",
+            f.end_col, rule.id, rule.category, f.preview
         )?;
     }
     Ok(())

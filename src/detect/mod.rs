@@ -38,7 +38,17 @@
 //!
 //! The union automaton is a lazy DFA: linear in the input, no backtracking.
 //! Its cost grows with the number of matches (a reverse scan finds each match
-//! start) rather than the number of rules. Captures run only on matched bytes.
+//! start) rather than the number of rules. Captures run only on matched bytes,
+//! and not at all for patterns whose secret is the match minus boundary
+//! context ([`compile::Trim`]: addresses, host names).
+//!
+//! A lazy DFA walk waits on memory at every byte (each table look-up needs
+//! the previous one's result), and the union's states do not fit in L1. So a
+//! chunk is cut at line starts into up to four stretches whose walks advance
+//! in lockstep, letting the CPU overlap their look-ups (see `streams`; the
+//! learned literals' Aho-Corasick walk is interleaved the same way). This
+//! took the single-thread engine from ~220 to ~480 MB/s on generated GitLab
+//! logs with a finding every ~240 bytes.
 //!
 //! Lazy DFA states are built on first use and kept in a cache; a search takes
 //! one cache from the union for a whole input and gives it back (see
