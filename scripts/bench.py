@@ -177,6 +177,7 @@ def main() -> int:
     size_arg = f"{args.size >> 20}M"
 
     notes = ensure_tools()
+    mach = machine()
     work = args.out.resolve()
     if work.exists():
         shutil.rmtree(work)
@@ -184,7 +185,7 @@ def main() -> int:
 
     log("building airlock (release)")
     subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "airlock",
-                    "--example", "gen-corpus"], cwd=ROOT, check=True)
+                    "--example", "gen-corpus", "--example", "engine-throughput"], cwd=ROOT, check=True)
     airlock = ROOT / "target" / "release" / "airlock"
     gen = ROOT / "target" / "release" / "examples" / "gen-corpus"
 
@@ -235,6 +236,17 @@ def main() -> int:
     for j in (1, 2):
         secs, rss, cpu = run_timed(f"{airlock} scan --jobs {j} {tree} > /dev/null", r, ok=(1,))
         add(f"airlock scan --jobs {j}", "scan (all built-in packs)", secs, tree_bytes, rss)
+    # The engine alone, one thread, in memory: the first pass builds the
+    # lazy DFA states, the best of three is warm.
+    et = ROOT / "target" / "release" / "examples" / "engine-throughput"
+    p = subprocess.run([str(et), *map(str, files), "--repeat", "3"], capture_output=True, text=True, check=True)
+    passes = [float(x) for x in re.findall(r"pass: ([0-9.]+) MB/s", p.stderr)]
+    if passes:
+        cpu = 0.0
+        add("airlock engine, 1 thread, first pass", "detection only (library; DFA states built on the way)",
+            tree_bytes / 1e6 / passes[0], tree_bytes, 0)
+        add("airlock engine, 1 thread, warm", "detection only (library; best of 3 passes)",
+            tree_bytes / 1e6 / max(passes), tree_bytes, 0)
 
     # Redactors, one file at a time into a mirror tree.
     def per_file(cmd_for: str, dest: Path) -> str:
@@ -306,7 +318,7 @@ def main() -> int:
         notes.append("`airlock redact` is not in this build: redaction rows for airlock are missing "
                      "(the script runs them as soon as `airlock redact --help` succeeds)")
 
-    report = render(args, size_arg, machine(), rows, notes, planted, len(files), tree_bytes, tar_gz)
+    report = render(args, size_arg, mach, rows, notes, planted, len(files), tree_bytes, tar_gz)
     if args.no_write:
         print(report)
     else:
@@ -354,8 +366,10 @@ def render(args, size_arg, mach, rows, notes, planted, nfiles, tree_bytes, tar_g
         base = floor if "tar" in what or "archive" in what else rg2
         ratio = f"{speed(r) / speed(base):.2f}" if base else "-"
         recs = [f"{rec[c][0] / rec[c][1]:.1%}" if rec and c in rec else "-" for c in cats]
-        label = f"`{name}`" + (f" ¹" if note else "")
-        out.append(f"| {label} | {what} | {speed(r):.1f} | {ratio} | {cpu:.2f} / {secs:.2f} | {rss / 1024:.0f} MiB | "
+        label = f"`{name}`".replace("|", "\\|") + (" ¹" if note else "")
+        cpu_col = f"{cpu:.2f} / {secs:.2f}" if cpu else "-"
+        rss_col = f"{rss / 1024:.0f} MiB" if rss else "-"
+        out.append(f"| {label} | {what} | {speed(r):.1f} | {ratio} | {cpu_col} | {rss_col} | "
                    + " | ".join(recs) + " |")
     out.append("")
     for r in rows:
@@ -384,6 +398,12 @@ def render(args, size_arg, mach, rows, notes, planted, nfiles, tree_bytes, tar_g
         out.append(f"- Peak RSS of airlock: at most {max(r[4] for r in rss) / 1024:.0f} MiB on this corpus "
                    "(target ≤ 256 MiB; the ≥ 2 GB and one-200-MB-line checks need `--size 2G`).")
     out.append("")
+    load = os.getloadavg()[0]
+    if load > 0.5:
+        notes.insert(0, f"The machine was not quiet (load average {load:.2f} at the end, "
+                        f"{mach.get('Load average at start', '?')} at the start, on "
+                        f"{mach.get('CPU(s)', '?')} CPUs): wall-time ratios understate what a second thread gives; "
+                        "compare CPU time, and rerun on a quiet machine for final numbers.")
     if notes:
         out.append("## Notes\n")
         for n in notes:

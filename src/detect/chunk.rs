@@ -312,8 +312,8 @@ enum Stop<E> {
     Consumer(E),
 }
 
-/// A segment's chunks and where its search stopped.
-type SegmentResult = (Vec<OwnedChunk>, usize);
+/// A segment's per-chunk values and where its search stopped.
+type Segment<T> = (Vec<T>, usize);
 
 /// A chunk found by a worker, owned until it is handed on in order.
 struct OwnedChunk {
@@ -325,7 +325,7 @@ struct OwnedChunk {
 /// Size of the line-aligned segments a slice is cut into for
 /// [`Matcher::scan_slice_parallel`]: about four per thread, so that a slow
 /// segment does not leave the others idle, but at least one chunk (1 MiB by
-/// default: a segment costs a thread hand-off) and at most 16 MiB (findings
+/// default: a segment costs a thread hand-off) and at most 16 MiB (results
 /// of a batch of segments are held until their turn).
 fn segment_size(len: usize, jobs: usize, opts: &ScanOptions) -> usize {
     let min = opts.limit();
@@ -350,10 +350,43 @@ impl Matcher<'_> {
         jobs: usize,
         mut each: impl FnMut(ChunkView<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
+        self.scan_slice_parallel_map(
+            data,
+            opts,
+            jobs,
+            |c| OwnedChunk {
+                offset: c.offset as usize,
+                len: c.bytes.len(),
+                findings: c.findings.to_vec(),
+            },
+            |c| {
+                each(ChunkView {
+                    offset: c.offset as u64,
+                    bytes: &data[c.offset..c.offset + c.len],
+                    findings: &c.findings,
+                })
+            },
+        )
+    }
+
+    /// [`Matcher::scan_slice_parallel`] with the per-chunk work done on the
+    /// worker threads too: `work` turns each chunk into a `T` (on any thread,
+    /// in any order), and `each` receives the `T`s in input order on this
+    /// thread. Redaction uses this to build a chunk's output in parallel and
+    /// write the outputs in order; `work` for a chunk may run more than once
+    /// (a segment searched again), so it must have no side effects.
+    pub fn scan_slice_parallel_map<T: Send, E>(
+        &self,
+        data: &[u8],
+        opts: &ScanOptions,
+        jobs: usize,
+        work: impl Fn(ChunkView<'_>) -> T + Sync,
+        mut each: impl FnMut(T) -> Result<(), E>,
+    ) -> Result<(), E> {
         let jobs = jobs.max(1);
         let seg = segment_size(data.len(), jobs, opts);
         if jobs == 1 || data.len() < 2 * seg {
-            return self.scan_slice(data, opts, each);
+            return self.scan_slice(data, opts, |c| each(work(c)));
         }
         let mut bounds = vec![0];
         let mut at = seg;
@@ -370,21 +403,17 @@ impl Matcher<'_> {
         let ranges: Vec<std::ops::Range<usize>> = bounds.windows(2).map(|w| w[0]..w[1]).collect();
         let mut stop = 0usize;
         for batch in ranges.chunks(jobs * 2) {
-            let results = self.scan_segments(data, batch, opts, jobs);
-            for (range, (chunks, seg_stop)) in batch.iter().zip(results) {
+            let results = self.scan_segments(data, batch, opts, jobs, &work);
+            for (range, (values, seg_stop)) in batch.iter().zip(results) {
                 if stop == range.start {
-                    for c in &chunks {
-                        each(ChunkView {
-                            offset: c.offset as u64,
-                            bytes: &data[c.offset..c.offset + c.len],
-                            findings: &c.findings,
-                        })?;
+                    for v in values {
+                        each(v)?;
                     }
                     stop = seg_stop;
                 } else if stop < range.end {
                     // The search before ran into this segment: go on from
                     // where it stopped.
-                    stop = self.scan_slice_range(data, stop..range.end, opts, &mut each)?;
+                    stop = self.scan_slice_range(data, stop..range.end, opts, |c| each(work(c)))?;
                 }
                 // else: the search before covered all of this segment.
             }
@@ -392,16 +421,19 @@ impl Matcher<'_> {
         Ok(())
     }
 
-    /// Search `ranges` of `data` on up to `jobs` threads; results in order.
-    fn scan_segments(
+    /// Search `ranges` of `data` on up to `jobs` threads, mapping each chunk
+    /// with `work`; per range, the values and where its search stopped, in
+    /// order.
+    fn scan_segments<T: Send>(
         &self,
         data: &[u8],
         ranges: &[std::ops::Range<usize>],
         opts: &ScanOptions,
         jobs: usize,
-    ) -> Vec<SegmentResult> {
+        work: &(impl Fn(ChunkView<'_>) -> T + Sync),
+    ) -> Vec<Segment<T>> {
         let next = std::sync::atomic::AtomicUsize::new(0);
-        let slots: Vec<std::sync::Mutex<Option<SegmentResult>>> =
+        let slots: Vec<std::sync::Mutex<Option<Segment<T>>>> =
             ranges.iter().map(|_| std::sync::Mutex::new(None)).collect();
         std::thread::scope(|s| {
             for _ in 0..jobs.min(ranges.len()) {
@@ -410,18 +442,14 @@ impl Matcher<'_> {
                     let Some(range) = ranges.get(i) else {
                         break;
                     };
-                    let mut chunks = Vec::new();
+                    let mut values = Vec::new();
                     let stop = self
                         .scan_slice_range(data, range.clone(), opts, |c| {
-                            chunks.push(OwnedChunk {
-                                offset: c.offset as usize,
-                                len: c.bytes.len(),
-                                findings: c.findings.to_vec(),
-                            });
+                            values.push(work(c));
                             Ok::<(), std::convert::Infallible>(())
                         })
                         .unwrap_or_else(|e| match e {});
-                    *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some((chunks, stop));
+                    *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some((values, stop));
                 });
             }
         });
