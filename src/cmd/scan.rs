@@ -52,26 +52,13 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let mut results = Vec::new();
     let mut total = 0usize;
     let mut lines = 0u64;
-    let mut handle = |src: &Source, res: anyhow::Result<(FileResult, u64)>| -> io::Result<()> {
-        match res {
-            Ok((r, n)) => {
-                lines += n;
-                total += r.findings.len();
-                if args.format == ScanFormat::Text {
-                    print_text(&mut out, &engine, &r)?;
-                } else if !r.findings.is_empty() {
-                    results.push(r);
-                }
-            }
-            Err(e) => {
-                errors += 1;
-                eprintln!(
-                    "airlock: {}: {e:#}",
-                    escape_for_terminal(&src.display_path())
-                );
-            }
-        }
-        Ok(())
+    let text = args.format == ScanFormat::Text;
+    let mut failed = |src: &Source, e: anyhow::Error| {
+        errors += 1;
+        eprintln!(
+            "airlock: {}: {e:#}",
+            escape_for_terminal(&src.display_path())
+        );
     };
     // Inputs are reported in order whatever `jobs` is. A large file is
     // searched by all threads at once (line-aligned segments); runs of
@@ -83,24 +70,60 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
                 .and_then(|p| std::fs::metadata(p).ok())
                 .is_some_and(|m| m.len() >= LARGE_FILE)
     };
+    // Text for a large input or stdin is printed as it is found, so memory
+    // does not grow with the number of findings in one file.
+    let streamed = |src: &Source| text && (large(src) || *src == Source::Stdin);
     let mut i = 0;
     while i < sources.len() {
-        if large(&sources[i]) {
-            let res = scan_source(&engine, &sources[i], &opts, mmap, jobs);
-            handle(&sources[i], res)?;
+        let src = &sources[i];
+        if streamed(src) {
+            let path = escape_for_terminal(&src.display_path());
+            let mut write_err = None;
+            let mut n = 0usize;
+            let res = scan_into(&engine, src, &opts, mmap, jobs, &mut |f| {
+                n += 1;
+                if write_err.is_none() {
+                    if let Err(e) = print_one(&mut out, &engine, &path, &f) {
+                        write_err = Some(e);
+                    }
+                }
+            });
+            if let Some(e) = write_err {
+                return Err(e.into());
+            }
+            total += n;
+            match res {
+                Ok(l) => lines += l,
+                Err(e) => failed(src, e),
+            }
             i += 1;
             continue;
         }
         let mut j = i + 1;
-        while j < sources.len() && j - i < jobs * 8 && !large(&sources[j]) {
+        while j < sources.len() && j - i < jobs * 8 && !streamed(&sources[j]) && !large(&sources[j])
+        {
             j += 1;
+        }
+        if large(src) {
+            j = i + 1;
         }
         let batch = &sources[i..j];
         for (src, res) in batch
             .iter()
             .zip(scan_batch(&engine, batch, &opts, mmap, jobs))
         {
-            handle(src, res)?;
+            match res {
+                Ok((r, n)) => {
+                    lines += n;
+                    total += r.findings.len();
+                    if text {
+                        print_text(&mut out, &engine, &r)?;
+                    } else if !r.findings.is_empty() {
+                        results.push(r);
+                    }
+                }
+                Err(e) => failed(src, e),
+            }
         }
         i = j;
     }
@@ -153,9 +176,10 @@ fn scan_batch(
     jobs: usize,
 ) -> Vec<Scanned> {
     if jobs <= 1 || batch.len() == 1 {
+        // One input alone gets every thread (segments of a large file).
         return batch
             .iter()
-            .map(|s| scan_source(engine, s, opts, mmap, 1))
+            .map(|s| scan_source(engine, s, opts, mmap, jobs))
             .collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -190,18 +214,8 @@ fn scan_source(
     mmap: bool,
     jobs: usize,
 ) -> anyhow::Result<(FileResult, u64)> {
-    let matcher = engine.matcher(src.path());
     let mut findings = Vec::new();
-    let lines = match src {
-        Source::Stdin => {
-            scan::scan_reader(&matcher, io::stdin().lock(), opts, |l| findings.push(l))
-                .context("reading stdin")?
-        }
-        Source::File(p) => {
-            let bytes = FileBytes::open(p, mmap).context("reading")?;
-            scan::scan_slice_parallel(&matcher, &bytes, opts, jobs, |l| findings.push(l))
-        }
-    };
+    let lines = scan_into(engine, src, opts, mmap, jobs, &mut |l| findings.push(l))?;
     Ok((
         FileResult {
             path: src.display_path(),
@@ -211,23 +225,50 @@ fn scan_source(
     ))
 }
 
+/// Scan one input, handing each finding to `sink` in order; the number of
+/// lines.
+fn scan_into(
+    engine: &Engine,
+    src: &Source,
+    opts: &ScanOptions,
+    mmap: bool,
+    jobs: usize,
+    sink: &mut dyn FnMut(Located),
+) -> anyhow::Result<u64> {
+    let matcher = engine.matcher(src.path());
+    Ok(match src {
+        Source::Stdin => {
+            scan::scan_reader(&matcher, io::stdin().lock(), opts, sink).context("reading stdin")?
+        }
+        Source::File(p) => {
+            let bytes = FileBytes::open(p, mmap).context("reading")?;
+            scan::scan_slice_parallel(&matcher, &bytes, opts, jobs, sink)
+        }
+    })
+}
+
 fn print_text(out: &mut impl Write, engine: &Engine, r: &FileResult) -> io::Result<()> {
     let path = escape_for_terminal(&r.path);
     for f in &r.findings {
-        let rule = engine.rule(f.rule);
-        // Written piece by piece: a scan prints hundreds of thousands of
-        // lines, and a formatted `String` per line showed in profiles.
-        write!(out, "{path}:{}:{}-", f.line, f.col)?;
-        if f.end_line != f.line {
-            write!(out, "{}:", f.end_line)?;
-        }
-        writeln!(
-            out,
-            "{}: {} [{}] {}",
-            f.end_col, rule.id, rule.category, f.preview
-        )?;
+        print_one(out, engine, &path, f)?;
     }
     Ok(())
+}
+
+/// One finding as a text line; `path` is already escaped.
+fn print_one(out: &mut impl Write, engine: &Engine, path: &str, f: &Located) -> io::Result<()> {
+    let rule = engine.rule(f.rule);
+    // Written piece by piece: a scan prints hundreds of thousands of lines,
+    // and a formatted `String` per line showed in profiles.
+    write!(out, "{path}:{}:{}-", f.line, f.col)?;
+    if f.end_line != f.line {
+        write!(out, "{}:", f.end_line)?;
+    }
+    writeln!(
+        out,
+        "{}: {} [{}] {}",
+        f.end_col, rule.id, rule.category, f.preview
+    )
 }
 
 fn finding_json(engine: &Engine, path: &str, f: &Located) -> serde_json::Value {

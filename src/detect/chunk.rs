@@ -402,7 +402,27 @@ impl Matcher<'_> {
         bounds.push(data.len());
         let ranges: Vec<std::ops::Range<usize>> = bounds.windows(2).map(|w| w[0]..w[1]).collect();
         let mut stop = 0usize;
-        for batch in ranges.chunks(jobs * 2) {
+        let mut i = 0;
+        while i < ranges.len() {
+            // A segment far over its size is one long line: its results
+            // would all be held at once, so it is searched here, chunk by
+            // chunk, instead.
+            if ranges[i].len() > 4 * seg {
+                let range = &ranges[i];
+                if stop < range.end {
+                    stop =
+                        self.scan_slice_range(data, stop.max(range.start)..range.end, opts, |c| {
+                            each(work(c))
+                        })?;
+                }
+                i += 1;
+                continue;
+            }
+            let mut j = i + 1;
+            while j < ranges.len() && j - i < jobs * 2 && ranges[j].len() <= 4 * seg {
+                j += 1;
+            }
+            let batch = &ranges[i..j];
             let results = self.scan_segments(data, batch, opts, jobs, &work);
             for (range, (values, seg_stop)) in batch.iter().zip(results) {
                 if stop == range.start {
@@ -417,6 +437,7 @@ impl Matcher<'_> {
                 }
                 // else: the search before covered all of this segment.
             }
+            i = j;
         }
         Ok(())
     }
