@@ -2,28 +2,46 @@
 //! (so an optimisation can show it changed nothing).
 //!
 //! ```text
-//! cargo run --release --example engine-throughput -- FILE... [--repeat N] [--chunk BYTES]
+//! cargo run --release --example engine-throughput -- FILE... [--repeat N] [--chunk BYTES] [--learned-tsv planted.tsv]
 //! ```
+//!
+//! `--learned-tsv` adds the network and identity values of a corpus's
+//! `planted.tsv` as learned literals (what redaction will search for).
 
 use std::hash::{Hash, Hasher};
 use std::time::Instant;
 
-use airlock::detect::{Engine, ScanOptions};
-use airlock::rules::RuleSet;
+use airlock::detect::{Engine, LearnedValue, ScanOptions};
+use airlock::rules::{Category, RuleSet};
 
 fn main() {
     let mut files = Vec::new();
     let mut repeat = 3;
     let mut chunk = ScanOptions::default().chunk_size;
+    let mut learned = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--repeat" => repeat = args.next().unwrap().parse().unwrap(),
             "--chunk" => chunk = args.next().unwrap().parse().unwrap(),
+            "--learned-tsv" => {
+                let tsv = std::fs::read_to_string(args.next().unwrap()).unwrap();
+                for line in tsv.lines().skip(1) {
+                    let f: Vec<&str> = line.splitn(4, '\t').collect();
+                    if f[0] != "credential" {
+                        learned.push(LearnedValue {
+                            value: f[3].as_bytes().to_vec(),
+                            rule: format!("learned_{}", f[1]),
+                            category: Category::Identity,
+                            kind: f[1].to_string(),
+                        });
+                    }
+                }
+            }
             _ => files.push(a),
         }
     }
-    let engine = Engine::new(&RuleSet::builtin().unwrap()).unwrap();
+    let engine = Engine::with_learned(&RuleSet::builtin().unwrap(), &learned).unwrap();
     let opts = ScanOptions { chunk_size: chunk };
     let data: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
     let total: usize = data.iter().map(|d| d.len()).sum();

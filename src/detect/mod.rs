@@ -657,13 +657,19 @@ impl Matcher<'_> {
             if accept_before - from >= 2 * streams::MIN_STRETCH {
                 let stretches = line_stretches(hay, from, accept_before, end);
                 let last = stretches.len() - 1;
+                // Matches per stretch, so that they come out in order.
+                let mut parts: [Vec<streams::LiteralMatch>; streams::MAX_STREAMS] =
+                    Default::default();
                 streams::learned_walks(&l.ac, hay, &stretches, |k, m| {
                     if k == last && m.start >= accept_before {
                         return false;
                     }
-                    take(m.start, m.end, m.pattern);
+                    parts[k].push(m);
                     true
                 });
+                for m in parts.iter().flatten() {
+                    take(m.start, m.end, m.pattern);
+                }
             } else {
                 use aho_corasick::automaton::Automaton;
                 let input = aho_corasick::Input::new(hay).range(from..end);
@@ -689,15 +695,38 @@ impl Matcher<'_> {
     }
 
     /// Merge two sorted lists of findings into one without overlaps.
+    ///
+    /// Both lists are sorted by start (and within one list no two findings
+    /// start at the same byte), so a linear merge in the order below is the
+    /// order a sort of both together would give.
     fn merge(&self, a: &[Finding], b: &[Finding], out: &mut Vec<Finding>) {
-        let mut all: Vec<Finding> = a.iter().chain(b).copied().collect();
         let e = self.engine;
-        all.sort_unstable_by(|x, y| {
+        let before = |x: &Finding, y: &Finding| {
             x.start
                 .cmp(&y.start)
                 .then(y.len().cmp(&x.len()))
                 .then(e.priority(y.rule).cmp(&e.priority(x.rule)))
                 .then(x.rule.cmp(&y.rule))
+                .is_le()
+        };
+        let (mut i, mut j) = (0, 0);
+        let all = std::iter::from_fn(|| {
+            let f = match (a.get(i), b.get(j)) {
+                (Some(x), Some(y)) if before(x, y) => {
+                    i += 1;
+                    *x
+                }
+                (_, Some(y)) => {
+                    j += 1;
+                    *y
+                }
+                (Some(x), None) => {
+                    i += 1;
+                    *x
+                }
+                (None, None) => return None,
+            };
+            Some(f)
         });
         let first = out.len();
         for f in all {
