@@ -32,8 +32,12 @@
 //! rarely cleared; after one clear the input is searched the ordinary way).
 //!
 //! Rejected: one thread per stretch (that is `scan_slice_parallel`, across
-//! cores; this is within one core), and SIMD multi-pattern prefilters, which
-//! the union's case-insensitive keywords and literal-free shapes defeat.
+//! cores; this is within one core); SIMD multi-pattern prefilters, which the
+//! union's case-insensitive keywords and literal-free shapes defeat; eight
+//! learned-literal walks instead of four (260 vs 277 MB/s); and the learned
+//! walks stepped in the same loop as the union's, eight look-ups per step
+//! (277 vs 316 MB/s with ~400 learned values: the loop leaves lockstep
+//! whenever either kind of walk meets a match, twice as often).
 
 use regex_automata::hybrid::dfa::{Cache as DfaCache, DFA};
 use regex_automata::hybrid::LazyStateID;
