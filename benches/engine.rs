@@ -73,6 +73,7 @@ fn learned(identities: &[String]) -> Vec<LearnedValue> {
             rule: "learned_identity".into(),
             category: Category::Identity,
             kind: "identity".into(),
+            boundary: Default::default(),
         })
         .collect()
 }

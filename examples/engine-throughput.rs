@@ -34,6 +34,7 @@ fn main() {
                             rule: format!("learned_{}", f[1]),
                             category: Category::Identity,
                             kind: f[1].to_string(),
+                            boundary: Default::default(),
                         });
                     }
                 }

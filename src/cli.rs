@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
 
 /// Find, redact and explain what is sensitive in GitLab support bundles —
 /// offline, in one pass.
@@ -20,9 +21,242 @@ pub enum Command {
     ///
     /// Exit status: 0 nothing found, 1 something found, 2 error.
     Scan(ScanArgs),
+    /// Redact a bundle into a copy that is safe to send.
+    ///
+    /// The output has the same form as the input (directory, file, .tar,
+    /// .tar.gz, .gz, or stdout for `-`). It is written to a temporary sibling,
+    /// verified, and only then renamed into place. Exit status: 0 written and
+    /// verified clean, 2 error (nothing is left at the output).
+    Redact(RedactArgs),
+    /// Check a redacted bundle: every finding must be a mask or a pseudonym.
+    ///
+    /// Exit status: 0 clean, 1 something remains (listed, masked), 2 error.
+    Verify(VerifyArgs),
+    /// Turn pseudonyms back into originals, with the private map.
+    Unmask(UnmaskArgs),
     /// List or check rules (built-in packs and your own).
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Summarise GitLab logs: overview, per-endpoint statistics (fast-stats
+    /// columns), failures over time, main errors.
+    ///
+    /// Reads a bundle directory, log files (gzip too) or stdin (`-`).
+    /// Identifiers are replaced and credentials masked unless `--raw`.
+    Summary(SummaryArgs),
+    /// Exceptions and failures grouped by class and normalised message;
+    /// gRPC codes; Sidekiq failures by worker.
+    Errors(ErrorsArgs),
+    /// Top users, projects, client IPs and user agents by request count and
+    /// total duration, per log.
+    Top(TopArgs),
+    /// Every line of every log carrying a correlation id (or Sidekiq jid), in
+    /// time order.
+    ///
+    /// Exit status: 0 lines found, 1 none found, 2 error.
+    Trace(TraceArgs),
+    /// Per-endpoint tables of two inputs side by side, with the change in
+    /// COUNT, P95 and %FAIL (B − A).
+    Compare(CompareArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    ///
+    /// For bash: `airlock completions bash > /etc/bash_completion.d/airlock`.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the manual page (roff), or write one page per command.
+    ///
+    /// `airlock man | man -l -` reads it; `airlock man --dir /usr/local/share/man/man1`
+    /// installs `airlock.1`, `airlock-scan.1`, ….
+    Man {
+        /// Write `airlock.1` and a page per subcommand into this directory
+        /// instead of printing `airlock.1`.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// Output options shared by the report commands.
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print original values (users, IPs, hosts, messages) instead of
+    /// pseudonyms. For use on the customer's side only.
+    #[arg(long)]
+    pub raw: bool,
+    /// The redaction key (as given to `redact --key-file`), so pseudonyms
+    /// here match the redacted bundle's. Without it a random key is used.
+    #[arg(long, value_name = "PATH", conflicts_with = "raw")]
+    pub key_file: Option<PathBuf>,
+    /// Rows per table (0 = all).
+    #[arg(short = 'l', long, default_value_t = 10)]
+    pub limit: usize,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Markdown,
+    Json,
+    Html,
+}
+
+/// Columns to sort per-endpoint tables by (descending; `key` ascending).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortColumn {
+    Count,
+    Rps,
+    P99,
+    P95,
+    Median,
+    Max,
+    Min,
+    Stddev,
+    Score,
+    Fail,
+    Key,
+}
+
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// Bundle directory, log files or `-` for stdin.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Sort per-endpoint tables by this column.
+    #[arg(long, value_enum, default_value_t = SortColumn::Score)]
+    pub sort_by: SortColumn,
+    /// Time bucket for the charts (`1m`, `15m`, `1h`, `1d`); default: chosen
+    /// from the time span.
+    #[arg(long, value_name = "DURATION")]
+    pub interval: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ErrorsArgs {
+    /// Bundle directory, log files or `-` for stdin.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Time bucket for the failures chart (`1m`, `15m`, `1h`, `1d`).
+    #[arg(long, value_name = "DURATION")]
+    pub interval: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    /// Bundle directory, log files or `-` for stdin.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The correlation id (or Sidekiq jid) to follow.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Bundle directory, log files or `-` for stdin.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The first input (before).
+    #[arg(value_name = "A")]
+    pub a: PathBuf,
+    /// The second input (after).
+    #[arg(value_name = "B")]
+    pub b: PathBuf,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Sort by this column (the larger of A and B).
+    #[arg(long, value_enum, default_value_t = SortColumn::Score)]
+    pub sort_by: SortColumn,
+}
+
+#[derive(Debug, Args)]
+pub struct RedactArgs {
+    /// A bundle directory, a file (.tar, .tar.gz, .gz, a log), or `-` for stdin.
+    #[arg(value_name = "INPUT")]
+    pub input: PathBuf,
+    /// Where to write the redacted copy; `-` for stdout.
+    #[arg(short, long, value_name = "OUTPUT")]
+    pub output: PathBuf,
+    /// Replace OUTPUT if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Use the key in this file, or create it (mode 0600). Without it a new
+    /// random key is used and pseudonyms differ from run to run.
+    #[arg(long, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
+    /// Write the private map (original → pseudonym, mode 0600) here; an
+    /// existing map made with the same key is reused. Refused inside OUTPUT.
+    #[arg(long, value_name = "PATH")]
+    pub map: Option<PathBuf>,
+    /// Write a JSON report (counts, left-out members, rule packs; no values).
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+    /// Scan binary members as bytes and keep them (default: leave them out).
+    #[arg(long)]
+    pub keep_binary: bool,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// gzip level for re-compressed members: 1 (fastest; the default, as the
+    /// bundle is usually compressed again for upload) to 9 (smallest).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=9))]
+    pub level: u32,
+    /// Largest decompressed size of one member, in MiB (gzip bombs).
+    #[arg(long, value_name = "MIB", default_value_t = 64 * 1024)]
+    pub max_member_mib: u64,
+    /// Threads (0: one per core). The output is the same for any number.
+    #[arg(short = 'j', long, default_value_t = 0)]
+    pub jobs: usize,
+    /// Chunk size in bytes (results do not depend on it).
+    #[arg(long, hide = true, default_value_t = 1 << 20)]
+    pub chunk_size: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A redacted bundle (directory or file) or `-` for stdin.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Also search for every original value in this map.
+    #[arg(long, value_name = "PATH")]
+    pub map: Option<PathBuf>,
+    /// Threads (0: one per core).
+    #[arg(short = 'j', long, default_value_t = 0)]
+    pub jobs: usize,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UnmaskArgs {
+    /// Pseudonyms to look up (`244.17.93.208`, `user-7hq2xk0p`, a host name).
+    #[arg(value_name = "PSEUDONYM")]
+    pub pseudonyms: Vec<String>,
+    /// The private map written by `redact --map`.
+    #[arg(long, value_name = "PATH", required = true)]
+    pub map: PathBuf,
+    /// Print this file with every pseudonym of the map replaced by its original.
+    #[arg(long, value_name = "FILE", conflicts_with = "pseudonyms")]
+    pub file: Option<PathBuf>,
 }
 
 /// Which rules to use; shared by every command that detects.

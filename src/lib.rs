@@ -9,10 +9,21 @@
 //!   learned literals in bytes, in line-aligned chunks;
 //! * [`input`]: files, directory trees and stdin, walked in a stable order;
 //! * [`scan`]: findings placed by line and column, with masked previews;
+//! * [`bundle`]: directory trees, tar, gzip and nested archives read in one
+//!   traversal and written back in the same form;
+//! * [`redact`]: masks and keyed pseudonyms, the learning pass, verification,
+//!   the private map and the report;
+//! * [`logs`]: GitLab log kinds, and each line as a typed event;
+//! * [`summary`]: statistics, errors, top talkers and traces of logs, and
+//!   their reports (text, Markdown, JSON, HTML), sanitized for sharing;
 //! * [`corpus`]: deterministic generated GitLab data for tests and benchmarks.
 
+pub mod bundle;
 pub mod corpus;
 pub mod detect;
 pub mod input;
+pub mod logs;
+pub mod redact;
 pub mod rules;
 pub mod scan;
+pub mod summary;

@@ -25,6 +25,19 @@ fn version_line() -> String {
 }
 
 fn main() -> ExitCode {
+    // A panic message built with format! could hold bytes of the input:
+    // print only static messages, and where it happened.
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&'static str>()
+            .copied()
+            .unwrap_or("(details withheld: they may contain input data)");
+        let at = info
+            .location()
+            .map_or_else(String::new, |l| format!(" at {}:{}", l.file(), l.line()));
+        eprintln!("airlock: internal error{at}: {msg}. This is a bug; please report it.");
+    }));
     let cli = cli::Cli::parse();
     match cmd::run(cli) {
         Ok(code) => code,

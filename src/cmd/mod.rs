@@ -1,8 +1,18 @@
 //! One module per subcommand. Each turns clap's flags into library calls and
 //! returns the exit status it wants.
 
+mod compare;
+mod docs;
+mod errors;
+pub mod redact;
+mod report;
 mod rules;
 mod scan;
+mod summary;
+mod top;
+mod trace;
+mod unmask;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -14,12 +24,31 @@ use crate::cli::{Cli, Command, RuleArgs, RulesCommand};
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Redact(args) => redact::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Unmask(args) => unmask::run(args),
         Command::Rules(RulesCommand::List { rules, json }) => rules::list(&rules, json),
         Command::Rules(RulesCommand::Check { rules }) => rules::check(&rules),
+        Command::Summary(args) => summary::run(args),
+        Command::Errors(args) => errors::run(args),
+        Command::Top(args) => top::run(args),
+        Command::Trace(args) => trace::run(args),
+        Command::Compare(args) => compare::run(args),
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man { dir } => docs::man(dir.as_deref()),
     }
 }
 
 /// Load the rule set the flags ask for.
 pub fn load_rules(args: &RuleArgs) -> anyhow::Result<RuleSet> {
     RuleSet::load(&args.rules, args.no_builtin).context("loading rules")
+}
+
+/// `--jobs 0` means one thread per core.
+pub fn jobs(n: usize) -> usize {
+    if n > 0 {
+        n
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
 }

@@ -7,9 +7,11 @@
 //! shapes, where secrets hide).
 //!
 //! [`bundle`] builds whole gitlabsos bundles (many files, rotated gzip members,
-//! planted values listed for recall) for benchmarks and end-to-end tests.
+//! planted values listed for recall) at any size for benchmarks; [`logs`]
+//! generates a whole bundle of GitLab logs with its ground truth.
 
 pub mod bundle;
+pub mod logs;
 
 /// SplitMix64: tiny, fast, and good enough to vary test data. Not for keys.
 #[derive(Clone, Debug)]

@@ -133,6 +133,34 @@ pub struct LearnedValue {
     pub rule: String,
     pub category: Category,
     pub kind: String,
+    /// Which neighbouring bytes make an occurrence part of a longer word
+    /// (and so not an occurrence).
+    pub boundary: Boundary,
+}
+
+/// Bytes that may not touch a learned literal on either side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Boundary {
+    /// Letters, digits and `_` (user names may contain `_`).
+    #[default]
+    Word,
+    /// Letters and digits only: a host name ends at `_`, as in the gitlabsos
+    /// directory `gitlabsos.<host>_<timestamp>`.
+    Alnum,
+}
+
+impl Boundary {
+    /// Does the byte at `i` join a literal to a longer word? A percent escape
+    /// before the literal (`%40host`, `%2Fuser`) is a separator, not a word.
+    fn touches(self, hay: &[u8], i: usize) -> bool {
+        let Some(b) = hay.get(i) else {
+            return false;
+        };
+        let wordy = b.is_ascii_alphanumeric() || (*b == b'_' && self == Boundary::Word);
+        let escape_tail =
+            i >= 2 && hay[i - 2] == b'%' && hay[i - 1].is_ascii_hexdigit() && b.is_ascii_hexdigit();
+        wordy && !escape_tail
+    }
 }
 
 impl std::fmt::Debug for LearnedValue {
@@ -225,6 +253,7 @@ impl Union {
 struct Learned {
     ac: aho_corasick::dfa::DFA,
     rule_of: Vec<RuleId>,
+    boundary_of: Vec<Boundary>,
     max_len: usize,
 }
 
@@ -559,9 +588,11 @@ fn build_learned(
             )
         })?;
     let max_len = values.iter().map(|v| v.value.len()).max().unwrap_or(0);
+    let boundary_of = values.iter().map(|v| v.boundary).collect();
     Ok(Some(Learned {
         ac,
         rule_of,
+        boundary_of,
         max_len,
     }))
 }
@@ -573,7 +604,9 @@ pub(crate) struct Scratch {
     caps: Vec<Option<(Captures, compile::CaptorCache)>>,
     regex: Vec<Finding>,
     learned: Vec<Finding>,
-    stack: Vec<(usize, usize)>,
+    /// Context regions still to search: (start, end, variant whose context
+    /// it is).
+    stack: Vec<(usize, usize, usize)>,
     /// The union's search state, taken for the whole input.
     pub(crate) cache: Option<UnionCache>,
     /// Interleaved searches gave up once on this input (the DFA cache was
@@ -644,7 +677,8 @@ impl Matcher<'_> {
         if let Some(l) = &self.engine.learned {
             let end = hay_end.min(accept_before.saturating_add(l.max_len));
             let mut take = |start: usize, end: usize, pattern: usize| {
-                if is_word(hay, start.wrapping_sub(1)) || is_word(hay, end) {
+                let b = l.boundary_of[pattern];
+                if b.touches(hay, start.wrapping_sub(1)) || b.touches(hay, end) {
                     return;
                 }
                 learned.push(Finding {
@@ -788,7 +822,7 @@ impl Matcher<'_> {
             }
             if secret_start - m.start() >= self.engine.min_len {
                 // Context before the secret may hold other findings.
-                self.rescan(hay, m.start(), secret_start, scratch, out);
+                self.rescan(hay, m.start(), secret_start, vi, scratch, out);
             }
             pos = secret_end.max(m.start() + 1);
             resume = pos;
@@ -850,7 +884,7 @@ impl Matcher<'_> {
                 out.push(f);
             }
             if secret_start - m.start >= min_len {
-                self.rescan(hay, m.start, secret_start, scratch, out);
+                self.rescan(hay, m.start, secret_start, vi, scratch, out);
             }
             let pos = secret_end.max(m.start + 1);
             resume[k] = Some(pos);
@@ -861,30 +895,39 @@ impl Matcher<'_> {
         Ok(resume.iter().rev().find_map(|r| *r).unwrap_or(from))
     }
 
-    /// Search `hay[start..end]` on its own (context of a match), with an
-    /// explicit stack instead of recursion.
+    /// Search `hay[start..end]` on its own (the context of a match of
+    /// variant `parent`), with an explicit stack instead of recursion.
+    ///
+    /// The parent variant itself is not looked for again: in its own
+    /// context it can only match a truncated copy of itself
+    /// (`Failed password for invalid user x` would yield the user `invalid`).
     fn rescan(
         &self,
         hay: &[u8],
         start: usize,
         end: usize,
+        parent: usize,
         scratch: &mut Scratch,
         out: &mut Vec<Finding>,
     ) {
-        scratch.stack.push((start, end));
-        while let Some((mut pos, end)) = scratch.stack.pop() {
+        scratch.stack.push((start, end, parent));
+        while let Some((mut pos, end, parent)) = scratch.stack.pop() {
             while pos < end {
                 let input = Input::new(hay).range(pos..end);
                 let Some(m) = self.union_search(scratch, &input) else {
                     break;
                 };
                 let vi = self.union.variant_of[m.pattern().as_usize()] as usize;
+                if vi == parent {
+                    pos = m.start() + 1;
+                    continue;
+                }
                 let (s, e, finding) = self.resolve(hay, end, vi, m.start(), m.end(), scratch);
                 if let Some(f) = finding {
                     out.push(f);
                 }
                 if s - m.start() >= self.engine.min_len {
-                    scratch.stack.push((m.start(), s));
+                    scratch.stack.push((m.start(), s, vi));
                 }
                 pos = e.max(m.start() + 1);
             }
@@ -1040,10 +1083,4 @@ fn json_value_span(hay: &[u8], mstart: usize, mend: usize) -> (usize, usize) {
     }
     // m[i] is the value's opening quote.
     (mstart + i + 1, mend - 1)
-}
-
-/// Is `hay[i]` a word byte (letters, digits, `_`)? Out of range is not.
-fn is_word(hay: &[u8], i: usize) -> bool {
-    hay.get(i)
-        .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
 }

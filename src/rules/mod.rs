@@ -241,6 +241,14 @@ impl RuleSet {
         &self.packs
     }
 
+    /// The rules for which `keep` is true (packs unchanged).
+    pub fn filtered(&self, keep: impl Fn(&Rule) -> bool) -> RuleSet {
+        RuleSet {
+            rules: self.rules.iter().filter(|r| keep(r)).cloned().collect(),
+            packs: self.packs.clone(),
+        }
+    }
+
     /// A set holding only `rule` (to check or test it alone).
     pub fn only(rule: &Rule) -> RuleSet {
         RuleSet {

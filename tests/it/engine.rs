@@ -182,12 +182,14 @@ fn learned_engine() -> Engine {
             rule: "learned_hostname".into(),
             category: Category::Network,
             kind: "hostname".into(),
+            boundary: Default::default(),
         },
         LearnedValue {
             value: b"kwilliams".to_vec(),
             rule: "learned_username".into(),
             category: Category::Identity,
             kind: "username".into(),
+            boundary: Default::default(),
         },
     ];
     Engine::with_learned(&RuleSet::builtin().unwrap(), &learned).unwrap()
@@ -545,6 +547,7 @@ fn interleaved_and_ordinary_searches_agree_with_learned_literals() {
             rule: format!("learned_{}", p.kind),
             category: Category::Identity,
             kind: p.kind.to_string(),
+            boundary: Default::default(),
         })
         .collect();
     assert!(learned.len() > 100);

@@ -1,5 +1,13 @@
+mod analytics;
+mod bundle_gen;
+mod corpora;
 mod corpus;
+mod docs;
 mod engine;
+mod hostile;
+mod leaks;
+mod loghub_redact;
+mod redact;
 mod rules;
 mod scan;
 pub mod util;

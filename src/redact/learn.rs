@@ -1,0 +1,472 @@
+//! Learn, then redact: the bundle's own identity, read before anything is
+//! rewritten, so it can be replaced everywhere — in every file, in member
+//! and directory names, in nested members — and not only where a rule's
+//! context gives it away.
+//!
+//! What is learned:
+//!
+//! * **host names**: the `hostname` file, `external_url` and the other host
+//!   and URL settings of `gitlab.rb` (LDAP hosts, `*_external_url`, e-mail
+//!   domains), `/etc/hosts`, and the `gitlabsos.<host>_<timestamp>` archive and
+//!   top-directory name. From `gitlab01.acme-gov.us` airlock also learns the
+//!   short name `gitlab01`, the domain `acme-gov.us` and its label `acme-gov`
+//!   (as in an LDAP `dc=acme-gov,dc=us`).
+//! * **user names and people's names**: every value found by an identity rule
+//!   of kind `username` or `name` (the `username`/`meta.user` JSON fields,
+//!   nginx basic auth, sshd, …), so `/jdoe/project` in a path is found too.
+//!
+//! Values that would wreck the bundle if replaced everywhere are not
+//! learned: very short ones, numbers, GitLab's own service names and
+//! accounts (`gitlab`, `git`, `root`, …).
+
+use std::collections::BTreeSet;
+use std::io::{self, Read, Write};
+use std::path::Path;
+use std::sync::Mutex;
+
+use regex_automata::meta::Regex;
+
+use super::pseudo::{self, Pseudonymizer};
+use crate::bundle::{LeftOut, Member, Transform};
+use crate::detect::{Boundary, Engine, LearnedValue, ScanOptions};
+use crate::rules::{Category, RuleError, RuleSet};
+
+/// User names that are roles every instance has, or words too common to
+/// replace everywhere.
+const NOT_USERS: &[&str] = &[
+    "root",
+    "admin",
+    "administrator",
+    "git",
+    "gitlab",
+    "ghost",
+    "user",
+    "users",
+    "test",
+    "support",
+    "system",
+    "nobody",
+    "anonymous",
+    "www-data",
+    "postgres",
+    "redis",
+    "gitlab-psql",
+    "gitlab-redis",
+    "gitlab-www",
+    "gitlab-prometheus",
+    "gitlab-consul",
+    "gitlab-runner",
+    "registry",
+    "mattermost",
+    "prometheus",
+    "grafana",
+    "consul",
+    "sshd",
+    "daemon",
+    "bin",
+    "sys",
+    "mail",
+    "ubuntu",
+    "centos",
+    "ec2-user",
+    "deploy",
+    "runner",
+    "bot",
+    "null",
+    "none",
+    "unknown",
+    "default",
+    "guest",
+    "service",
+    "alert-bot",
+    "support-bot",
+    "security-bot",
+    "automation-bot",
+    "gitlab-migration-bot",
+];
+
+/// Hosts that identify nobody.
+const NOT_HOSTS: &[&str] = &[
+    "localhost",
+    "localhost.localdomain",
+    "gitlab.com",
+    "example.com",
+];
+
+/// Can `v` be searched for everywhere as a user name without wrecking the
+/// bundle? (Also applied to the originals `verify` searches for.)
+pub fn is_learnable_user(v: &str) -> bool {
+    v.len() >= 3
+        && v.len() <= 128
+        && !v.bytes().all(|b| b.is_ascii_digit())
+        && !v.contains(['\n', '"', '\\', '@'])
+        && !NOT_USERS.contains(&v.to_ascii_lowercase().as_str())
+        && !pseudo::is_generic_label(v)
+        && !pseudo::is_own("username", v)
+}
+
+/// Can `v` be searched for everywhere as a person's name?
+pub fn is_learnable_name(v: &str) -> bool {
+    v.len() >= 4
+        && v.len() <= 128
+        && v.chars().any(|c| c.is_alphabetic())
+        && !v.contains(['\n', '"', '\\'])
+        && !pseudo::is_own("name", v)
+        && !matches!(
+            v,
+            "Administrator" | "Ghost User" | "GitLab Support Bot" | "GitLab Alert Bot"
+        )
+}
+
+/// What was learned. `Debug` shows counts only.
+#[derive(Default, Clone)]
+pub struct Identity {
+    pub hosts: BTreeSet<String>,
+    pub users: BTreeSet<String>,
+    pub names: BTreeSet<String>,
+    /// Every IPv4 /24 and IPv6 /64 met, so pseudonym networks can be
+    /// assigned before redaction starts (see
+    /// [`Pseudonymizer::preassign_networks`]).
+    pub v4_nets: BTreeSet<[u8; 3]>,
+    pub v6_nets: BTreeSet<u64>,
+}
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Identity {{ hosts: {}, users: {}, names: {}, networks: {} }}",
+            self.hosts.len(),
+            self.users.len(),
+            self.names.len(),
+            self.v4_nets.len() + self.v6_nets.len()
+        )
+    }
+}
+
+impl Identity {
+    /// Add a host name (or a URL, or an e-mail address, whose host is taken).
+    pub fn add_host(&mut self, value: &str) {
+        let v = value.trim().trim_matches(|c| c == '\'' || c == '"');
+        let host = if let Some((_, rest)) = v.split_once("://") {
+            let rest = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+            rest.split(['/', ':', '?', '#']).next().unwrap_or("")
+        } else if let Some((_, domain)) = v.rsplit_once('@') {
+            domain
+        } else {
+            v.split([':', '/']).next().unwrap_or("")
+        };
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        let valid = !host.is_empty()
+            && host.len() <= 253
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+            && host.bytes().any(|b| b.is_ascii_alphabetic())
+            && host.parse::<std::net::IpAddr>().is_err()
+            && !NOT_HOSTS.contains(&host.as_str())
+            && !pseudo::is_own("hostname", &host);
+        if valid {
+            self.hosts.insert(host);
+        }
+    }
+
+    pub fn add_user(&mut self, value: &str) {
+        let v = value.trim();
+        if is_learnable_user(v) {
+            self.users.insert(v.to_string());
+        }
+    }
+
+    pub fn add_name(&mut self, value: &str) {
+        let v = value.trim();
+        if is_learnable_name(v) {
+            self.names.insert(v.to_string());
+        }
+    }
+
+    /// Learn from an input or top-level directory name:
+    /// `gitlabsos.<host>_<YYYYmmddHHMMSS>[…]`.
+    pub fn add_bundle_name(&mut self, name: &str) {
+        let Some(rest) = name.strip_prefix("gitlabsos.") else {
+            return;
+        };
+        // The host runs up to the `_` before the 14-digit timestamp.
+        let bytes = rest.as_bytes();
+        let mut i = 0;
+        while let Some(off) = rest[i..].find('_') {
+            let at = i + off;
+            let ts = &bytes[at + 1..];
+            if ts.len() >= 14 && ts[..14].iter().all(u8::is_ascii_digit) {
+                self.add_host(&rest[..at]);
+                return;
+            }
+            i = at + 1;
+        }
+    }
+
+    /// Add the network of an address found by a rule of kind `kind`.
+    pub fn add_address(&mut self, kind: &str, value: &str) {
+        let v = value.split('%').next().unwrap_or(value);
+        let ip = match kind {
+            "ipv4" => v.parse::<std::net::IpAddr>().ok(),
+            "ipv4_dashed" => v.replace('-', ".").parse::<std::net::IpAddr>().ok(),
+            "ipv6" => v.parse::<std::net::IpAddr>().ok(),
+            _ => None,
+        };
+        match ip {
+            Some(std::net::IpAddr::V4(a)) if !pseudo::is_own("ipv4", &a.to_string()) => {
+                let o = a.octets();
+                self.v4_nets.insert([o[0], o[1], o[2]]);
+            }
+            Some(std::net::IpAddr::V6(a)) => match a.to_ipv4_mapped() {
+                Some(m) => {
+                    let o = m.octets();
+                    if !pseudo::is_own("ipv4", &m.to_string()) {
+                        self.v4_nets.insert([o[0], o[1], o[2]]);
+                    }
+                }
+                None if !pseudo::is_own("ipv6", v) => {
+                    self.v6_nets.insert((u128::from(a) >> 64) as u64);
+                }
+                None => {}
+            },
+            _ => {}
+        }
+    }
+
+    /// The literals to find everywhere. Also tells the pseudonymizer the
+    /// domain labels and assigns every learned network its pseudonym network.
+    pub fn learned_values(&self, pseudo: &Pseudonymizer) -> Vec<LearnedValue> {
+        pseudo.preassign_networks(&self.v4_nets, &self.v6_nets);
+        let mut out = Vec::new();
+        let mut push =
+            |value: &str, rule: &str, category: Category, kind: &str, boundary: Boundary| {
+                out.push(LearnedValue {
+                    value: value.as_bytes().to_vec(),
+                    rule: rule.to_string(),
+                    category,
+                    kind: kind.to_string(),
+                    boundary,
+                })
+            };
+        let mut seen = BTreeSet::new();
+        for host in &self.hosts {
+            let labels: Vec<&str> = host.split('.').collect();
+            let mut add = |v: &str| {
+                if !pseudo::is_own("hostname", v) && seen.insert(v.to_string()) {
+                    push(
+                        v,
+                        "learned_hostname",
+                        Category::Network,
+                        "hostname",
+                        Boundary::Alnum,
+                    );
+                }
+            };
+            add(host);
+            let short = labels[0];
+            if labels.len() == 1 || (short.len() >= 3 && !pseudo::is_generic_label(short)) {
+                add(short);
+            }
+            if labels.len() >= 2 {
+                let reg = pseudo::registrable(host);
+                add(&reg);
+                let first = reg.split('.').next().unwrap_or("");
+                if first.len() >= 4 && !pseudo::is_generic_label(first) {
+                    pseudo.learn_domain_label(first, &reg);
+                    add(first);
+                }
+            }
+        }
+        // `_` separates too (`var_tmp_jdoe-debug.log`): a user name missed
+        // is worse than one replaced inside `jdoe_backup`.
+        for u in &self.users {
+            push(
+                u,
+                "learned_username",
+                Category::Identity,
+                "username",
+                Boundary::Alnum,
+            );
+        }
+        for n in &self.names {
+            push(
+                n,
+                "learned_name",
+                Category::Identity,
+                "name",
+                Boundary::Word,
+            );
+        }
+        out
+    }
+}
+
+/// The learning pass as a bundle transform (with a null sink).
+pub struct Learner {
+    engine: Engine,
+    found: Mutex<Identity>,
+    settings: Vec<Regex>,
+}
+
+impl std::fmt::Debug for Learner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Learner")
+            .field("found", &self.found)
+            .finish()
+    }
+}
+
+impl Learner {
+    /// A learner using the identity rules of `set` (kinds `username`, `name`).
+    pub fn new(set: &RuleSet) -> Result<Learner, RuleError> {
+        let people = set.filtered(|r| {
+            r.category == Category::Identity && matches!(r.kind.as_str(), "username" | "name")
+        });
+        let settings = [
+            // external_url 'https://gitlab.example.com', registry_external_url …
+            r#"(?m)^[ \t]*[a-z_]*external_url[ \t(]+['"]([^'"\s]+)['"]"#,
+            // gitlab_rails['ldap_host'] = 'ldap.corp', ['smtp_address'], ['gitlab_email_from'], …
+            r#"(?m)^[ \t]*[a-z_]+(?:\[['"][a-z_]+['"]\])*\[['"][a-z_]*(?:_host|_hostname|_url|_address|_domain|email_from|email_reply_to|_server|_fqdn)['"]\][ \t]*=[ \t]*['"]([^'"\s]+)['"]"#,
+            // YAML inside gitlab.rb (ldap_servers): host: 'ldap.corp'
+            r#"(?m)^[ \t]+(?:host|hostname|url|base_url|address):[ \t]*['"]?([A-Za-z0-9][A-Za-z0-9.:/_-]*)"#,
+        ];
+        let settings = settings
+            .iter()
+            .map(|p| Regex::new(p).expect("built-in setting patterns compile"))
+            .collect();
+        Ok(Learner {
+            engine: Engine::new(&people)?,
+            found: Mutex::new(Identity::default()),
+            settings,
+        })
+    }
+
+    /// Learn from the input's own file name (`gitlabsos.<host>_….tar.gz`).
+    pub fn learn_input_name(&self, path: &Path) {
+        if let Some(name) = path.file_name() {
+            self.found().add_bundle_name(&name.to_string_lossy());
+        }
+    }
+
+    fn found(&self) -> std::sync::MutexGuard<'_, Identity> {
+        self.found.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn into_identity(self) -> Identity {
+        self.found.into_inner().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn learn_settings(&self, text: &str) {
+        let mut id = self.found();
+        for re in &self.settings {
+            for caps in re.captures_iter(text) {
+                if let Some(g) = caps.get_group(1) {
+                    id.add_host(&text[g.range()]);
+                }
+            }
+        }
+    }
+}
+
+/// Files that name the host, by their last path components.
+fn base_name(name: &[u8]) -> &[u8] {
+    match name.iter().rposition(|b| *b == b'/') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
+}
+
+impl Transform for Learner {
+    fn name(&self, name: &[u8]) -> Vec<u8> {
+        if let Some(first) = name.split(|b| *b == b'/').next() {
+            self.found()
+                .add_bundle_name(&String::from_utf8_lossy(first));
+        }
+        name.to_vec()
+    }
+
+    fn content(
+        &self,
+        member: &Member<'_>,
+        input: &mut dyn Read,
+        _output: &mut dyn Write,
+    ) -> io::Result<()> {
+        let name = member.name;
+        let base = base_name(name);
+        let path = String::from_utf8_lossy(name);
+        let small = matches!(
+            base,
+            b"hostname" | b"gitlab.rb" | b"hosts" | b"hostname_fqdn"
+        );
+        if small {
+            let mut bytes = Vec::new();
+            input.take(4 << 20).read_to_end(&mut bytes)?;
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            match base {
+                b"hostname" | b"hostname_fqdn" => {
+                    if let Some(line) = text.lines().next() {
+                        self.found().add_host(line);
+                    }
+                }
+                b"hosts" if path.ends_with("etc/hosts") => {
+                    let mut id = self.found();
+                    for line in text.lines() {
+                        let line = line.split('#').next().unwrap_or("");
+                        for name in line.split_whitespace().skip(1) {
+                            if !name.starts_with("ip6-") {
+                                id.add_host(name);
+                            }
+                        }
+                    }
+                }
+                b"gitlab.rb" => self.learn_settings(&text),
+                _ => {}
+            }
+            self.learn_people(
+                Some(Path::new(path.as_ref())),
+                &mut io::Cursor::new(text.into_bytes()),
+            )
+        } else {
+            let p = if name.is_empty() {
+                None
+            } else {
+                Some(Path::new(path.as_ref()))
+            };
+            self.learn_people(p, input)
+        }
+    }
+
+    fn left_out(&self, _name: &[u8], _why: &LeftOut) {}
+}
+
+impl Learner {
+    fn learn_people(&self, path: Option<&Path>, input: &mut dyn Read) -> io::Result<()> {
+        let matcher = self.engine.matcher(path);
+        let mut users = Vec::new();
+        let mut names = Vec::new();
+        let mut addresses = Identity::default();
+        matcher.scan_reader(input, &ScanOptions::default(), |chunk| {
+            for f in chunk.findings {
+                let v = String::from_utf8_lossy(&chunk.bytes[f.start..f.end]).into_owned();
+                match self.engine.rule(f.rule).kind.as_str() {
+                    "name" => names.push(v),
+                    "username" => users.push(v),
+                    kind => addresses.add_address(kind, &v),
+                }
+            }
+            Ok(())
+        })?;
+        let mut id = self.found();
+        for u in users {
+            id.add_user(&u);
+        }
+        for n in names {
+            id.add_name(&n);
+        }
+        id.v4_nets.extend(addresses.v4_nets);
+        id.v6_nets.extend(addresses.v6_nets);
+        Ok(())
+    }
+}

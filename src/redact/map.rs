@@ -1,0 +1,171 @@
+//! The private map: original → pseudonym, for the customer only.
+//!
+//! It is written owner-only (0600), never inside the output, and answers
+//! "which real address is `244.17.93.208`?" through `airlock unmask`. Given
+//! to a later run with the same key, its assignments are reused, so the two
+//! runs agree exactly even where hashes collided.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{self, Write};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::key::create_private;
+use super::pseudo::Assignment;
+
+const FORMAT: &str = "airlock-map";
+
+#[derive(Serialize, Deserialize)]
+struct MapFile {
+    format: String,
+    version: u32,
+    key_fingerprint: String,
+    entries: Vec<Entry>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    kind: String,
+    original: String,
+    pseudonym: String,
+}
+
+/// A loaded map.
+pub struct Map {
+    pub key_fingerprint: String,
+    pub entries: Vec<Assignment>,
+}
+
+impl std::fmt::Debug for Map {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Map({} entries, key {})",
+            self.entries.len(),
+            self.key_fingerprint
+        )
+    }
+}
+
+impl Map {
+    pub fn load(path: &Path) -> io::Result<Map> {
+        let text = fs::read_to_string(path)?;
+        let f: MapFile = serde_json::from_str(&text).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("not an airlock map: {e}"),
+            )
+        })?;
+        if f.format != FORMAT || f.version != 1 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "not an airlock map (format or version)",
+            ));
+        }
+        Ok(Map {
+            key_fingerprint: f.key_fingerprint,
+            entries: f
+                .entries
+                .into_iter()
+                .map(|e| Assignment {
+                    kind: e.kind,
+                    original: e.original,
+                    pseudonym: e.pseudonym,
+                })
+                .collect(),
+        })
+    }
+
+    /// Write the map owner-only, replacing an existing one atomically.
+    pub fn save(&self, path: &Path) -> io::Result<()> {
+        let f = MapFile {
+            format: FORMAT.into(),
+            version: 1,
+            key_fingerprint: self.key_fingerprint.clone(),
+            entries: self
+                .entries
+                .iter()
+                .map(|a| Entry {
+                    kind: a.kind.clone(),
+                    original: a.original.clone(),
+                    pseudonym: a.pseudonym.clone(),
+                })
+                .collect(),
+        };
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let tmp = dir.join(format!(".airlock-map-{}.tmp", std::process::id()));
+        let result = (|| {
+            let mut file = create_private(&tmp)?;
+            serde_json::to_writer_pretty(&mut file, &f)?;
+            file.write_all(b"\n")?;
+            file.sync_all()?;
+            fs::rename(&tmp, path)
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    /// Originals by pseudonym, per kind.
+    fn reverse(&self) -> HashMap<(&str, &str), &str> {
+        self.entries
+            .iter()
+            .map(|a| ((a.kind.as_str(), a.pseudonym.as_str()), a.original.as_str()))
+            .collect()
+    }
+
+    /// The original behind a pseudonym, if this map made it: an address, a
+    /// user, a name, a MAC, a host name (label by label) or an e-mail address.
+    pub fn unmask(&self, pseudonym: &str) -> Option<String> {
+        let rev = self.reverse();
+        let p = pseudonym.trim();
+        for kind in ["ipv4", "ipv6", "username", "name", "hostname", "host_label"] {
+            if let Some(o) = rev.get(&(kind, p)) {
+                return Some(o.to_string());
+            }
+        }
+        let lower = p.to_ascii_lowercase();
+        if let Some(o) = rev.get(&("mac", lower.replace('-', ":").as_str())) {
+            return Some(o.to_string());
+        }
+        if let Some(d) = p
+            .strip_prefix("ip-")
+            .or(Some(p))
+            .filter(|d| d.matches('-').count() == 3)
+        {
+            if let Some(o) = rev.get(&("ipv4", d.replace('-', ".").as_str())) {
+                return Some(o.replace('.', "-"));
+            }
+        }
+        if let Some((local, domain)) = p.split_once('@') {
+            let user = rev.get(&("username", local))?;
+            return Some(format!("{user}@{}", self.unmask_host(&rev, domain)?));
+        }
+        self.unmask_host(&rev, p)
+    }
+
+    fn unmask_host(&self, rev: &HashMap<(&str, &str), &str>, host: &str) -> Option<String> {
+        let labels: Vec<&str> = host.trim_end_matches('.').split('.').collect();
+        let (rest, dom) = match labels.as_slice() {
+            [rest @ .., dom, "example"] => (rest, *dom),
+            [single] => return rev.get(&("domain", *single)).map(|s| s.to_string()),
+            _ => return None,
+        };
+        let domain = rev.get(&("domain", dom))?;
+        let mut out: Vec<String> = rest
+            .iter()
+            .map(|l| {
+                rev.get(&("host_label", *l))
+                    .map_or(l.to_string(), |o| o.to_string())
+            })
+            .collect();
+        out.push(domain.to_string());
+        Some(out.join("."))
+    }
+}

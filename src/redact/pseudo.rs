@@ -1,0 +1,724 @@
+//! Keyed pseudonyms that keep a bundle useful.
+//!
+//! Every pseudonym is a function of the key and the (normalized) original,
+//! so the same original gets the same pseudonym in every file, run and bundle
+//! made with the same key. Pseudonyms keep the shape support needs:
+//!
+//! | kind | original | pseudonym | kept |
+//! |---|---|---|---|
+//! | `ipv4` | `10.1.2.3` | `244.17.93.208` | IPv4 shape; one /24 → one /24; `.0`/`.255` |
+//! | `ipv4_dashed` | `10-1-2-3` | `244-17-93-208` | the same address, dashed |
+//! | `ipv6` | `fd00:1:2:3::5` | `fec0:7a3c:91e0:5d12::2b4f:…` | one /64 → one /64 |
+//! | `mac` | `52:54:00:9b:3c:7e` | `02:a1:7c:5e:0b:d2` | separator and case |
+//! | `hostname` | `gitlab.acme-gov.us` | `gitlab.d-k3x9q2ab.example` | labels; generic labels; one domain → one domain |
+//! | `email` | `jane@acme-gov.us` | `user-4fz2m8qa@d-k3x9q2ab.example` | local part as a user name, domain as a host |
+//! | `username` | `jdoe` | `user-7hq2xk0p` | |
+//! | `name` | `Jane Doe` | `name-pq8c2m1z` | |
+//!
+//! **Ranges that cannot be mistaken for real ones.** IPv4 pseudonyms are drawn
+//! from 240.0.0.0/4 (reserved, never routed; 255.255.255.255 excluded), IPv6
+//! from fec0::/10 (site-local, deprecated by RFC 3879 and never assigned
+//! again; not the documentation prefix 2001:db8::/32, which turns up in real
+//! configuration and test data), MACs from the locally
+//! administered block `02:a1:7c`, host names end in the reserved TLD
+//! `.example`. So `verify` can tell a pseudonym from a leak by its shape alone.
+//!
+//! **TLD policy.** The registrable domain (the last two labels, three for
+//! two-level public suffixes such as `co.uk`) becomes `d-<hash>.example`; the
+//! real TLD is dropped, since `.gov` or `.mil` says who the customer is. Labels
+//! left of it become `h-<hash>` unless they are generic service words
+//! (`gitlab`, `registry`, `www`, `db`, …) that identify nobody and help support.
+//!
+//! **Collisions.** Hashes are 40 bits (8 base32 characters) for names and
+//! 24 bits for a pseudonym /24 among the 983,040 in 240/4. Within a run, two
+//! originals that would share a pseudonym are told apart by moving the later
+//! one to its next candidate, and the run's report counts such moves. With a
+//! map from an earlier run (`--map`), assignments are reused, so runs that
+//! share a map agree exactly.
+
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::Mutex;
+
+use super::key::Key;
+
+/// Host name labels kept as they are: service words every GitLab instance
+/// has, which tell support what a host does without saying whose it is.
+const GENERIC_LABELS: &[&str] = &[
+    "gitlab",
+    "www",
+    "registry",
+    "pages",
+    "kas",
+    "api",
+    "git",
+    "ssh",
+    "web",
+    "app",
+    "db",
+    "database",
+    "postgres",
+    "postgresql",
+    "pg",
+    "pgbouncer",
+    "patroni",
+    "redis",
+    "sentinel",
+    "consul",
+    "gitaly",
+    "praefect",
+    "sidekiq",
+    "puma",
+    "workhorse",
+    "mail",
+    "smtp",
+    "imap",
+    "ldap",
+    "ldaps",
+    "ad",
+    "dc",
+    "ns",
+    "ns1",
+    "ns2",
+    "dns",
+    "proxy",
+    "lb",
+    "mirror",
+    "geo",
+    "primary",
+    "secondary",
+    "replica",
+    "runner",
+    "runners",
+    "ci",
+    "cdn",
+    "static",
+    "assets",
+    "s3",
+    "minio",
+    "storage",
+    "nfs",
+    "backup",
+    "monitor",
+    "monitoring",
+    "prometheus",
+    "grafana",
+    "alertmanager",
+    "auth",
+    "sso",
+    "login",
+    "internal",
+    "int",
+    "dev",
+    "test",
+    "stage",
+    "staging",
+    "prod",
+    "production",
+    "qa",
+    "uat",
+    "local",
+    "svc",
+    "cluster",
+    "default",
+    "kube-system",
+    "node",
+    "master",
+    "worker",
+    "vpn",
+    "bastion",
+    "jump",
+];
+
+/// Second-level labels under which registrations happen (`acme.co.uk`).
+const TWO_LEVEL_SUFFIXES: &[&str] = &[
+    "co.uk", "ac.uk", "gov.uk", "org.uk", "ltd.uk", "com.au", "net.au", "gov.au", "edu.au",
+    "org.au", "co.nz", "govt.nz", "co.jp", "go.jp", "ac.jp", "com.br", "gov.br", "com.cn",
+    "gov.cn", "co.in", "gov.in", "co.kr", "go.kr", "com.mx", "gob.mx", "co.za", "gov.za", "com.sg",
+    "gov.sg", "co.il", "gov.il", "com.tw", "gov.tw", "com.hk", "gov.hk",
+];
+
+const BASE32: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+/// Pseudonym /24 networks live in 240.0.0.0–254.255.255.0: 15 × 2^16 of them.
+const V4_NETS: u32 = 15 * 65536;
+/// Locally administered MAC block for pseudonyms.
+const MAC_PREFIX: [u8; 3] = [0x02, 0xa1, 0x7c];
+
+/// One recorded assignment, for the private map.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub kind: String,
+    pub original: String,
+    pub pseudonym: String,
+}
+
+impl std::fmt::Debug for Assignment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The original is what the map protects; never print it by accident.
+        write!(f, "Assignment({} → {})", self.kind, self.pseudonym)
+    }
+}
+
+#[derive(Default)]
+struct State {
+    /// (kind, normalized original) → pseudonym.
+    forward: HashMap<(&'static str, String), String>,
+    /// (kind, pseudonym) → normalized original: to detect collisions.
+    taken: HashMap<(&'static str, String), String>,
+    /// Host octet permutation per original /24.
+    v4_hosts: HashMap<[u8; 3], [u8; 256]>,
+    /// Collisions resolved in this run.
+    collisions: u64,
+    /// Labels learned to be the first label of a registrable domain
+    /// (`acme-gov` of `acme-gov.us`, as in `dc=acme-gov,dc=us`).
+    domain_labels: HashMap<String, String>,
+}
+
+/// Makes pseudonyms; shared by all threads of a run.
+pub struct Pseudonymizer {
+    key: Key,
+    state: Mutex<State>,
+}
+
+impl std::fmt::Debug for Pseudonymizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pseudonymizer")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pseudonymizer {
+    pub fn new(key: Key) -> Pseudonymizer {
+        Pseudonymizer {
+            key,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    pub fn key(&self) -> &Key {
+        &self.key
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Reuse assignments from an earlier run's map.
+    pub fn preload(&self, entries: &[Assignment]) {
+        let mut st = self.state();
+        for a in entries {
+            if let Some(kind) = static_kind(&a.kind) {
+                st.forward
+                    .insert((kind, a.original.clone()), a.pseudonym.clone());
+                st.taken
+                    .insert((kind, a.pseudonym.clone()), a.original.clone());
+            }
+        }
+    }
+
+    /// Say that `label` is the first label of the registrable `domain`, so a
+    /// bare `acme-gov` gets the domain's pseudonym label.
+    pub fn learn_domain_label(&self, label: &str, domain: &str) {
+        self.state()
+            .domain_labels
+            .insert(label.to_ascii_lowercase(), domain.to_ascii_lowercase());
+    }
+
+    /// Number of collisions resolved so far.
+    pub fn collisions(&self) -> u64 {
+        self.state().collisions
+    }
+
+    /// Every assignment made or preloaded, sorted (for the map).
+    pub fn assignments(&self) -> Vec<Assignment> {
+        let st = self.state();
+        let mut v: Vec<Assignment> = st
+            .forward
+            .iter()
+            .map(|((kind, original), pseudonym)| Assignment {
+                kind: kind.to_string(),
+                original: original.clone(),
+                pseudonym: pseudonym.clone(),
+            })
+            .collect();
+        v.sort_by(|a, b| (&a.kind, &a.original).cmp(&(&b.kind, &b.original)));
+        v
+    }
+
+    /// A short keyed hash in base32: `n` characters (5 bits each).
+    fn hash32(&self, domain: &str, value: &str, counter: u32, n: usize) -> String {
+        let c = counter.to_le_bytes();
+        let mac = self.key.mac(&[domain.as_bytes(), value.as_bytes(), &c]);
+        let mut bits: u64 = u64::from_le_bytes(mac[..8].try_into().expect("8 bytes"));
+        (0..n)
+            .map(|_| {
+                let ch = BASE32[(bits & 31) as usize] as char;
+                bits >>= 5;
+                ch
+            })
+            .collect()
+    }
+
+    /// Assign a pseudonym for (kind, original) with candidates from `make`,
+    /// skipping any candidate already taken by another original.
+    fn assign(&self, kind: &'static str, original: &str, make: impl Fn(u32) -> String) -> String {
+        let mut st = self.state();
+        if let Some(p) = st.forward.get(&(kind, original.to_string())) {
+            return p.clone();
+        }
+        let mut counter = 0;
+        loop {
+            let cand = make(counter);
+            match st.taken.get(&(kind, cand.clone())) {
+                Some(other) if other != original => {
+                    st.collisions += 1;
+                    counter += 1;
+                }
+                _ => {
+                    st.taken.insert((kind, cand.clone()), original.to_string());
+                    st.forward
+                        .insert((kind, original.to_string()), cand.clone());
+                    return cand;
+                }
+            }
+        }
+    }
+
+    fn record(&self, kind: &'static str, original: String, pseudonym: String) {
+        let mut st = self.state();
+        st.taken.insert((kind, pseudonym.clone()), original.clone());
+        st.forward.insert((kind, original), pseudonym);
+    }
+
+    /// The pseudonym of `value` as a `kind`, or `None` when the value does
+    /// not parse as that kind (the caller then uses a generic pseudonym).
+    pub fn pseudonym(&self, kind: &str, value: &str) -> Option<String> {
+        match kind {
+            "ipv4" => value
+                .parse::<Ipv4Addr>()
+                .ok()
+                .map(|ip| self.ipv4(ip).to_string()),
+            "ipv4_dashed" => {
+                let dotted = value.replace('-', ".");
+                let ip: Ipv4Addr = dotted.parse().ok()?;
+                Some(self.ipv4(ip).to_string().replace('.', "-"))
+            }
+            "ipv6" => self.ipv6_text(value),
+            "mac" => self.mac(value),
+            "hostname" => Some(self.hostname(value)),
+            "email" => self.email(value),
+            "username" => Some(self.word("username", "user", value)),
+            "name" => Some(self.word("name", "name", value)),
+            _ => None,
+        }
+    }
+
+    /// A pseudonym for kinds without a special shape: `<kind>-<hash>`.
+    pub fn generic(&self, kind: &str, value: &str) -> String {
+        let prefix: String = kind
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let norm = value.to_string();
+        let domain = format!("generic:{prefix}");
+        self.assign("generic", &format!("{prefix}\0{norm}"), |c| {
+            format!("{prefix}-{}", self.hash32(&domain, &norm, c, 8))
+        })
+    }
+
+    /// The mask of a credential: rule and a 6-hex keyed fingerprint, so two
+    /// uses of one token can be told from two tokens without learning either.
+    /// The fingerprint follows a `/`, not a `:`: `gitlab_pat_token:7f3a9c`
+    /// would read as a `token: value` assignment to the key-value rules.
+    pub fn mask(&self, rule: &str, value: &[u8]) -> String {
+        let mac = self.key.mac(&[b"credential", value]);
+        format!("[REDACTED:{rule}/{}]", &crate::rules::hex(&mac[..3]))
+    }
+
+    fn word(&self, kind: &'static str, prefix: &str, value: &str) -> String {
+        let norm = value.to_lowercase();
+        self.assign(kind, &norm, |c| {
+            format!("{prefix}-{}", self.hash32(kind, &norm, c, 8))
+        })
+    }
+
+    /// Assign pseudonym networks for every /24 and /64 of the input before
+    /// any is used, in sorted order. Which network moves on a collision then
+    /// depends only on the key and the set of networks, not on the order in
+    /// which files (or threads) meet them.
+    pub fn preassign_networks(
+        &self,
+        v4: &std::collections::BTreeSet<[u8; 3]>,
+        v6: &std::collections::BTreeSet<u64>,
+    ) {
+        for net in v4 {
+            self.ipv4_net(*net);
+        }
+        for net in v6 {
+            self.ipv6_net(*net);
+        }
+    }
+
+    fn ipv4_net(&self, net: [u8; 3]) -> String {
+        let net_text = format!("{}.{}.{}", net[0], net[1], net[2]);
+        self.assign("ipv4_net", &net_text, |c| {
+            let mac = self
+                .key
+                .mac(&[b"ipv4/24", net_text.as_bytes(), &c.to_le_bytes()]);
+            let v = u32::from_le_bytes(mac[..4].try_into().expect("4 bytes")) % V4_NETS;
+            format!("{}.{}.{}", 240 + v / 65536, (v >> 8) & 255, v & 255)
+        })
+    }
+
+    fn ipv6_net(&self, net: u64) -> String {
+        let net_text = format!("{net:016x}");
+        self.assign("ipv6_net", &net_text, |c| {
+            let mac = self
+                .key
+                .mac(&[b"ipv6/64", net_text.as_bytes(), &c.to_le_bytes()]);
+            // fec0::/16 then 48 hashed bits: 2^48 pseudonym /64s.
+            let v = u64::from_le_bytes(mac[..8].try_into().expect("8 bytes")) & 0xffff_ffff_ffff;
+            format!("{:016x}", (0xfec0u64 << 48) | v)
+        })
+    }
+
+    pub fn ipv4(&self, ip: Ipv4Addr) -> Ipv4Addr {
+        let o = ip.octets();
+        let net = [o[0], o[1], o[2]];
+        let net_text = format!("{}.{}.{}", o[0], o[1], o[2]);
+        let pnet = self.ipv4_net(net);
+        let host = {
+            let mut st = self.state();
+            let perm = st
+                .v4_hosts
+                .entry(net)
+                .or_insert_with(|| self.host_permutation(&net_text));
+            perm[o[3] as usize]
+        };
+        let p: Vec<u8> = pnet
+            .split('.')
+            .map(|x| x.parse().expect("own format"))
+            .collect();
+        let out = Ipv4Addr::new(p[0], p[1], p[2], host);
+        // Record the address itself for the map and unmask. It is unique by
+        // construction: distinct /24s get distinct pseudonym /24s and the
+        // host octet is a permutation.
+        self.record("ipv4", ip.to_string(), out.to_string());
+        out
+    }
+
+    /// A keyed permutation of host octets 1..=254 (0 and 255 keep their
+    /// meaning: network and broadcast). Fisher–Yates driven by HMAC output.
+    fn host_permutation(&self, net: &str) -> [u8; 256] {
+        let mut perm = [0u8; 256];
+        for (i, p) in perm.iter_mut().enumerate() {
+            *p = i as u8;
+        }
+        let mut stream = Vec::with_capacity(512);
+        let mut block = 0u32;
+        let mut next = |stream: &mut Vec<u8>| -> u16 {
+            if stream.len() < 2 {
+                stream.extend_from_slice(&self.key.mac(&[
+                    b"ipv4-host",
+                    net.as_bytes(),
+                    &block.to_le_bytes(),
+                ]));
+                block += 1;
+            }
+            let v = u16::from_le_bytes([stream[0], stream[1]]);
+            stream.drain(..2);
+            v
+        };
+        // Shuffle positions 1..=254.
+        for i in (2..=254usize).rev() {
+            let j = 1 + (next(&mut stream) as usize % i);
+            perm.swap(i, j);
+        }
+        perm
+    }
+
+    fn ipv6_text(&self, value: &str) -> Option<String> {
+        let (addr, zone) = match value.split_once('%') {
+            Some((a, z)) => (a, Some(z)),
+            None => (value, None),
+        };
+        let ip: Ipv6Addr = addr.parse().ok()?;
+        let out = if let Some(v4) = ip.to_ipv4_mapped() {
+            // Keep mapped IPv4 consistent with the IPv4 pseudonym.
+            self.ipv4(v4).to_ipv6_mapped()
+        } else {
+            self.ipv6(ip)
+        };
+        Some(match zone {
+            Some(z) => format!("{out}%{z}"),
+            None => out.to_string(),
+        })
+    }
+
+    pub fn ipv6(&self, ip: Ipv6Addr) -> Ipv6Addr {
+        let bits = u128::from(ip);
+        let net = (bits >> 64) as u64;
+        let pnet = self.ipv6_net(net);
+        let host_text = format!("{net:016x}:{:016x}", bits as u64);
+        let shown = self.assign("ipv6_host", &host_text, |c| {
+            let mac = self
+                .key
+                .mac(&[b"ipv6-host", host_text.as_bytes(), &c.to_le_bytes()]);
+            let host = u64::from_le_bytes(mac[..8].try_into().expect("8 bytes"));
+            let p = u64::from_str_radix(&pnet, 16).expect("own format");
+            Ipv6Addr::from(((p as u128) << 64) | host as u128).to_string()
+        });
+        // The address as written, for the map and unmask.
+        self.record("ipv6", ip.to_string(), shown.clone());
+        shown.parse().expect("own format")
+    }
+
+    fn mac(&self, value: &str) -> Option<String> {
+        let sep = if value.contains(':') { ':' } else { '-' };
+        let parts: Vec<&str> = value.split(sep).collect();
+        if parts.len() != 6
+            || parts
+                .iter()
+                .any(|p| p.len() != 2 || u8::from_str_radix(p, 16).is_err())
+        {
+            return None;
+        }
+        let norm = value.to_ascii_lowercase().replace('-', ":");
+        let upper = value.bytes().any(|b| b.is_ascii_uppercase());
+        let p = self.assign("mac", &norm, |c| {
+            let mac = self.key.mac(&[b"mac", norm.as_bytes(), &c.to_le_bytes()]);
+            let b = [
+                MAC_PREFIX[0],
+                MAC_PREFIX[1],
+                MAC_PREFIX[2],
+                mac[0],
+                mac[1],
+                mac[2],
+            ];
+            b.iter()
+                .map(|x| format!("{x:02x}"))
+                .collect::<Vec<_>>()
+                .join(":")
+        });
+        let p = p.replace(':', &sep.to_string());
+        Some(if upper { p.to_ascii_uppercase() } else { p })
+    }
+
+    /// Host names: generic labels kept, other labels hashed one by one,
+    /// the registrable domain replaced by `d-<hash>.example`.
+    pub fn hostname(&self, value: &str) -> String {
+        let trailing_dot = value.ends_with('.') && value.len() > 1;
+        let host = value.trim_end_matches('.').to_ascii_lowercase();
+        let labels: Vec<&str> = host.split('.').collect();
+        if labels.len() == 1 {
+            let l = labels[0];
+            // Bind first: a guard in an `if let` scrutinee lives through the
+            // block, and `domain_label` locks again.
+            let domain = self.state().domain_labels.get(l).cloned();
+            if let Some(domain) = domain {
+                return self.domain_label(&domain);
+            }
+            return self.label(l);
+        }
+        let reg_len = registrable_len(&labels);
+        let split = labels.len() - reg_len;
+        let mut out: Vec<String> = labels[..split]
+            .iter()
+            .map(|l| {
+                if GENERIC_LABELS.contains(l) {
+                    l.to_string()
+                } else {
+                    self.label(l)
+                }
+            })
+            .collect();
+        let registrable = labels[split..].join(".");
+        out.push(format!("{}.example", self.domain_label(&registrable)));
+        let s = out.join(".");
+        // The whole name too, for the map, unmask and verification (single
+        // labels such as `user` in `x.user.isp.com.br` are too common to
+        // search for on their own).
+        self.record("hostname", host.clone(), s.clone());
+        if trailing_dot {
+            format!("{s}.")
+        } else {
+            s
+        }
+    }
+
+    fn label(&self, label: &str) -> String {
+        self.assign("host_label", label, |c| {
+            format!("h-{}", self.hash32("host_label", label, c, 8))
+        })
+    }
+
+    fn domain_label(&self, registrable: &str) -> String {
+        self.assign("domain", registrable, |c| {
+            format!("d-{}", self.hash32("domain", registrable, c, 8))
+        })
+    }
+
+    fn email(&self, value: &str) -> Option<String> {
+        let (local, sep, domain) = if let Some((l, d)) = value.split_once('@') {
+            (l, "@", d)
+        } else if let Some(i) = value.to_ascii_lowercase().find("%40") {
+            (&value[..i], &value[i..i + 3], &value[i + 3..])
+        } else {
+            return None;
+        };
+        let user = self.word("username", "user", local);
+        Some(format!("{user}{sep}{}", self.hostname(domain)))
+    }
+}
+
+/// Is `label` one of the generic service words kept in host names?
+pub fn is_generic_label(label: &str) -> bool {
+    GENERIC_LABELS.contains(&label.to_ascii_lowercase().as_str())
+}
+
+/// The registrable domain of a host name (`acme-gov.us` of
+/// `gitlab.acme-gov.us`, `acme.co.uk` of `git.acme.co.uk`).
+pub fn registrable(host: &str) -> String {
+    let labels: Vec<&str> = host.trim_end_matches('.').split('.').collect();
+    let n = registrable_len(&labels);
+    labels[labels.len() - n..].join(".").to_ascii_lowercase()
+}
+
+fn registrable_len(labels: &[&str]) -> usize {
+    if labels.len() >= 3 {
+        let last2 = format!("{}.{}", labels[labels.len() - 2], labels[labels.len() - 1]);
+        if TWO_LEVEL_SUFFIXES.contains(&last2.as_str()) {
+            return 3;
+        }
+    }
+    labels.len().min(2)
+}
+
+fn static_kind(kind: &str) -> Option<&'static str> {
+    const KINDS: &[&str] = &[
+        "ipv4",
+        "ipv4_net",
+        "ipv6",
+        "ipv6_net",
+        "ipv6_host",
+        "mac",
+        "host_label",
+        "domain",
+        "username",
+        "name",
+        "generic",
+    ];
+    KINDS.iter().copied().find(|k| *k == kind)
+}
+
+/// Is `value` (found as a `kind`) something airlock wrote: a mask or a
+/// pseudonym? Decided by shape alone, so it works without the key, in
+/// `verify` and when redacting an already-redacted bundle.
+pub fn is_own(kind: &str, value: &str) -> bool {
+    if is_mask(value) {
+        return true;
+    }
+    match kind {
+        "ipv4" => value.parse::<Ipv4Addr>().is_ok_and(is_own_ipv4),
+        "ipv4_dashed" => value
+            .replace('-', ".")
+            .parse::<Ipv4Addr>()
+            .is_ok_and(is_own_ipv4),
+        "ipv6" => {
+            let addr = value.split('%').next().unwrap_or(value);
+            addr.parse::<Ipv6Addr>()
+                .is_ok_and(|ip| match ip.to_ipv4_mapped() {
+                    Some(v4) => is_own_ipv4(v4),
+                    None => ip.segments()[0] == 0xfec0,
+                })
+        }
+        "mac" => {
+            let v = value.to_ascii_lowercase().replace('-', ":");
+            v.starts_with("02:a1:7c:")
+        }
+        "hostname" => is_own_host(value),
+        "email" => {
+            let lower = value.to_ascii_lowercase();
+            let (local, domain) = match lower.split_once('@') {
+                Some(p) => p,
+                None => match lower.split_once("%40") {
+                    Some(p) => p,
+                    None => return false,
+                },
+            };
+            is_own_word(local, "user") && is_own_host(domain)
+        }
+        "username" => is_own_word(value, "user"),
+        "name" => is_own_word(value, "name"),
+        _ => false,
+    }
+}
+
+/// `[REDACTED:<rule>/<6 hex>]`.
+pub fn is_mask(value: &str) -> bool {
+    let Some(inner) = value
+        .strip_prefix("[REDACTED:")
+        .and_then(|v| v.strip_suffix(']'))
+    else {
+        return false;
+    };
+    match inner.rsplit_once('/') {
+        Some((rule, fp)) => {
+            !rule.is_empty()
+                && rule
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+                && fp.len() == 6
+                && fp.bytes().all(|b| b.is_ascii_hexdigit())
+        }
+        None => false,
+    }
+}
+
+fn is_own_ipv4(ip: Ipv4Addr) -> bool {
+    ip.octets()[0] >= 240 && ip != Ipv4Addr::BROADCAST
+}
+
+fn is_own_word(value: &str, prefix: &str) -> bool {
+    value
+        .strip_prefix(prefix)
+        .and_then(|v| v.strip_prefix('-'))
+        .is_some_and(|h| h.len() == 8 && h.bytes().all(|b| BASE32.contains(&b)))
+}
+
+fn is_own_host(value: &str) -> bool {
+    let v = value.trim_end_matches('.').to_ascii_lowercase();
+    let labels: Vec<&str> = v.split('.').collect();
+    match labels.as_slice() {
+        [single] => is_own_word(single, "h") || is_own_word(single, "d"),
+        [rest @ .., dom, "example"] => {
+            is_own_word(dom, "d")
+                && rest
+                    .iter()
+                    .all(|l| is_own_word(l, "h") || GENERIC_LABELS.contains(l))
+        }
+        _ => false,
+    }
+}
+
+/// Is `value` a generic pseudonym (`<kind>-<hash>`) made for `kind`?
+pub fn is_generic_own(kind: &str, value: &str) -> bool {
+    let prefix: String = kind
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    is_own_word(value, &prefix)
+}

@@ -1,0 +1,223 @@
+//! Verification: an independent pass over an output that reports every
+//! finding that is not a mask or a pseudonym, and every member it could not
+//! read.
+//!
+//! It shares nothing with the redaction pass but the rules: a fresh engine,
+//! fresh reading of what was written. With a map (or the originals of the run
+//! that just wrote the output), every original value is also searched for as
+//! a literal, so an identifier that no rule would recognise still cannot
+//! survive unnoticed.
+
+use std::io::{self, Read, Write};
+use std::path::Path;
+use std::sync::Mutex;
+
+use super::pseudo::Assignment;
+use super::{is_own_at, learn};
+use crate::bundle::{LeftOut, Member, Transform};
+use crate::detect::{Boundary, Engine, LearnedValue, ScanOptions};
+use crate::rules::{Category, RuleError, RuleSet};
+use crate::scan::{self, Located};
+
+/// Something that should not be in a redacted bundle. Holds no value: the
+/// member name is masked and the preview is the scan preview.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Leak {
+    pub member: String,
+    pub line: u64,
+    pub col: usize,
+    pub rule: String,
+    pub category: String,
+    pub preview: String,
+}
+
+/// The verification pass as a bundle transform (with a null sink).
+pub struct Verifier {
+    engine: Engine,
+    leaks: Mutex<Vec<Leak>>,
+    unreadable: Mutex<Vec<(String, String)>>,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("engine", &self.engine)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Literals for every original in `entries` that can be searched as text
+/// (the same policy as learning: no service words, nothing too short).
+pub fn originals_as_literals(entries: &[Assignment]) -> Vec<LearnedValue> {
+    entries
+        .iter()
+        .filter_map(|a| {
+            let o = a.original.as_str();
+            let (category, kind, boundary) = match a.kind.as_str() {
+                "ipv4" | "ipv6" | "mac" => (Category::Network, a.kind.as_str(), Boundary::Alnum),
+                // Whole host names and domains; single labels (`user` of
+                // `x.user.isp.com.br`) are too common to search for alone.
+                "hostname" | "domain" => (Category::Network, "hostname", Boundary::Alnum),
+                "username" if learn::is_learnable_user(o) => {
+                    (Category::Identity, "username", Boundary::Alnum)
+                }
+                "name" if learn::is_learnable_name(o) => {
+                    (Category::Identity, "name", Boundary::Word)
+                }
+                _ => return None,
+            };
+            Some(LearnedValue {
+                value: a.original.as_bytes().to_vec(),
+                rule: format!("original_{}", a.kind),
+                category,
+                kind: kind.to_string(),
+                boundary,
+            })
+        })
+        .collect()
+}
+
+impl Verifier {
+    pub fn new(set: &RuleSet, originals: &[LearnedValue]) -> Result<Verifier, RuleError> {
+        Ok(Verifier {
+            engine: Engine::with_learned(set, originals)?,
+            leaks: Mutex::new(Vec::new()),
+            unreadable: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn leaks(&self) -> Vec<Leak> {
+        self.leaks.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Members that could not be verified (not scannable), with the reason.
+    pub fn unreadable(&self) -> Vec<(String, String)> {
+        self.unreadable
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn is_clean(&self) -> bool {
+        self.leaks().is_empty() && self.unreadable().is_empty()
+    }
+
+    fn is_leak(&self, rule: crate::detect::RuleId, hay: &[u8], s: usize, e: usize) -> bool {
+        // Originals from a map are leaks whatever their shape.
+        if self.engine.rule(rule).source == "learned" {
+            return true;
+        }
+        !is_own_at(&self.engine, rule, hay, s, e)
+    }
+
+    /// The member name with anything that is a leak masked, for display.
+    fn shown_name(&self, name: &[u8]) -> (String, Vec<(String, String)>) {
+        let found = self.engine.find_all(None, name);
+        let mut shown = Vec::new();
+        let mut hits = Vec::new();
+        let mut pos = 0;
+        for f in &found {
+            if !self.is_leak(f.rule, name, f.start, f.end) {
+                continue;
+            }
+            let info = self.engine.rule(f.rule);
+            shown.extend_from_slice(&name[pos..f.start]);
+            shown.extend_from_slice(format!("[{}]", info.id).as_bytes());
+            hits.push((info.id.clone(), info.category.to_string()));
+            pos = f.end;
+        }
+        shown.extend_from_slice(&name[pos..]);
+        (String::from_utf8_lossy(&shown).into_owned(), hits)
+    }
+}
+
+impl Transform for Verifier {
+    fn name(&self, name: &[u8]) -> Vec<u8> {
+        let (shown, hits) = self.shown_name(name);
+        let mut leaks = self.leaks.lock().unwrap_or_else(|p| p.into_inner());
+        for (rule, category) in hits {
+            leaks.push(Leak {
+                member: shown.clone(),
+                line: 0,
+                col: 0,
+                rule,
+                category,
+                preview: "(in the member name)".into(),
+            });
+        }
+        name.to_vec()
+    }
+
+    fn content(
+        &self,
+        member: &Member<'_>,
+        input: &mut dyn Read,
+        _output: &mut dyn Write,
+    ) -> io::Result<()> {
+        let (name, outer) = (member.name, member.outer);
+        let path = String::from_utf8_lossy(name).into_owned();
+        let matcher = self.engine.matcher(if name.is_empty() {
+            None
+        } else {
+            Some(Path::new(&path))
+        });
+        let mut found: Vec<Located> = Vec::new();
+        let mut lines = scan::LineTracker::default();
+        matcher.scan_reader(input, &ScanOptions::default(), |chunk| {
+            for f in chunk.findings {
+                let leak = self.is_leak(f.rule, chunk.bytes, f.start, f.end);
+                let (line, col, end_line, end_col) = lines.locate(&chunk, f);
+                if leak {
+                    let before = &chunk.bytes[f.start.saturating_sub(32)..f.start];
+                    found.push(Located {
+                        rule: f.rule,
+                        offset: chunk.offset + f.start as u64,
+                        len: f.len(),
+                        line,
+                        col,
+                        end_line,
+                        end_col,
+                        preview: scan::preview(
+                            &self.engine,
+                            f.rule,
+                            before,
+                            &chunk.bytes[f.start..f.end],
+                        ),
+                    });
+                }
+            }
+            lines.finish_chunk(&chunk);
+            Ok(())
+        })?;
+        if !found.is_empty() {
+            let full = [outer, name].concat();
+            let (shown, _) = self.shown_name(&full);
+            let mut leaks = self.leaks.lock().unwrap_or_else(|p| p.into_inner());
+            for l in found {
+                let info = self.engine.rule(l.rule);
+                leaks.push(Leak {
+                    member: shown.clone(),
+                    line: l.line,
+                    col: l.col,
+                    rule: info.id.clone(),
+                    category: info.category.to_string(),
+                    preview: l.preview,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn left_out(&self, name: &[u8], why: &LeftOut) {
+        let (shown, _) = self.shown_name(name);
+        self.unreadable
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((shown, why.to_string()));
+    }
+
+    /// Verification reads everything it can, binary included.
+    fn keep_binary(&self) -> bool {
+        true
+    }
+}

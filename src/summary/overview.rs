@@ -1,0 +1,260 @@
+//! The bundle's own description of the host: GitLab version (version
+//! manifest), services (`gitlab_status`), CPU, memory and disks (`cpuinfo`,
+//! `free_m`, `df_hT`), OS and kernel. Read from the small command outputs
+//! that gitlabsos collects, recognised by file name.
+
+use serde::Serialize;
+
+/// Which fact file a path is, by its last component(s).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FactFile {
+    VersionManifestTxt,
+    VersionManifestJson,
+    GitlabStatus,
+    FreeM,
+    DfHt,
+    Cpuinfo,
+    Meminfo,
+    Hostname,
+    Uname,
+    OsRelease,
+}
+
+pub fn fact_file(path: &str) -> Option<FactFile> {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    Some(match file {
+        "version-manifest.txt" => FactFile::VersionManifestTxt,
+        "version-manifest.json" => FactFile::VersionManifestJson,
+        "gitlab_status" => FactFile::GitlabStatus,
+        "free_m" => FactFile::FreeM,
+        "df_hT" | "df_h" => FactFile::DfHt,
+        "cpuinfo" => FactFile::Cpuinfo,
+        "meminfo" => FactFile::Meminfo,
+        "hostname" => FactFile::Hostname,
+        "uname" => FactFile::Uname,
+        "os-release" | "os_release" => FactFile::OsRelease,
+        _ => return None,
+    })
+}
+
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Service {
+    pub name: String,
+    /// `run`, `down`, `fail`, `finish`.
+    pub state: String,
+    pub uptime_s: Option<u64>,
+    /// `normally up, want up` and similar notes.
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Disk {
+    pub filesystem: String,
+    pub fstype: String,
+    pub size: String,
+    pub used: String,
+    pub avail: String,
+    pub use_pct: Option<u32>,
+    pub mount: String,
+}
+
+/// Facts read from the bundle. Strings here are raw: the report sanitizes.
+#[derive(Clone, Debug, Default)]
+pub struct Facts {
+    pub gitlab_version: Option<String>,
+    pub services: Vec<Service>,
+    pub cpus: Option<u32>,
+    pub cpu_model: Option<String>,
+    pub mem_total_mb: Option<u64>,
+    pub mem_used_mb: Option<u64>,
+    pub mem_available_mb: Option<u64>,
+    pub swap_total_mb: Option<u64>,
+    pub swap_used_mb: Option<u64>,
+    pub disks: Vec<Disk>,
+    pub os: Option<String>,
+    pub kernel: Option<String>,
+    /// The host's name (`hostname` file): never printed; taught to the
+    /// sanitizer.
+    pub hostname: Option<String>,
+}
+
+impl Facts {
+    pub fn read(&mut self, which: FactFile, text: &str) {
+        match which {
+            FactFile::VersionManifestTxt => {
+                if let Some(first) = text.lines().next() {
+                    self.gitlab_version
+                        .get_or_insert_with(|| first.trim().to_string());
+                }
+            }
+            FactFile::VersionManifestJson => {
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
+                    let ver = v
+                        .get("build_version")
+                        .or_else(|| v.get("version"))
+                        .and_then(|x| x.as_str());
+                    let sw = v
+                        .get("software")
+                        .and_then(|x| x.as_str())
+                        .or_else(|| v.get("name").and_then(|x| x.as_str()));
+                    if let Some(ver) = ver {
+                        let s = match sw {
+                            Some(sw) => format!("{sw} {ver}"),
+                            None => ver.to_string(),
+                        };
+                        self.gitlab_version.get_or_insert(s);
+                    }
+                }
+            }
+            FactFile::GitlabStatus => self.services = parse_status(text),
+            FactFile::FreeM => {
+                for l in text.lines() {
+                    let f: Vec<&str> = l.split_whitespace().collect();
+                    let n = |i: usize| f.get(i).and_then(|s| s.parse::<u64>().ok());
+                    match f.first().copied() {
+                        Some("Mem:") => {
+                            self.mem_total_mb = n(1);
+                            self.mem_used_mb = n(2);
+                            self.mem_available_mb = n(6).or(n(3));
+                        }
+                        Some("Swap:") => {
+                            self.swap_total_mb = n(1);
+                            self.swap_used_mb = n(2);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            FactFile::DfHt => self.disks = parse_df(text),
+            FactFile::Cpuinfo => {
+                let n = text.lines().filter(|l| l.starts_with("processor")).count();
+                if n > 0 {
+                    self.cpus = Some(n as u32);
+                }
+                self.cpu_model = text
+                    .lines()
+                    .find(|l| l.starts_with("model name"))
+                    .and_then(|l| l.split_once(':'))
+                    .map(|(_, m)| m.split_whitespace().collect::<Vec<_>>().join(" "));
+            }
+            FactFile::Meminfo => {
+                for l in text.lines() {
+                    let kb = |l: &str| {
+                        l.split_whitespace()
+                            .nth(1)
+                            .and_then(|s| s.parse::<u64>().ok())
+                            .map(|k| k / 1024)
+                    };
+                    if l.starts_with("MemTotal:") && self.mem_total_mb.is_none() {
+                        self.mem_total_mb = kb(l);
+                    } else if l.starts_with("MemAvailable:") && self.mem_available_mb.is_none() {
+                        self.mem_available_mb = kb(l);
+                    }
+                }
+            }
+            FactFile::Hostname => {
+                let h = text.trim();
+                if !h.is_empty() {
+                    self.hostname = Some(h.to_string());
+                }
+            }
+            FactFile::Uname => {
+                // `Linux host 5.15.0-91-generic #101-Ubuntu SMP … x86_64`: the
+                // second field is the host name, which we do not print.
+                let f: Vec<&str> = text.split_whitespace().collect();
+                if f.len() >= 3 {
+                    self.kernel = Some(format!("{} {}", f[0], f[2]));
+                    if self.hostname.is_none() {
+                        self.hostname = Some(f[1].to_string());
+                    }
+                }
+            }
+            FactFile::OsRelease => {
+                self.os = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+                    .map(|v| v.trim_matches('"').to_string());
+            }
+        }
+    }
+}
+
+/// `gitlab-ctl status` output.
+pub fn parse_status(text: &str) -> Vec<Service> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        // Only the part before `; run: log:` describes the service itself.
+        let main = line.split(';').next().unwrap_or("").trim();
+        let mut parts = main.splitn(3, ": ");
+        let (Some(state), Some(name)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        if !matches!(state, "run" | "down" | "fail" | "finish" | "warning") {
+            continue;
+        }
+        let rest = parts.next().unwrap_or("");
+        let uptime = rest
+            .split_whitespace()
+            .find_map(|w| w.trim_end_matches(',').strip_suffix('s'))
+            .and_then(|n| n.parse::<u64>().ok());
+        let note = rest
+            .split_once(", ")
+            .map(|(_, n)| n.trim().to_string())
+            .filter(|n| !n.is_empty());
+        out.push(Service {
+            name: name.trim().to_string(),
+            state: state.to_string(),
+            uptime_s: uptime,
+            note,
+        });
+    }
+    out
+}
+
+/// `df -hT` output.
+pub fn parse_df(text: &str) -> Vec<Disk> {
+    let mut out = Vec::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 7 {
+            continue;
+        }
+        if matches!(
+            f[1],
+            "tmpfs" | "devtmpfs" | "overlay" | "squashfs" | "proc" | "sysfs"
+        ) {
+            continue;
+        }
+        out.push(Disk {
+            filesystem: f[0].to_string(),
+            fstype: f[1].to_string(),
+            size: f[2].to_string(),
+            used: f[3].to_string(),
+            avail: f[4].to_string(),
+            use_pct: f[5].trim_end_matches('%').parse().ok(),
+            mount: f[6..].join(" "),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_and_df() {
+        let s = parse_status(
+            "run: puma: (pid 4242) 86400s; run: log: (pid 3990) 86400s\ndown: sidekiq: 0s, normally up, want up; run: log: (pid 3992) 86400s\n",
+        );
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].name, "puma");
+        assert_eq!(s[0].uptime_s, Some(86400));
+        assert_eq!(s[1].state, "down");
+        assert_eq!(s[1].note.as_deref(), Some("normally up, want up"));
+        let d = parse_df("Filesystem      Type  Size  Used Avail Use% Mounted on\n/dev/vda1       ext4   50G   21G   27G  44% /\ntmpfs tmpfs 1G 0 1G 0% /run\n");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].use_pct, Some(44));
+        assert_eq!(d[0].mount, "/");
+    }
+}

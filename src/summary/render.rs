@@ -1,0 +1,957 @@
+//! Renderings of a [`Report`]: aligned text (default), Markdown (paste into
+//! a ticket), JSON (the report as data) and one self-contained HTML page.
+//!
+//! Text, Markdown and HTML are produced from the same list of [`Block`]s, so
+//! the three always say the same thing. Strings in a report are already
+//! sanitized; renderers only escape them for their medium (terminal control
+//! characters, Markdown table pipes, HTML).
+
+use std::fmt::Write as _;
+
+use super::report::{Report, Row, Timeline};
+use crate::logs::time::format_ms;
+use crate::scan::escape_for_terminal;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Markdown,
+    Json,
+    Html,
+}
+
+/// Render `report` in `format`.
+pub fn render(report: &Report, format: Format) -> String {
+    match format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(report).expect("report serializes");
+            s.push('\n');
+            s
+        }
+        Format::Text => text(&blocks(report)),
+        Format::Markdown => markdown(&blocks(report)),
+        Format::Html => html(report, &blocks(report)),
+    }
+}
+
+/// A piece of a document.
+#[derive(Clone, Debug)]
+pub enum Block {
+    H1(String),
+    H2(String),
+    H3(String),
+    P(String),
+    Kv(Vec<(String, String)>),
+    Table(Table),
+    Chart { title: String, timeline: Timeline },
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Table {
+    pub headers: Vec<&'static str>,
+    /// Right-aligned (numeric) columns.
+    pub numeric: Vec<bool>,
+    pub rows: Vec<Vec<String>>,
+    /// A note under the table (`… 12 more rows`).
+    pub note: Option<String>,
+}
+
+fn ms(v: Option<f64>) -> String {
+    match v {
+        None => "-".into(),
+        Some(v) if v >= 100.0 => format!("{v:.0}"),
+        Some(v) if v >= 10.0 => format!("{v:.1}"),
+        Some(v) => format!("{v:.2}"),
+    }
+}
+
+fn num(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+fn pct(v: f64) -> String {
+    format!("{v:.2}")
+}
+
+fn bytes(n: u64) -> String {
+    const U: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i < U.len() - 1 {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", U[i])
+    }
+}
+
+fn dur(s: u64) -> String {
+    if s >= 86_400 {
+        format!("{}d{}h", s / 86_400, s % 86_400 / 3600)
+    } else if s >= 3600 {
+        format!("{}h{}m", s / 3600, s % 3600 / 60)
+    } else if s >= 60 {
+        format!("{}m", s / 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+fn opt(v: &Option<String>) -> String {
+    v.clone().unwrap_or_else(|| "-".into())
+}
+
+fn stats_table(label: &str, rows: &[Row], more: usize) -> Table {
+    let _ = label;
+    Table {
+        headers: vec![
+            "KEY",
+            "COUNT",
+            "RPS",
+            "P99_ms",
+            "P95_ms",
+            "MEDIAN_ms",
+            "MAX_ms",
+            "MIN_ms",
+            "STDDEV",
+            "SCORE",
+            "%FAIL",
+        ],
+        numeric: vec![
+            false, true, true, true, true, true, true, true, true, true, true,
+        ],
+        rows: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.key.clone(),
+                    r.count.to_string(),
+                    num(r.rps),
+                    ms(r.p99_ms),
+                    ms(r.p95_ms),
+                    ms(r.median_ms),
+                    ms(r.max_ms),
+                    ms(r.min_ms),
+                    ms(r.stddev_ms),
+                    r.score.map_or("-".into(), |s| format!("{s:.0}")),
+                    pct(r.fail_pct),
+                ]
+            })
+            .collect(),
+        note: (more > 0).then(|| format!("… {more} more rows (--limit 0 shows all)")),
+    }
+}
+
+/// The document structure shared by text, Markdown and HTML.
+pub fn blocks(r: &Report) -> Vec<Block> {
+    let mut b = Vec::new();
+    let title = match r.command.as_str() {
+        "summary" => "GitLab logs summary",
+        "errors" => "GitLab errors",
+        "top" => "Top users, projects and clients",
+        "trace" => "Trace",
+        "compare" => "Comparison",
+        other => other,
+    };
+    b.push(Block::H1(format!("airlock {}: {title}", r.command)));
+    b.push(Block::P(format!(
+        "Input: {}. {}",
+        r.inputs.join(", "),
+        if r.redacted {
+            "Identifiers are replaced by keyed pseudonyms and credentials are masked (shareable)."
+        } else {
+            "RAW: originals shown (--raw); do not share outside the customer site."
+        }
+    )));
+    if let Some(o) = &r.overview {
+        b.push(Block::H2("Overview".into()));
+        let mut kv = vec![
+            ("GitLab version".to_string(), opt(&o.gitlab_version)),
+            (
+                "Time span".into(),
+                format!("{} → {}", opt(&o.first), opt(&o.last)),
+            ),
+        ];
+        let h = &o.host;
+        if h.cpus.is_some() || h.cpu_model.is_some() {
+            kv.push((
+                "CPU".into(),
+                format!(
+                    "{} × {}",
+                    h.cpus.map_or("?".into(), |c| c.to_string()),
+                    opt(&h.cpu_model)
+                ),
+            ));
+        }
+        if let Some(t) = h.mem_total_mb {
+            kv.push((
+                "Memory".into(),
+                format!(
+                    "{t} MB total, {} MB used, {} MB available{}",
+                    h.mem_used_mb.map_or("?".into(), |v| v.to_string()),
+                    h.mem_available_mb.map_or("?".into(), |v| v.to_string()),
+                    match (h.swap_total_mb, h.swap_used_mb) {
+                        (Some(st), Some(su)) => format!("; swap {su}/{st} MB used"),
+                        _ => String::new(),
+                    }
+                ),
+            ));
+        }
+        if let Some(os) = &h.os {
+            kv.push(("OS".into(), os.clone()));
+        }
+        if let Some(k) = &h.kernel {
+            kv.push(("Kernel".into(), k.clone()));
+        }
+        b.push(Block::Kv(kv));
+        if !o.services.is_empty() {
+            b.push(Block::H3("Services (gitlab_status)".into()));
+            b.push(Block::Table(Table {
+                headers: vec!["SERVICE", "STATE", "UPTIME", "NOTE"],
+                numeric: vec![false, false, true, false],
+                rows: o
+                    .services
+                    .iter()
+                    .map(|s| {
+                        vec![
+                            s.name.clone(),
+                            s.state.clone(),
+                            s.uptime_s.map_or("-".into(), dur),
+                            opt(&s.note),
+                        ]
+                    })
+                    .collect(),
+                note: None,
+            }));
+        }
+        if !h.disks.is_empty() {
+            b.push(Block::H3("Disks (df_hT)".into()));
+            b.push(Block::Table(Table {
+                headers: vec![
+                    "MOUNT",
+                    "TYPE",
+                    "SIZE",
+                    "USED",
+                    "AVAIL",
+                    "USE%",
+                    "FILESYSTEM",
+                ],
+                numeric: vec![false, false, true, true, true, true, false],
+                rows: h
+                    .disks
+                    .iter()
+                    .map(|d| {
+                        vec![
+                            d.mount.clone(),
+                            d.fstype.clone(),
+                            d.size.clone(),
+                            d.used.clone(),
+                            d.avail.clone(),
+                            d.use_pct.map_or("-".into(), |p| format!("{p}%")),
+                            d.filesystem.clone(),
+                        ]
+                    })
+                    .collect(),
+                note: None,
+            }));
+        }
+        b.push(Block::H3("Logs".into()));
+        b.push(Block::Table(Table {
+            headers: vec![
+                "FILE", "KINDS", "SIZE", "LINES", "UNPARSED", "FIRST", "LAST",
+            ],
+            numeric: vec![false, false, true, true, true, false, false],
+            rows: o
+                .files
+                .iter()
+                .map(|f| {
+                    vec![
+                        match &f.error {
+                            Some(e) => format!("{} (error: {e})", f.name),
+                            None if f.compressed => format!("{} (gzip)", f.name),
+                            None => f.name.clone(),
+                        },
+                        if f.kinds.is_empty() {
+                            "-".into()
+                        } else {
+                            f.kinds.join(",")
+                        },
+                        bytes(f.bytes.max(f.size)),
+                        f.lines.to_string(),
+                        f.unparsed.to_string(),
+                        opt(&f.first),
+                        opt(&f.last),
+                    ]
+                })
+                .collect(),
+            note: (o.other_files > 0).then(|| {
+                format!(
+                    "{} other file(s) (command outputs, configs) were not read as logs.",
+                    o.other_files
+                )
+            }),
+        }));
+    }
+    if let Some(t) = &r.timeline {
+        if !t.buckets.is_empty() {
+            b.push(Block::H2("Failures over time (all logs)".into()));
+            b.push(Block::Chart {
+                title: "all logs".into(),
+                timeline: t.clone(),
+            });
+        }
+    }
+    for s in &r.sections {
+        b.push(Block::H2(format!("{} — {}", s.kind, s.log)));
+        b.push(Block::P(format!(
+            "{} events from {} to {}; key: {}; all: {} requests, P95 {} ms, P99 {} ms, {}% failed.",
+            s.total.count,
+            opt(&s.first),
+            opt(&s.last),
+            s.key_label,
+            s.total.count,
+            ms(s.total.p95_ms),
+            ms(s.total.p99_ms),
+            pct(s.total.fail_pct)
+        )));
+        b.push(Block::Table(stats_table(&s.key_label, &s.rows, s.more)));
+        if s.timeline.total_fails > 0 {
+            b.push(Block::Chart {
+                title: format!("{} failures", s.kind),
+                timeline: s.timeline.clone(),
+            });
+        }
+    }
+    if let Some(e) = &r.errors {
+        b.push(Block::H2("Errors".into()));
+        if e.groups.is_empty() {
+            b.push(Block::P("No exceptions or failures found.".into()));
+        } else {
+            b.push(Block::Table(Table {
+                headers: vec![
+                    "COUNT",
+                    "KIND",
+                    "CLASS",
+                    "MESSAGE",
+                    "FIRST",
+                    "LAST",
+                    "CORRELATION_ID",
+                    "WHERE",
+                ],
+                numeric: vec![true, false, false, false, false, false, false, false],
+                rows: e
+                    .groups
+                    .iter()
+                    .map(|g| {
+                        vec![
+                            g.count.to_string(),
+                            g.kind.clone(),
+                            g.class.clone(),
+                            g.message.clone(),
+                            opt(&g.first),
+                            opt(&g.last),
+                            opt(&g.correlation_id),
+                            opt(&g.key),
+                        ]
+                    })
+                    .collect(),
+                note: (e.more > 0 || e.ungrouped > 0).then(|| {
+                    format!(
+                        "… {} more groups; {} failures not grouped (group table full)",
+                        e.more, e.ungrouped
+                    )
+                }),
+            }));
+        }
+        if !e.http_statuses.is_empty() {
+            b.push(Block::H3("HTTP statuses ≥ 400".into()));
+            b.push(Block::Table(Table {
+                headers: vec!["KIND", "STATUS", "COUNT"],
+                numeric: vec![false, true, true],
+                rows: e
+                    .http_statuses
+                    .iter()
+                    .map(|s| vec![s.kind.clone(), s.status.to_string(), s.count.to_string()])
+                    .collect(),
+                note: None,
+            }));
+        }
+        if !e.grpc_codes.is_empty() {
+            b.push(Block::H3("gRPC codes".into()));
+            b.push(Block::Table(Table {
+                headers: vec!["CODE", "COUNT"],
+                numeric: vec![false, true],
+                rows: e
+                    .grpc_codes
+                    .iter()
+                    .map(|c| vec![c.code.clone(), c.count.to_string()])
+                    .collect(),
+                note: None,
+            }));
+        }
+        if !e.grpc_failures.is_empty() {
+            b.push(Block::H3("gRPC failures by method".into()));
+            b.push(Block::Table(Table {
+                headers: vec!["METHOD", "CODE", "COUNT"],
+                numeric: vec![false, false, true],
+                rows: e
+                    .grpc_failures
+                    .iter()
+                    .map(|c| vec![c.method.clone(), c.code.clone(), c.count.to_string()])
+                    .collect(),
+                note: None,
+            }));
+        }
+        if !e.sidekiq_failures.is_empty() {
+            b.push(Block::H3("Sidekiq failures by worker".into()));
+            b.push(Block::Table(Table {
+                headers: vec!["CLASS", "FAILED", "ERROR_CLASS"],
+                numeric: vec![false, true, false],
+                rows: e
+                    .sidekiq_failures
+                    .iter()
+                    .map(|w| vec![w.class.clone(), w.count.to_string(), opt(&w.error_class)])
+                    .collect(),
+                note: None,
+            }));
+        }
+    }
+    for t in &r.top {
+        b.push(Block::H2(format!("{} — {}", t.kind, t.log)));
+        for (name, table) in [
+            ("Users", &t.users),
+            ("Projects", &t.projects),
+            ("Client IPs", &t.ips),
+            ("User agents", &t.agents),
+        ] {
+            if table.distinct == 0 {
+                continue;
+            }
+            let same = table.by_count == table.by_duration;
+            for (order, rows) in [
+                ("by count", &table.by_count),
+                ("by total duration", &table.by_duration),
+            ] {
+                if same && order != "by count" {
+                    // Same rows in the same order: one table says it all.
+                    continue;
+                }
+                b.push(Block::H3(format!(
+                    "{name} {order} ({} distinct)",
+                    table.distinct
+                )));
+                b.push(Block::Table(Table {
+                    headers: vec!["VALUE", "COUNT", "%", "TOTAL_s", "MEAN_ms"],
+                    numeric: vec![false, true, true, true, true],
+                    rows: rows
+                        .iter()
+                        .map(|x| {
+                            vec![
+                                x.value.clone(),
+                                x.count.to_string(),
+                                pct(x.pct),
+                                format!("{:.1}", x.total_ms / 1000.0),
+                                ms(Some(x.total_ms / x.count.max(1) as f64)),
+                            ]
+                        })
+                        .collect(),
+                    note: None,
+                }));
+            }
+        }
+    }
+    if let Some(t) = &r.trace {
+        b.push(Block::P(format!(
+            "{} line(s) carrying `{}` in {} file(s){}.",
+            t.hits.len(),
+            t.id,
+            t.files,
+            if t.dropped > 0 {
+                format!("; {} more not kept", t.dropped)
+            } else {
+                String::new()
+            }
+        )));
+        b.push(Block::Table(Table {
+            headers: vec!["TIME", "FILE:LINE", "KIND", "WHAT", "STATUS", "DURATION_ms"],
+            numeric: vec![false, false, false, false, true, true],
+            rows: t
+                .hits
+                .iter()
+                .map(|h| {
+                    let what = match (&h.key, &h.message) {
+                        (Some(k), Some(m)) if k != m => format!("{k} — {m}"),
+                        (Some(k), _) => k.clone(),
+                        (None, Some(m)) => m.clone(),
+                        (None, None) => h.text.chars().take(160).collect(),
+                    };
+                    vec![
+                        opt(&h.time),
+                        format!("{}:{}", h.file, h.line),
+                        opt(&h.kind),
+                        what,
+                        h.status.map_or("-".into(), |s| s.to_string()),
+                        ms(h.duration_ms),
+                    ]
+                })
+                .collect(),
+            note: None,
+        }));
+    }
+    if let Some(c) = &r.compare {
+        b.push(Block::P(format!("A = {}; B = {}. Δ = B − A.", c.a, c.b)));
+        for s in &c.sections {
+            b.push(Block::H2(format!("{} ({})", s.kind, s.key_label)));
+            b.push(Block::Table(Table {
+                headers: vec![
+                    "KEY", "COUNT_A", "COUNT_B", "ΔCOUNT", "P95_A", "P95_B", "ΔP95_ms", "%FAIL_A",
+                    "%FAIL_B", "Δ%FAIL",
+                ],
+                numeric: vec![false, true, true, true, true, true, true, true, true, true],
+                rows: s
+                    .rows
+                    .iter()
+                    .map(|x| {
+                        let a = x.a.clone().unwrap_or_default();
+                        let bb = x.b.clone().unwrap_or_default();
+                        vec![
+                            x.key.clone(),
+                            a.count.to_string(),
+                            bb.count.to_string(),
+                            format!("{:+}", x.count_delta),
+                            ms(a.p95_ms),
+                            ms(bb.p95_ms),
+                            x.p95_delta_ms.map_or("-".into(), |d| format!("{d:+.1}")),
+                            pct(a.fail_pct),
+                            pct(bb.fail_pct),
+                            format!("{:+.2}", x.fail_pct_delta),
+                        ]
+                    })
+                    .collect(),
+                note: (s.more > 0).then(|| format!("… {} more rows", s.more)),
+            }));
+        }
+    }
+    for n in &r.notes {
+        b.push(Block::P(n.clone()));
+    }
+    b
+}
+
+fn chart_caption(t: &Timeline) -> String {
+    let spikes: Vec<String> = t
+        .spikes
+        .iter()
+        .map(|s| format!("{} ({} of {})", s.start, s.fails, s.events))
+        .collect();
+    format!(
+        "{} failures in {} buckets of {}; max {} per bucket.{}",
+        t.total_fails,
+        t.buckets.len(),
+        dur(t.interval_s),
+        t.max_fails,
+        if spikes.is_empty() {
+            String::new()
+        } else {
+            format!(" Biggest spikes: {}.", spikes.join(", "))
+        }
+    )
+}
+
+// ---------------------------------------------------------------- text
+
+const TEXT_CELL_MAX: usize = 80;
+
+fn cut(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut o: String = s.chars().take(max - 1).collect();
+        o.push('…');
+        o
+    }
+}
+
+fn text(blocks: &[Block]) -> String {
+    let mut o = String::new();
+    for b in blocks {
+        match b {
+            Block::H1(t) => {
+                let _ = writeln!(
+                    o,
+                    "{}\n{}",
+                    escape_for_terminal(t),
+                    "=".repeat(t.chars().count())
+                );
+            }
+            Block::H2(t) => {
+                let _ = writeln!(
+                    o,
+                    "\n{}\n{}",
+                    escape_for_terminal(t),
+                    "-".repeat(t.chars().count())
+                );
+            }
+            Block::H3(t) => {
+                let _ = writeln!(o, "\n{}:", escape_for_terminal(t));
+            }
+            Block::P(t) => {
+                let _ = writeln!(o, "{}", escape_for_terminal(t));
+            }
+            Block::Kv(kv) => {
+                let w = kv.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+                for (k, v) in kv {
+                    let _ = writeln!(o, "  {k:w$}  {}", escape_for_terminal(v));
+                }
+            }
+            Block::Table(t) => {
+                let rows: Vec<Vec<String>> = t
+                    .rows
+                    .iter()
+                    .map(|r| {
+                        r.iter()
+                            .map(|c| cut(&escape_for_terminal(c), TEXT_CELL_MAX))
+                            .collect()
+                    })
+                    .collect();
+                let mut w: Vec<usize> = t.headers.iter().map(|h| h.chars().count()).collect();
+                for r in &rows {
+                    for (i, c) in r.iter().enumerate() {
+                        w[i] = w[i].max(c.chars().count());
+                    }
+                }
+                let line = |cells: &[String], o: &mut String| {
+                    let mut l = String::new();
+                    for (i, c) in cells.iter().enumerate() {
+                        let pad = w[i] - c.chars().count();
+                        if i > 0 {
+                            l.push_str("  ");
+                        }
+                        if t.numeric[i] {
+                            l.push_str(&" ".repeat(pad));
+                            l.push_str(c);
+                        } else {
+                            l.push_str(c);
+                            if i + 1 < cells.len() {
+                                l.push_str(&" ".repeat(pad));
+                            }
+                        }
+                    }
+                    let _ = writeln!(o, "{}", l.trim_end());
+                };
+                let hs: Vec<String> = t.headers.iter().map(|h| h.to_string()).collect();
+                line(&hs, &mut o);
+                for r in &rows {
+                    line(r, &mut o);
+                }
+                if let Some(n) = &t.note {
+                    let _ = writeln!(o, "{}", escape_for_terminal(n));
+                }
+            }
+            Block::Chart { title, timeline } => {
+                let (a, z) = ends(timeline);
+                let _ = writeln!(o, "  {title}: {a} {} {z}", timeline.sparkline);
+                let _ = writeln!(o, "  {}", chart_caption(timeline));
+            }
+        }
+    }
+    o
+}
+
+fn ends(t: &Timeline) -> (String, String) {
+    let a = t
+        .buckets
+        .first()
+        .map(|b| b.start.clone())
+        .unwrap_or_default();
+    let z = t
+        .buckets
+        .last()
+        .map(|b| format_ms(b.start_ms + t.interval_s as i64 * 1000))
+        .unwrap_or_default();
+    (a, z)
+}
+
+// ---------------------------------------------------------------- markdown
+
+fn md_cell(s: &str) -> String {
+    let s = escape_for_terminal(s)
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    s.replace('*', "\\*")
+        .replace('_', "\\_")
+        .replace('`', "\\`")
+}
+
+fn markdown(blocks: &[Block]) -> String {
+    let mut o = String::new();
+    for b in blocks {
+        match b {
+            Block::H1(t) => {
+                let _ = writeln!(o, "# {}\n", md_cell(t));
+            }
+            Block::H2(t) => {
+                let _ = writeln!(o, "\n## {}\n", md_cell(t));
+            }
+            Block::H3(t) => {
+                let _ = writeln!(o, "\n### {}\n", md_cell(t));
+            }
+            Block::P(t) => {
+                let _ = writeln!(o, "{}\n", md_cell(t));
+            }
+            Block::Kv(kv) => {
+                for (k, v) in kv {
+                    let _ = writeln!(o, "- **{}**: {}", md_cell(k), md_cell(v));
+                }
+                o.push('\n');
+            }
+            Block::Table(t) => {
+                let _ = writeln!(
+                    o,
+                    "| {} |",
+                    t.headers
+                        .iter()
+                        .map(|h| md_cell(h))
+                        .collect::<Vec<_>>()
+                        .join(" | ")
+                );
+                let _ = writeln!(
+                    o,
+                    "|{}|",
+                    t.numeric
+                        .iter()
+                        .map(|n| if *n { "---:" } else { "---" })
+                        .collect::<Vec<_>>()
+                        .join("|")
+                );
+                for r in &t.rows {
+                    let _ = writeln!(
+                        o,
+                        "| {} |",
+                        r.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | ")
+                    );
+                }
+                if let Some(n) = &t.note {
+                    let _ = writeln!(o, "\n{}", md_cell(n));
+                }
+                o.push('\n');
+            }
+            Block::Chart { title, timeline } => {
+                let (a, z) = ends(timeline);
+                let _ = writeln!(
+                    o,
+                    "`{}` {} → {} ({})\n\n{}\n",
+                    timeline.sparkline,
+                    md_cell(&a),
+                    md_cell(&z),
+                    md_cell(title),
+                    md_cell(&chart_caption(timeline))
+                );
+            }
+        }
+    }
+    o
+}
+
+// ---------------------------------------------------------------- html
+
+fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '&' => o.push_str("&amp;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c if c.is_control() && c != '\n' && c != '\t' => {
+                let _ = write!(o, "\\u{{{:x}}}", c as u32);
+            }
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+const CSS: &str = r#"
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:1400px;padding:0 16px;color:#1f2328;background:#fff}
+h1{font-size:22px;border-bottom:2px solid #6e49cb;padding-bottom:6px}
+h2{font-size:18px;margin-top:32px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
+h3{font-size:15px;margin-top:20px}
+table{border-collapse:collapse;margin:8px 0 4px;font-size:13px}
+th,td{border:1px solid #d0d7de;padding:3px 8px;vertical-align:top}
+th{background:#f6f8fa;cursor:pointer;user-select:none;white-space:nowrap;position:sticky;top:0}
+th.asc::after{content:" ▲"}th.desc::after{content:" ▼"}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td{max-width:520px;overflow-wrap:anywhere}
+tr:nth-child(even) td{background:#fafbfc}
+.note{color:#57606a;font-size:12px}
+dl{display:grid;grid-template-columns:max-content auto;gap:2px 16px}dt{font-weight:600}dd{margin:0}
+.chart{margin:8px 0}
+.chart svg{background:#fcfcfd;border:1px solid #d0d7de}
+.raw{background:#fff4e5;border:1px solid #f0b849;padding:6px}
+"#;
+
+const JS: &str = r#"
+document.querySelectorAll('table.sortable').forEach(function(t){
+  t.querySelectorAll('th').forEach(function(th,i){
+    th.addEventListener('click',function(){
+      var tb=t.tBodies[0],rows=Array.prototype.slice.call(tb.rows);
+      var asc=!th.classList.contains('asc');
+      t.querySelectorAll('th').forEach(function(h){h.classList.remove('asc','desc')});
+      th.classList.add(asc?'asc':'desc');
+      var val=function(r){var s=r.cells[i].getAttribute('data-v')||r.cells[i].textContent;var n=parseFloat(s.replace(/[,+%]/g,''));return isNaN(n)?s:n};
+      rows.sort(function(a,b){var x=val(a),y=val(b);if(typeof x==='number'&&typeof y==='number')return asc?x-y:y-x;x=String(x);y=String(y);return asc?x.localeCompare(y):y.localeCompare(x)});
+      rows.forEach(function(r){tb.appendChild(r)});
+    });
+  });
+});
+"#;
+
+fn svg_chart(t: &Timeline) -> String {
+    let n = t.buckets.len().max(1);
+    let (w, h, pad_l, pad_b, pad_t) = (900.0_f64, 150.0_f64, 48.0, 22.0, 10.0);
+    let plot_w = w - pad_l - 8.0;
+    let plot_h = h - pad_b - pad_t;
+    let bw = plot_w / n as f64;
+    let max_e = t.buckets.iter().map(|b| b.events).max().unwrap_or(0).max(1) as f64;
+    let max_f = t.max_fails.max(1) as f64;
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img">"#
+    );
+    // Requests: light bars scaled to the busiest bucket.
+    for (i, b) in t.buckets.iter().enumerate() {
+        let x = pad_l + i as f64 * bw;
+        let eh = b.events as f64 / max_e * plot_h;
+        if b.events > 0 {
+            let _ = write!(
+                o,
+                r##"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{eh:.1}" fill="#c9d7f2"><title>{}: {} events, {} failed</title></rect>"##,
+                pad_t + plot_h - eh,
+                (bw - 0.5).max(0.5),
+                esc(&b.start),
+                b.events,
+                b.fails
+            );
+        }
+    }
+    // Failures: red bars scaled to the worst bucket (own axis, right).
+    for (i, b) in t.buckets.iter().enumerate() {
+        if b.fails == 0 {
+            continue;
+        }
+        let x = pad_l + i as f64 * bw + bw * 0.2;
+        let fh = b.fails as f64 / max_f * plot_h;
+        let _ = write!(
+            o,
+            r##"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{fh:.1}" fill="#d1242f"><title>{}: {} failed</title></rect>"##,
+            pad_t + plot_h - fh,
+            (bw * 0.6).max(0.5),
+            esc(&b.start),
+            b.fails
+        );
+    }
+    let (a, z) = ends(t);
+    let _ = write!(
+        o,
+        r##"<line x1="{pad_l}" y1="{y}" x2="{x2}" y2="{y}" stroke="#57606a"/><text x="{pad_l}" y="{ty}" font-size="11" fill="#57606a">{}</text><text x="{x2}" y="{ty}" font-size="11" fill="#57606a" text-anchor="end">{}</text><text x="{lx}" y="{t1}" font-size="11" fill="#3b5bdb" text-anchor="end">{max_e}</text><text x="{lx}" y="{t2}" font-size="11" fill="#d1242f" text-anchor="end">{}</text><text x="{lx}" y="{y}" font-size="11" fill="#57606a" text-anchor="end">0</text>"##,
+        esc(&a),
+        esc(&z),
+        t.max_fails,
+        y = pad_t + plot_h,
+        x2 = w - 8.0,
+        ty = h - 6.0,
+        lx = pad_l - 4.0,
+        t1 = pad_t + 9.0,
+        t2 = pad_t + 22.0,
+    );
+    o.push_str("</svg>");
+    o
+}
+
+fn html(r: &Report, blocks: &[Block]) -> String {
+    let mut o = String::new();
+    let title = blocks
+        .iter()
+        .find_map(|b| match b {
+            Block::H1(t) => Some(t.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\"><title>{}</title><style>{CSS}</style></head><body>\n",
+        esc(&title)
+    );
+    if !r.redacted {
+        o.push_str("<p class=\"raw\"><b>RAW report</b>: original values shown (--raw). Do not share outside the customer site.</p>\n");
+    }
+    for b in blocks {
+        match b {
+            Block::H1(t) => {
+                let _ = writeln!(o, "<h1>{}</h1>", esc(t));
+            }
+            Block::H2(t) => {
+                let _ = writeln!(o, "<h2>{}</h2>", esc(t));
+            }
+            Block::H3(t) => {
+                let _ = writeln!(o, "<h3>{}</h3>", esc(t));
+            }
+            Block::P(t) => {
+                let _ = writeln!(o, "<p>{}</p>", esc(t));
+            }
+            Block::Kv(kv) => {
+                o.push_str("<dl>");
+                for (k, v) in kv {
+                    let _ = write!(o, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(v));
+                }
+                o.push_str("</dl>\n");
+            }
+            Block::Table(t) => {
+                o.push_str("<table class=\"sortable\"><thead><tr>");
+                for h in &t.headers {
+                    let _ = write!(o, "<th>{}</th>", esc(h));
+                }
+                o.push_str("</tr></thead><tbody>\n");
+                for row in &t.rows {
+                    o.push_str("<tr>");
+                    for (i, c) in row.iter().enumerate() {
+                        if t.numeric[i] {
+                            let _ = write!(o, "<td class=\"n\">{}</td>", esc(c));
+                        } else {
+                            let _ = write!(o, "<td>{}</td>", esc(c));
+                        }
+                    }
+                    o.push_str("</tr>\n");
+                }
+                o.push_str("</tbody></table>\n");
+                if let Some(n) = &t.note {
+                    let _ = writeln!(o, "<p class=\"note\">{}</p>", esc(n));
+                }
+            }
+            Block::Chart { title, timeline } => {
+                let _ = writeln!(
+                    o,
+                    "<div class=\"chart\"><div class=\"note\">{} — blue: events per bucket (left scale), red: failures (own scale)</div>{}<p class=\"note\">{}</p></div>",
+                    esc(title),
+                    svg_chart(timeline),
+                    esc(&chart_caption(timeline))
+                );
+            }
+        }
+    }
+    let _ = write!(o, "<script>{JS}</script>\n</body></html>\n");
+    o
+}

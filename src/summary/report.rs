@@ -1,0 +1,887 @@
+//! Reports: what the commands print, built from an [`Analysis`] through one
+//! [`Sanitize`] hook. Every string in a report has passed through it; the
+//! renderers (text, Markdown, JSON, HTML) see nothing else.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use super::analyze::{Analysis, Bucket, Counter, Map, SectionAcc};
+use super::overview::{Disk, Service};
+use super::sanitize::{Sanitize, ValueKind};
+use super::stats::KeyStats;
+use crate::logs::time::{format_ms, format_ms_precise};
+use crate::logs::LogKind;
+
+/// Column to sort per-key tables by (descending, except `key`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SortBy {
+    Count,
+    Rps,
+    P99,
+    P95,
+    Median,
+    Max,
+    Min,
+    Stddev,
+    #[default]
+    Score,
+    Fail,
+    Key,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ReportOptions {
+    /// Rows per table; 0 = all.
+    pub limit: usize,
+    pub sort_by: SortBy,
+    /// Timeline bucket size; `None` picks one from the time span.
+    pub interval_s: Option<u64>,
+    pub inputs: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct Report {
+    pub tool: String,
+    pub version: String,
+    pub command: String,
+    /// False with `--raw`.
+    pub redacted: bool,
+    pub inputs: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overview: Option<Overview>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<Section>,
+    /// Failures of all logs over time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Timeline>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<ErrorsReport>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub top: Vec<TopSection>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<TraceReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compare: Option<CompareReport>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct Overview {
+    pub gitlab_version: Option<String>,
+    pub services: Vec<Service>,
+    pub host: Host,
+    pub first: Option<String>,
+    pub last: Option<String>,
+    pub files: Vec<FileRow>,
+    /// Files that are not logs (command outputs, configs): how many.
+    pub other_files: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct Host {
+    pub cpus: Option<u32>,
+    pub cpu_model: Option<String>,
+    pub mem_total_mb: Option<u64>,
+    pub mem_used_mb: Option<u64>,
+    pub mem_available_mb: Option<u64>,
+    pub swap_total_mb: Option<u64>,
+    pub swap_used_mb: Option<u64>,
+    pub disks: Vec<Disk>,
+    pub os: Option<String>,
+    pub kernel: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct FileRow {
+    pub name: String,
+    pub kinds: Vec<String>,
+    pub size: u64,
+    pub bytes: u64,
+    pub lines: u64,
+    pub unparsed: u64,
+    pub first: Option<String>,
+    pub last: Option<String>,
+    pub compressed: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Default, PartialEq)]
+pub struct Row {
+    pub key: String,
+    pub count: u64,
+    pub rps: f64,
+    pub p99_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub median_ms: Option<f64>,
+    pub max_ms: Option<f64>,
+    pub min_ms: Option<f64>,
+    pub stddev_ms: Option<f64>,
+    /// COUNT × P99 (ms); null without durations.
+    pub score: Option<f64>,
+    /// Failed share in percent (0–100).
+    pub fail_pct: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct Section {
+    pub log: String,
+    pub kind: String,
+    pub key_label: String,
+    pub first: Option<String>,
+    pub last: Option<String>,
+    /// Seconds the RPS column divides by (first to last event of the log).
+    pub span_s: f64,
+    pub total: Row,
+    pub rows: Vec<Row>,
+    /// Rows left out by `--limit`.
+    pub more: usize,
+    pub timeline: Timeline,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct Timeline {
+    pub interval_s: u64,
+    pub buckets: Vec<TimeBucket>,
+    /// Buckets with the most failures, most first.
+    pub spikes: Vec<TimeBucket>,
+    /// Failures per bucket as a Unicode sparkline.
+    pub sparkline: String,
+    pub max_fails: u64,
+    pub total_fails: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Default, PartialEq)]
+pub struct TimeBucket {
+    pub start: String,
+    pub start_ms: i64,
+    pub events: u64,
+    pub fails: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct ErrorsReport {
+    pub groups: Vec<ErrorRow>,
+    pub more: usize,
+    /// Failures not grouped because the group table was full.
+    pub ungrouped: u64,
+    pub grpc_codes: Vec<CodeCount>,
+    pub grpc_failures: Vec<MethodCode>,
+    pub sidekiq_failures: Vec<WorkerFailures>,
+    pub http_statuses: Vec<StatusCount>,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct ErrorRow {
+    pub kind: String,
+    pub class: String,
+    pub message: String,
+    pub example: String,
+    pub count: u64,
+    pub first: Option<String>,
+    pub last: Option<String>,
+    pub correlation_id: Option<String>,
+    pub key: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct CodeCount {
+    pub code: String,
+    pub count: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct MethodCode {
+    pub method: String,
+    pub code: String,
+    pub count: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct WorkerFailures {
+    pub class: String,
+    pub count: u64,
+    pub error_class: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct StatusCount {
+    pub kind: String,
+    pub status: u16,
+    pub count: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct TopSection {
+    pub log: String,
+    pub kind: String,
+    pub users: TopTable,
+    pub projects: TopTable,
+    pub ips: TopTable,
+    pub agents: TopTable,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct TopTable {
+    pub distinct: usize,
+    pub by_count: Vec<TopRow>,
+    pub by_duration: Vec<TopRow>,
+}
+
+#[derive(Clone, Debug, Serialize, Default, PartialEq)]
+pub struct TopRow {
+    pub value: String,
+    pub count: u64,
+    pub total_ms: f64,
+    pub pct: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct TraceReport {
+    pub id: String,
+    pub hits: Vec<TraceRow>,
+    pub files: usize,
+    pub dropped: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct TraceRow {
+    pub time: Option<String>,
+    pub file: String,
+    pub line: u64,
+    pub kind: Option<String>,
+    pub key: Option<String>,
+    pub status: Option<u16>,
+    pub duration_ms: Option<f64>,
+    pub severity: Option<String>,
+    pub message: Option<String>,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct CompareReport {
+    pub a: String,
+    pub b: String,
+    pub sections: Vec<CompareSection>,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct CompareSection {
+    pub kind: String,
+    pub key_label: String,
+    pub rows: Vec<CompareRow>,
+    pub more: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct CompareRow {
+    pub key: String,
+    pub a: Option<Row>,
+    pub b: Option<Row>,
+    pub count_delta: i64,
+    pub p95_delta_ms: Option<f64>,
+    pub fail_pct_delta: f64,
+}
+
+fn s(sz: &dyn Sanitize, v: &str) -> String {
+    sz.text(v).into_owned()
+}
+
+fn opt(sz: &dyn Sanitize, v: &Option<String>) -> Option<String> {
+    v.as_deref().map(|x| s(sz, x))
+}
+
+fn round(v: f64, places: i32) -> f64 {
+    let m = 10f64.powi(places);
+    (v * m).round() / m
+}
+
+/// A table row from the statistics of one key.
+pub fn row(key: String, st: &mut KeyStats, span_s: f64) -> Row {
+    let p99 = st.percentile(99.0);
+    Row {
+        key,
+        count: st.count,
+        rps: round(st.count as f64 / span_s, 4),
+        p99_ms: p99.map(|v| round(v, 3)),
+        p95_ms: st.percentile(95.0).map(|v| round(v, 3)),
+        median_ms: st.percentile(50.0).map(|v| round(v, 3)),
+        max_ms: (st.timed > 0).then(|| round(st.max, 3)),
+        min_ms: (st.timed > 0).then(|| round(st.min, 3)),
+        stddev_ms: st.stddev().map(|v| round(v, 3)),
+        score: p99.map(|p| round(p * st.count as f64, 1)),
+        fail_pct: round(st.fail_pct(), 2),
+    }
+}
+
+fn metric(r: &Row, by: SortBy) -> f64 {
+    match by {
+        SortBy::Count => r.count as f64,
+        SortBy::Rps => r.rps,
+        SortBy::P99 => r.p99_ms.unwrap_or(-1.0),
+        SortBy::P95 => r.p95_ms.unwrap_or(-1.0),
+        SortBy::Median => r.median_ms.unwrap_or(-1.0),
+        SortBy::Max => r.max_ms.unwrap_or(-1.0),
+        SortBy::Min => r.min_ms.unwrap_or(-1.0),
+        SortBy::Stddev => r.stddev_ms.unwrap_or(-1.0),
+        // Without durations, SCORE falls back to COUNT.
+        SortBy::Score => r.score.unwrap_or(r.count as f64),
+        SortBy::Fail => r.fail_pct,
+        SortBy::Key => 0.0,
+    }
+}
+
+fn sort_rows(rows: &mut [Row], by: SortBy) {
+    if by == SortBy::Key {
+        rows.sort_by(|a, b| a.key.cmp(&b.key));
+    } else {
+        rows.sort_by(|a, b| {
+            metric(b, by)
+                .total_cmp(&metric(a, by))
+                .then(b.count.cmp(&a.count))
+                .then(a.key.cmp(&b.key))
+        });
+    }
+}
+
+fn limit<T>(v: &mut Vec<T>, n: usize) -> usize {
+    if n == 0 || v.len() <= n {
+        0
+    } else {
+        let more = v.len() - n;
+        v.truncate(n);
+        more
+    }
+}
+
+/// Pick a bucket size giving at most ~120 buckets over `span_ms`.
+pub fn auto_interval(span_ms: i64) -> u64 {
+    const STEPS: [u64; 9] = [60, 300, 900, 1800, 3600, 10_800, 21_600, 43_200, 86_400];
+    let span_s = (span_ms.max(0) / 1000) as u64;
+    STEPS
+        .iter()
+        .copied()
+        .find(|&s| span_s / s <= 120)
+        .unwrap_or(86_400 * (span_s / 86_400 / 120 + 1))
+}
+
+const SPARK: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// Failures per bucket as a sparkline: `▁` for none, then seven levels
+/// scaled to the largest bucket.
+pub fn sparkline(values: &[u64]) -> String {
+    let max = values.iter().copied().max().unwrap_or(0);
+    values
+        .iter()
+        .map(|&v| {
+            if v == 0 || max == 0 {
+                SPARK[0]
+            } else {
+                let lvl = ((v as f64 / max as f64) * 7.0).ceil() as usize;
+                SPARK[lvl.clamp(1, 7)]
+            }
+        })
+        .collect()
+}
+
+/// Most buckets a timeline shows; a longer span gets a wider interval.
+const MAX_BUCKETS: i64 = 2_000;
+
+fn timeline(minutes: &BTreeMap<i64, Bucket>, interval_s: u64) -> Timeline {
+    let (Some((&first, _)), Some((&last, _))) =
+        (minutes.first_key_value(), minutes.last_key_value())
+    else {
+        return Timeline {
+            interval_s,
+            ..Timeline::default()
+        };
+    };
+    let mut step = (interval_s / 60).max(1) as i64;
+    while (last - first) / step + 1 > MAX_BUCKETS {
+        step *= 2;
+    }
+    let start = first.div_euclid(step) * step;
+    let n = ((last - start) / step + 1) as usize;
+    let mut buckets: Vec<TimeBucket> = (0..n)
+        .map(|i| {
+            let ms = (start + i as i64 * step) * 60_000;
+            TimeBucket {
+                start: format_ms(ms),
+                start_ms: ms,
+                events: 0,
+                fails: 0,
+            }
+        })
+        .collect();
+    for (&m, b) in minutes {
+        let i = ((m - start) / step) as usize;
+        buckets[i].events += b.events;
+        buckets[i].fails += b.fails;
+    }
+    let fails: Vec<u64> = buckets.iter().map(|b| b.fails).collect();
+    let mut spikes: Vec<TimeBucket> = buckets.iter().filter(|b| b.fails > 0).cloned().collect();
+    spikes.sort_by(|a, b| b.fails.cmp(&a.fails).then(a.start_ms.cmp(&b.start_ms)));
+    spikes.truncate(5);
+    Timeline {
+        interval_s: step as u64 * 60,
+        sparkline: sparkline(&fails),
+        max_fails: fails.iter().copied().max().unwrap_or(0),
+        total_fails: fails.iter().sum(),
+        buckets,
+        spikes,
+    }
+}
+
+impl Report {
+    fn new(command: &str, sz: &dyn Sanitize, opts: &ReportOptions) -> Report {
+        Report {
+            tool: "airlock".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            command: command.into(),
+            redacted: sz.redacting(),
+            inputs: opts.inputs.iter().map(|i| s(sz, i)).collect(),
+            ..Report::default()
+        }
+    }
+
+    /// `airlock summary`: overview, per-key tables, failures over time and
+    /// the main error groups.
+    pub fn summary(a: &mut Analysis, sz: &dyn Sanitize, opts: &ReportOptions) -> Report {
+        let mut r = Report::new("summary", sz, opts);
+        r.overview = Some(overview(a, sz));
+        let interval = opts.interval_s.unwrap_or_else(|| {
+            let (f, l) = a.span();
+            auto_interval(l.unwrap_or(0) - f.unwrap_or(0))
+        });
+        let mut all_minutes: BTreeMap<i64, Bucket> = BTreeMap::new();
+        for sec in &mut a.sections {
+            for (m, b) in &sec.minutes {
+                let e = all_minutes.entry(*m).or_default();
+                e.events += b.events;
+                e.fails += b.fails;
+            }
+            if sec.total.count == 0 && sec.minutes.is_empty() {
+                continue;
+            }
+            r.sections.push(section(sec, sz, opts, interval));
+        }
+        r.timeline = Some(timeline(&all_minutes, interval));
+        r.errors = Some(errors(a, sz, opts.limit));
+        r.notes.push(percentile_note());
+        r
+    }
+
+    /// `airlock errors`.
+    pub fn errors(a: &mut Analysis, sz: &dyn Sanitize, opts: &ReportOptions) -> Report {
+        let mut r = Report::new("errors", sz, opts);
+        let (f, l) = a.span();
+        let interval = opts
+            .interval_s
+            .unwrap_or_else(|| auto_interval(l.unwrap_or(0) - f.unwrap_or(0)));
+        let mut all: BTreeMap<i64, Bucket> = BTreeMap::new();
+        for sec in &a.sections {
+            for (m, b) in &sec.minutes {
+                let e = all.entry(*m).or_default();
+                e.events += b.events;
+                e.fails += b.fails;
+            }
+        }
+        r.timeline = Some(timeline(&all, interval));
+        r.errors = Some(errors(a, sz, opts.limit));
+        r
+    }
+
+    /// `airlock top`.
+    pub fn top(a: &mut Analysis, sz: &dyn Sanitize, opts: &ReportOptions) -> Report {
+        let mut r = Report::new("top", sz, opts);
+        for sec in &a.sections {
+            let t = &sec.top;
+            if t.users.map.is_empty()
+                && t.projects.map.is_empty()
+                && t.ips.map.is_empty()
+                && t.agents.map.is_empty()
+            {
+                continue;
+            }
+            r.top.push(TopSection {
+                log: s(sz, &sec.log),
+                kind: sec.kind.name().to_string(),
+                users: top_table(&t.users, opts.limit, |v| {
+                    sz.value(ValueKind::User, v).into_owned()
+                }),
+                projects: top_table(&t.projects, opts.limit, |v| {
+                    sz.value(ValueKind::Project, v).into_owned()
+                }),
+                ips: top_table(&t.ips, opts.limit, |v| {
+                    sz.value(ValueKind::Ip, v).into_owned()
+                }),
+                agents: top_table(&t.agents, opts.limit, |v| s(sz, v)),
+            });
+        }
+        r
+    }
+
+    /// `airlock trace`.
+    pub fn trace(a: &mut Analysis, id: &str, sz: &dyn Sanitize, opts: &ReportOptions) -> Report {
+        let mut r = Report::new("trace", sz, opts);
+        let mut hits = std::mem::take(&mut a.trace);
+        // Time order; lines without a time keep their place after the
+        // timed line before them in the same file (stable sort on the
+        // last known time).
+        let mut last_t: HashMap<String, i64> = HashMap::new();
+        let mut keyed: Vec<(i64, usize, _)> = Vec::new();
+        for (i, h) in hits.drain(..).enumerate() {
+            let t = match h.time {
+                Some(t) => {
+                    last_t.insert(h.file.clone(), t);
+                    t
+                }
+                None => *last_t.get(&h.file).unwrap_or(&i64::MIN),
+            };
+            keyed.push((t, i, h));
+        }
+        keyed.sort_by_key(|(t, i, _)| (*t, *i));
+        let mut files: Vec<&str> = keyed.iter().map(|(_, _, h)| h.file.as_str()).collect();
+        files.sort();
+        files.dedup();
+        let nfiles = files.len();
+        let rows = keyed
+            .into_iter()
+            .map(|(_, _, h)| TraceRow {
+                time: h.time.map(format_ms_precise),
+                file: s(sz, &h.file),
+                line: h.line_no,
+                kind: h.kind,
+                key: opt(sz, &h.key),
+                status: h.status,
+                duration_ms: h.duration_ms.map(|d| round(d, 3)),
+                severity: opt(sz, &h.severity),
+                message: opt(sz, &h.message),
+                text: s(sz, &h.raw),
+            })
+            .collect();
+        r.trace = Some(TraceReport {
+            id: s(sz, id),
+            hits: rows,
+            files: nfiles,
+            dropped: a.trace_overflow,
+        });
+        r
+    }
+
+    /// `airlock compare A B`: per kind, every key of either side.
+    pub fn compare(
+        a: &mut Analysis,
+        b: &mut Analysis,
+        sz: &dyn Sanitize,
+        opts: &ReportOptions,
+    ) -> Report {
+        let mut r = Report::new("compare", sz, opts);
+        let ka = by_kind(a);
+        let kb = by_kind(b);
+        let mut kinds: Vec<&LogKind> = ka.keys().chain(kb.keys()).collect();
+        kinds.sort();
+        kinds.dedup();
+        let mut sections = Vec::new();
+        for kind in kinds {
+            let empty = (Map::default(), 1.0);
+            let (ma, span_a) = ka.get(kind).unwrap_or(&empty);
+            let (mb, span_b) = kb.get(kind).unwrap_or(&empty);
+            let mut keys: Vec<&Box<str>> = ma.keys().chain(mb.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            let mut rows: Vec<CompareRow> = keys
+                .into_iter()
+                .map(|k| {
+                    let ra = ma.get(k).map(|st| row(s(sz, k), &mut st.clone(), *span_a));
+                    let rb = mb.get(k).map(|st| row(s(sz, k), &mut st.clone(), *span_b));
+                    let ca = ra.as_ref().map_or(0, |r| r.count) as i64;
+                    let cb = rb.as_ref().map_or(0, |r| r.count) as i64;
+                    let pa = ra.as_ref().and_then(|r| r.p95_ms);
+                    let pb = rb.as_ref().and_then(|r| r.p95_ms);
+                    let fa = ra.as_ref().map_or(0.0, |r| r.fail_pct);
+                    let fb = rb.as_ref().map_or(0.0, |r| r.fail_pct);
+                    CompareRow {
+                        key: s(sz, k),
+                        count_delta: cb - ca,
+                        p95_delta_ms: match (pa, pb) {
+                            (Some(x), Some(y)) => Some(round(y - x, 3)),
+                            _ => None,
+                        },
+                        fail_pct_delta: round(fb - fa, 2),
+                        a: ra,
+                        b: rb,
+                    }
+                })
+                .collect();
+            // Sort by the chosen column on whichever side is larger, so
+            // what got worse and what disappeared both rise.
+            let by = opts.sort_by;
+            let m = |r: &CompareRow| {
+                let x = r.a.as_ref().map_or(-1.0, |r| metric(r, by));
+                let y = r.b.as_ref().map_or(-1.0, |r| metric(r, by));
+                x.max(y)
+            };
+            if by == SortBy::Key {
+                rows.sort_by(|x, y| x.key.cmp(&y.key));
+            } else {
+                rows.sort_by(|x, y| m(y).total_cmp(&m(x)).then(x.key.cmp(&y.key)));
+            }
+            let mut sorted = rows;
+            let more = limit(&mut sorted, opts.limit);
+            sections.push(CompareSection {
+                kind: kind.name().to_string(),
+                key_label: kind.key_label().to_string(),
+                rows: sorted,
+                more,
+            });
+        }
+        r.compare = Some(CompareReport {
+            a: opts.inputs.first().map(|i| s(sz, i)).unwrap_or_default(),
+            b: opts.inputs.get(1).map(|i| s(sz, i)).unwrap_or_default(),
+            sections,
+        });
+        r.notes.push(percentile_note());
+        r
+    }
+}
+
+fn percentile_note() -> String {
+    format!(
+        "Percentiles are nearest-rank; exact for keys with up to {} timed values, within {}% of the true value above that (log-bucket sketch). STDDEV is the population standard deviation; RPS is COUNT divided by the seconds between the log's first and last event.",
+        super::stats::EXACT_MAX,
+        super::stats::ALPHA * 100.0
+    )
+}
+
+/// Per kind: keys merged over all logs of the kind, and the longest span.
+fn by_kind(a: &Analysis) -> HashMap<LogKind, (Map<Box<str>, KeyStats>, f64)> {
+    let mut out: HashMap<LogKind, (Map<Box<str>, KeyStats>, f64)> = HashMap::new();
+    for sec in &a.sections {
+        if sec.total.count == 0 {
+            continue;
+        }
+        let e = out.entry(sec.kind.clone()).or_default();
+        e.1 = e.1.max(sec.span_s());
+        for (k, st) in &sec.keys {
+            e.0.entry(k.clone()).or_default().merge(st);
+        }
+        if sec.other_keys.count > 0 {
+            e.0.entry("(other keys)".into())
+                .or_default()
+                .merge(&sec.other_keys);
+        }
+    }
+    out
+}
+
+fn section(
+    sec: &mut SectionAcc,
+    sz: &dyn Sanitize,
+    opts: &ReportOptions,
+    interval: u64,
+) -> Section {
+    let span = sec.span_s();
+    let mut rows: Vec<Row> = sec
+        .keys
+        .iter_mut()
+        .map(|(k, st)| row(s(sz, k), st, span))
+        .collect();
+    if sec.other_keys.count > 0 {
+        rows.push(row("(other keys)".into(), &mut sec.other_keys, span));
+    }
+    sort_rows(&mut rows, opts.sort_by);
+    let more = limit(&mut rows, opts.limit);
+    Section {
+        log: s(sz, &sec.log),
+        kind: sec.kind.name().to_string(),
+        key_label: sec.kind.key_label().to_string(),
+        first: sec.first.map(format_ms),
+        last: sec.last.map(format_ms),
+        span_s: span,
+        total: row("(all)".into(), &mut sec.total, span),
+        rows,
+        more,
+        timeline: timeline(&sec.minutes, interval),
+    }
+}
+
+fn overview(a: &Analysis, sz: &dyn Sanitize) -> Overview {
+    let f = &a.facts;
+    let (first, last) = a.span();
+    Overview {
+        gitlab_version: opt(sz, &f.gitlab_version),
+        services: f
+            .services
+            .iter()
+            .map(|sv| Service {
+                name: s(sz, &sv.name),
+                state: s(sz, &sv.state),
+                uptime_s: sv.uptime_s,
+                note: opt(sz, &sv.note),
+            })
+            .collect(),
+        host: Host {
+            cpus: f.cpus,
+            cpu_model: opt(sz, &f.cpu_model),
+            mem_total_mb: f.mem_total_mb,
+            mem_used_mb: f.mem_used_mb,
+            mem_available_mb: f.mem_available_mb,
+            swap_total_mb: f.swap_total_mb,
+            swap_used_mb: f.swap_used_mb,
+            disks: f
+                .disks
+                .iter()
+                .map(|d| Disk {
+                    filesystem: s(sz, &d.filesystem),
+                    fstype: s(sz, &d.fstype),
+                    size: d.size.clone(),
+                    used: d.used.clone(),
+                    avail: d.avail.clone(),
+                    use_pct: d.use_pct,
+                    mount: s(sz, &d.mount),
+                })
+                .collect(),
+            os: opt(sz, &f.os),
+            kernel: opt(sz, &f.kernel),
+        },
+        first: first.map(format_ms),
+        last: last.map(format_ms),
+        files: a
+            .files
+            .iter()
+            .filter(|fi| !fi.not_a_log)
+            .map(|fi| FileRow {
+                name: s(sz, &fi.name),
+                kinds: fi.kinds.keys().cloned().collect(),
+                size: fi.size,
+                bytes: fi.bytes,
+                lines: fi.lines,
+                unparsed: fi.unparsed,
+                first: fi.first.map(format_ms),
+                last: fi.last.map(format_ms),
+                compressed: fi.compressed,
+                error: opt(sz, &fi.error),
+            })
+            .collect(),
+        other_files: a.files.iter().filter(|fi| fi.not_a_log).count(),
+    }
+}
+
+fn errors(a: &Analysis, sz: &dyn Sanitize, lim: usize) -> ErrorsReport {
+    let e = &a.errors;
+    let mut groups: Vec<ErrorRow> = e
+        .groups
+        .iter()
+        .map(|((kind, class, norm), g)| ErrorRow {
+            kind: kind.clone(),
+            class: s(sz, class),
+            message: s(sz, norm),
+            example: s(sz, &g.example),
+            count: g.count,
+            first: g.first.map(format_ms),
+            last: g.last.map(format_ms),
+            correlation_id: opt(sz, &g.correlation_id),
+            key: opt(sz, &g.key),
+        })
+        .collect();
+    groups.sort_by(|x, y| {
+        y.count
+            .cmp(&x.count)
+            .then(x.kind.cmp(&y.kind))
+            .then(x.class.cmp(&y.class))
+            .then(x.message.cmp(&y.message))
+    });
+    let more = limit(&mut groups, lim);
+    let mut grpc_codes: Vec<CodeCount> = e
+        .grpc_codes
+        .iter()
+        .map(|(c, n)| CodeCount {
+            code: s(sz, c),
+            count: *n,
+        })
+        .collect();
+    grpc_codes.sort_by(|x, y| y.count.cmp(&x.count).then(x.code.cmp(&y.code)));
+    let mut grpc_failures: Vec<MethodCode> = e
+        .grpc_failures
+        .iter()
+        .map(|((m, c), n)| MethodCode {
+            method: s(sz, m),
+            code: s(sz, c),
+            count: *n,
+        })
+        .collect();
+    grpc_failures.sort_by(|x, y| y.count.cmp(&x.count).then(x.method.cmp(&y.method)));
+    limit(&mut grpc_failures, lim);
+    let mut sidekiq_failures: Vec<WorkerFailures> = e
+        .sidekiq_failures
+        .iter()
+        .map(|(c, (n, ec))| WorkerFailures {
+            class: s(sz, c),
+            count: *n,
+            error_class: opt(sz, ec),
+        })
+        .collect();
+    sidekiq_failures.sort_by(|x, y| y.count.cmp(&x.count).then(x.class.cmp(&y.class)));
+    limit(&mut sidekiq_failures, lim);
+    let mut http_statuses: Vec<StatusCount> = e
+        .statuses
+        .iter()
+        .filter(|((_, st), _)| *st >= 400)
+        .map(|((k, st), n)| StatusCount {
+            kind: k.name().to_string(),
+            status: *st,
+            count: *n,
+        })
+        .collect();
+    http_statuses.sort_by(|x, y| (&x.kind, x.status).cmp(&(&y.kind, y.status)));
+    ErrorsReport {
+        groups,
+        more,
+        ungrouped: e.overflow,
+        grpc_codes,
+        grpc_failures,
+        sidekiq_failures,
+        http_statuses,
+    }
+}
+
+fn top_table(c: &Counter, lim: usize, name: impl Fn(&str) -> String) -> TopTable {
+    let total: u64 = c.map.values().map(|v| v.0).sum::<u64>() + c.overflow.0;
+    let mk = |k: &str, v: &(u64, f64)| TopRow {
+        value: name(k),
+        count: v.0,
+        total_ms: round(v.1, 3),
+        pct: if total == 0 {
+            0.0
+        } else {
+            round(100.0 * v.0 as f64 / total as f64, 2)
+        },
+    };
+    // Sort raw entries first (ties by raw value, so the order does not
+    // depend on the pseudonyms), then name only the rows shown.
+    let mut entries: Vec<(&Box<str>, &(u64, f64))> = c.map.iter().collect();
+    entries.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(b.0)));
+    let n = if lim == 0 { entries.len() } else { lim };
+    let by_count = entries.iter().take(n).map(|(k, v)| mk(k, v)).collect();
+    entries.sort_by(|a, b| b.1 .1.total_cmp(&a.1 .1).then(a.0.cmp(b.0)));
+    let by_duration = entries.iter().take(n).map(|(k, v)| mk(k, v)).collect();
+    TopTable {
+        distinct: c.map.len(),
+        by_count,
+        by_duration,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparkline_levels() {
+        assert_eq!(sparkline(&[0, 1, 7, 0]), "▁▂█▁");
+        assert_eq!(sparkline(&[]), "");
+        assert_eq!(auto_interval(3_600_000), 60);
+        assert_eq!(auto_interval(12 * 3_600_000), 900);
+    }
+}
