@@ -284,6 +284,15 @@ pub struct ScanArgs {
     /// Read files with plain reads instead of memory maps.
     #[arg(long)]
     pub no_mmap: bool,
+    /// Threads to use (across files, and across parts of large files);
+    /// 0 means one per CPU. Output is the same for any value.
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    pub jobs: usize,
+    /// Print, on stderr, the time and matches of each rule searched on its
+    /// own over the inputs (a slow-rule finder for rule authors; the scan
+    /// itself is unchanged).
+    #[arg(long)]
+    pub profile_rules: bool,
     /// Chunk size in bytes for streamed input (results do not depend on it).
     #[arg(long, hide = true, default_value_t = 1 << 20)]
     pub chunk_size: usize,

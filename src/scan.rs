@@ -153,6 +153,50 @@ pub fn scan_slice(
     lines.lines()
 }
 
+/// [`scan_slice`] on up to `jobs` threads (line-aligned segments of one
+/// input); the same findings, in the same order, with the same positions and
+/// previews. Findings are located on the worker threads, with line numbers
+/// counted from their chunk's first line; this thread adds the lines before.
+pub fn scan_slice_parallel(
+    matcher: &Matcher<'_>,
+    data: &[u8],
+    opts: &ScanOptions,
+    jobs: usize,
+    mut out: impl FnMut(Located),
+) -> u64 {
+    let engine = matcher.engine();
+    let work = |chunk: ChunkView<'_>| {
+        // The line holding the chunk's first byte is line 1 here.
+        let offset = chunk.offset as usize;
+        let line_start = memchr::memrchr(b'\n', &data[..offset]).map_or(0, |i| i + 1);
+        let mut lines = LineTracker {
+            line: 1,
+            line_start: line_start as u64,
+            pos: chunk.offset,
+        };
+        let mut found = Vec::with_capacity(chunk.findings.len());
+        locate_chunk(engine, &mut lines, &chunk, &mut |l| found.push(l));
+        let newlines = memchr::memchr_iter(b'\n', chunk.bytes).count() as u64;
+        (found, newlines)
+    };
+    let mut base = 0u64;
+    let mut newlines = 0u64;
+    matcher
+        .scan_slice_parallel_map(data, opts, jobs, work, |(found, n)| {
+            for mut l in found {
+                l.line += base;
+                l.end_line += base;
+                out(l);
+            }
+            base += n;
+            newlines += n;
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .unwrap_or_else(|e| match e {});
+    // As LineTracker::lines: a last line without a line feed counts.
+    newlines + u64::from(data.last().is_some_and(|b| *b != b'\n'))
+}
+
 /// Scan a stream; returns the number of lines.
 pub fn scan_reader<R: Read>(
     matcher: &Matcher<'_>,

@@ -12,6 +12,9 @@ use serde_json::json;
 use super::load_rules;
 use crate::cli::{ScanArgs, ScanFormat};
 
+/// One input scanned: its findings and line count, or why it failed.
+type Scanned = anyhow::Result<(FileResult, u64)>;
+
 /// Findings of one input.
 struct FileResult {
     path: String,
@@ -39,30 +42,90 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         }
     }
 
+    let jobs = match args.jobs {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let mmap = !args.no_mmap;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut results = Vec::new();
     let mut total = 0usize;
     let mut lines = 0u64;
-    for src in &sources {
-        match scan_source(&engine, src, &opts, !args.no_mmap) {
-            Ok((r, n)) => {
-                lines += n;
-                total += r.findings.len();
-                if args.format == ScanFormat::Text {
-                    print_text(&mut out, &engine, &r)?;
-                } else if !r.findings.is_empty() {
-                    results.push(r);
+    let text = args.format == ScanFormat::Text;
+    let mut failed = |src: &Source, e: anyhow::Error| {
+        errors += 1;
+        eprintln!(
+            "airlock: {}: {e:#}",
+            escape_for_terminal(&src.display_path())
+        );
+    };
+    // Inputs are reported in order whatever `jobs` is. A large file is
+    // searched by all threads at once (line-aligned segments); runs of
+    // smaller inputs are shared out between threads, a batch at a time.
+    let large = |src: &Source| {
+        jobs > 1
+            && src
+                .path()
+                .and_then(|p| std::fs::metadata(p).ok())
+                .is_some_and(|m| m.len() >= LARGE_FILE)
+    };
+    // Text for a large input or stdin is printed as it is found, so memory
+    // does not grow with the number of findings in one file.
+    let streamed = |src: &Source| text && (large(src) || *src == Source::Stdin);
+    let mut i = 0;
+    while i < sources.len() {
+        let src = &sources[i];
+        if streamed(src) {
+            let path = escape_for_terminal(&src.display_path());
+            let mut write_err = None;
+            let mut n = 0usize;
+            let res = scan_into(&engine, src, &opts, mmap, jobs, &mut |f| {
+                n += 1;
+                if write_err.is_none() {
+                    if let Err(e) = print_one(&mut out, &engine, &path, &f) {
+                        write_err = Some(e);
+                    }
                 }
+            });
+            if let Some(e) = write_err {
+                return Err(e.into());
             }
-            Err(e) => {
-                errors += 1;
-                eprintln!(
-                    "airlock: {}: {e:#}",
-                    escape_for_terminal(&src.display_path())
-                );
+            total += n;
+            match res {
+                Ok(l) => lines += l,
+                Err(e) => failed(src, e),
+            }
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while j < sources.len() && j - i < jobs * 8 && !streamed(&sources[j]) && !large(&sources[j])
+        {
+            j += 1;
+        }
+        if large(src) {
+            j = i + 1;
+        }
+        let batch = &sources[i..j];
+        for (src, res) in batch
+            .iter()
+            .zip(scan_batch(&engine, batch, &opts, mmap, jobs))
+        {
+            match res {
+                Ok((r, n)) => {
+                    lines += n;
+                    total += r.findings.len();
+                    if text {
+                        print_text(&mut out, &engine, &r)?;
+                    } else if !r.findings.is_empty() {
+                        results.push(r);
+                    }
+                }
+                Err(e) => failed(src, e),
             }
         }
+        i = j;
     }
     match args.format {
         ScanFormat::Text => {}
@@ -70,6 +133,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         ScanFormat::Sarif => print_sarif(&mut out, &engine, &results)?,
     }
     out.flush()?;
+    if args.profile_rules {
+        print_profile(&set, &sources)?;
+    }
     let files_with = results.len();
     if args.format == ScanFormat::Text {
         eprintln!(
@@ -96,24 +162,60 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Files at least this large are searched by all threads at once: below it
+/// the hand-off costs more than it saves, and files are shared out instead.
+const LARGE_FILE: u64 = 4 << 20;
+
+/// Scan `batch` on up to `jobs` threads, one input per thread at a time;
+/// results in input order.
+fn scan_batch(
+    engine: &Engine,
+    batch: &[Source],
+    opts: &ScanOptions,
+    mmap: bool,
+    jobs: usize,
+) -> Vec<Scanned> {
+    if jobs <= 1 || batch.len() == 1 {
+        // One input alone gets every thread (segments of a large file).
+        return batch
+            .iter()
+            .map(|s| scan_source(engine, s, opts, mmap, jobs))
+            .collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Scanned>>> =
+        batch.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..jobs.min(batch.len()) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(src) = batch.get(i) else {
+                    break;
+                };
+                let res = scan_source(engine, src, opts, mmap, 1);
+                *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(res);
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .unwrap_or_else(|p| p.into_inner())
+                .expect("every input of a batch is scanned")
+        })
+        .collect()
+}
+
 fn scan_source(
     engine: &Engine,
     src: &Source,
     opts: &ScanOptions,
     mmap: bool,
+    jobs: usize,
 ) -> anyhow::Result<(FileResult, u64)> {
-    let matcher = engine.matcher(src.path());
     let mut findings = Vec::new();
-    let lines = match src {
-        Source::Stdin => {
-            scan::scan_reader(&matcher, io::stdin().lock(), opts, |l| findings.push(l))
-                .context("reading stdin")?
-        }
-        Source::File(p) => {
-            let bytes = FileBytes::open(p, mmap).context("reading")?;
-            scan::scan_slice(&matcher, &bytes, opts, |l| findings.push(l))
-        }
-    };
+    let lines = scan_into(engine, src, opts, mmap, jobs, &mut |l| findings.push(l))?;
     Ok((
         FileResult {
             path: src.display_path(),
@@ -123,22 +225,50 @@ fn scan_source(
     ))
 }
 
+/// Scan one input, handing each finding to `sink` in order; the number of
+/// lines.
+fn scan_into(
+    engine: &Engine,
+    src: &Source,
+    opts: &ScanOptions,
+    mmap: bool,
+    jobs: usize,
+    sink: &mut dyn FnMut(Located),
+) -> anyhow::Result<u64> {
+    let matcher = engine.matcher(src.path());
+    Ok(match src {
+        Source::Stdin => {
+            scan::scan_reader(&matcher, io::stdin().lock(), opts, sink).context("reading stdin")?
+        }
+        Source::File(p) => {
+            let bytes = FileBytes::open(p, mmap).context("reading")?;
+            scan::scan_slice_parallel(&matcher, &bytes, opts, jobs, sink)
+        }
+    })
+}
+
 fn print_text(out: &mut impl Write, engine: &Engine, r: &FileResult) -> io::Result<()> {
     let path = escape_for_terminal(&r.path);
     for f in &r.findings {
-        let rule = engine.rule(f.rule);
-        let span = if f.end_line == f.line {
-            format!("{}:{}-{}", f.line, f.col, f.end_col)
-        } else {
-            format!("{}:{}-{}:{}", f.line, f.col, f.end_line, f.end_col)
-        };
-        writeln!(
-            out,
-            "{path}:{span}: {} [{}] {}",
-            rule.id, rule.category, f.preview
-        )?;
+        print_one(out, engine, &path, f)?;
     }
     Ok(())
+}
+
+/// One finding as a text line; `path` is already escaped.
+fn print_one(out: &mut impl Write, engine: &Engine, path: &str, f: &Located) -> io::Result<()> {
+    let rule = engine.rule(f.rule);
+    // Written piece by piece: a scan prints hundreds of thousands of lines,
+    // and a formatted `String` per line showed in profiles.
+    write!(out, "{path}:{}:{}-", f.line, f.col)?;
+    if f.end_line != f.line {
+        write!(out, "{}:", f.end_line)?;
+    }
+    writeln!(
+        out,
+        "{}: {} [{}] {}",
+        f.end_col, rule.id, rule.category, f.preview
+    )
 }
 
 fn finding_json(engine: &Engine, path: &str, f: &Located) -> serde_json::Value {
@@ -231,4 +361,34 @@ fn print_sarif(out: &mut impl Write, engine: &Engine, results: &[FileResult]) ->
     });
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
+}
+
+/// `--profile-rules`: each rule alone over the files (stdin cannot be read
+/// twice and is left out), slowest first, on stderr.
+fn print_profile(set: &airlock::rules::RuleSet, sources: &[Source]) -> anyhow::Result<()> {
+    let mut files = Vec::new();
+    for src in sources {
+        if let Source::File(p) = src {
+            files.push((p.as_path(), FileBytes::open(p, true).context("reading")?));
+        }
+    }
+    let inputs: Vec<_> = files.iter().map(|(p, b)| (Some(*p), &b[..])).collect();
+    let profile = airlock::detect::profile::profile_rules(set, &inputs)?;
+    let mut err = io::stderr().lock();
+    writeln!(
+        err,
+        "{:<34} {:>10} {:>10} {:>9}",
+        "rule (alone)", "ms", "MB/s", "matches"
+    )?;
+    for p in &profile {
+        writeln!(
+            err,
+            "{:<34} {:>10.1} {:>10.0} {:>9}",
+            p.rule,
+            p.time.as_secs_f64() * 1e3,
+            p.mb_per_s(),
+            p.matches
+        )?;
+    }
+    Ok(())
 }

@@ -66,6 +66,11 @@ trait Source {
     /// All buffered bytes; `pos()` indexes the first unconsumed one, and up to
     /// `KEEP_BEHIND` bytes before it are kept as look-behind.
     fn buf(&self) -> &[u8];
+    /// Where the input ends for chunking (`buf().len()` unless only a range
+    /// of a slice is searched; bytes past it are still visible as context).
+    fn limit(&self) -> usize {
+        self.buf().len()
+    }
     fn pos(&self) -> usize;
     fn eof(&self) -> bool;
     /// Make at least `want` bytes after `pos()` available, or reach EOF.
@@ -76,11 +81,15 @@ trait Source {
 struct SliceSource<'a> {
     data: &'a [u8],
     pos: usize,
+    end: usize,
 }
 
 impl Source for SliceSource<'_> {
     fn buf(&self) -> &[u8] {
         self.data
+    }
+    fn limit(&self) -> usize {
+        self.end
     }
     fn pos(&self) -> usize {
         self.pos
@@ -114,8 +123,10 @@ impl<R: Read> Source for ReaderSource<R> {
         self.eof
     }
     fn fill(&mut self, want: usize) -> io::Result<()> {
-        if self.pos > KEEP_BEHIND {
-            // Drop consumed bytes, keeping a little look-behind.
+        if self.pos > KEEP_BEHIND && self.pos >= self.buf.len() / 2 {
+            // Drop consumed bytes, keeping a little look-behind. Only once
+            // they are at least half the buffer, so that each byte is moved
+            // about once (the buffer holds up to a segment ahead).
             let drop = self.pos - KEEP_BEHIND;
             self.buf.drain(..drop);
             self.pos -= drop;
@@ -151,11 +162,42 @@ impl Matcher<'_> {
         &self,
         data: &[u8],
         opts: &ScanOptions,
-        mut each: impl FnMut(ChunkView<'_>) -> Result<(), E>,
+        each: impl FnMut(ChunkView<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut src = SliceSource { data, pos: 0 };
-        match self.drive(&mut src, opts, &mut |c| each(c).map_err(Stop::Consumer)) {
-            Ok(()) => Ok(()),
+        self.scan_slice_range(data, 0..data.len(), opts, each)
+            .map(|_| ())
+    }
+
+    /// Search the part of `data` from `range.start` (a line start, or where
+    /// an earlier range's search stopped) to at least `range.end` (a line
+    /// start, or the end). Bytes outside the range are seen as context, as in
+    /// a search of the whole slice. Returns where the search stopped: at
+    /// `range.end`, or past it when a multi-line match ran over. Findings are
+    /// those a search of all of `data` reports in that stretch, provided the
+    /// search of the stretch before stopped at `range.start`.
+    pub fn scan_slice_range<E>(
+        &self,
+        data: &[u8],
+        range: std::ops::Range<usize>,
+        opts: &ScanOptions,
+        mut each: impl FnMut(ChunkView<'_>) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        assert!(range.start <= range.end && range.end <= data.len());
+        let mut src = SliceSource {
+            data,
+            pos: range.start,
+            end: range.end,
+        };
+        // Bytes since the last line feed before the start: where the fixed
+        // cuts of a very long line fall.
+        let line_pos = match memchr::memrchr(b'\n', &data[..range.start]) {
+            Some(i) => range.start - i - 1,
+            None => range.start,
+        };
+        match self.drive(&mut src, opts, range.start as u64, line_pos, &mut |c| {
+            each(c).map_err(Stop::Consumer)
+        }) {
+            Ok(()) => Ok(src.pos.max(range.end)),
             Err(Stop::Consumer(e)) => Err(e),
             Err(Stop::Io(_)) => unreachable!("a slice cannot fail to read"),
         }
@@ -174,7 +216,9 @@ impl Matcher<'_> {
             pos: 0,
             eof: false,
         };
-        match self.drive(&mut src, opts, &mut |c| each(c).map_err(Stop::Consumer)) {
+        match self.drive(&mut src, opts, 0, 0, &mut |c| {
+            each(c).map_err(Stop::Consumer)
+        }) {
             Ok(()) => Ok(()),
             Err(Stop::Consumer(e)) | Err(Stop::Io(e)) => Err(e),
         }
@@ -184,23 +228,39 @@ impl Matcher<'_> {
         &self,
         src: &mut S,
         opts: &ScanOptions,
+        offset: u64,
+        // Bytes since the last line feed before the current position.
+        line_pos: usize,
+        each: &mut dyn FnMut(ChunkView<'_>) -> Result<(), Stop<E>>,
+    ) -> Result<(), Stop<E>> {
+        let mut scratch = Scratch::default();
+        self.begin(&mut scratch);
+        let res = self.drive_with(src, opts, offset, line_pos, &mut scratch, each);
+        self.end(&mut scratch);
+        res
+    }
+
+    fn drive_with<S: Source, E>(
+        &self,
+        src: &mut S,
+        opts: &ScanOptions,
+        mut offset: u64,
+        mut line_pos: usize,
+        scratch: &mut Scratch,
         each: &mut dyn FnMut(ChunkView<'_>) -> Result<(), Stop<E>>,
     ) -> Result<(), Stop<E>> {
         let limit = opts.limit();
-        let mut scratch = Scratch::default();
         let mut found: Vec<Finding> = Vec::new();
-        let mut offset: u64 = 0;
-        // Bytes since the last line feed before the current position.
-        let mut line_pos: usize = 0;
         loop {
             let cut = MAX_SEGMENT - (line_pos % MAX_SEGMENT);
             src.fill(limit.max(cut) + LOOKAHEAD).map_err(Stop::Io)?;
             let buf = src.buf();
             let pos = src.pos();
-            let avail = buf.len() - pos;
-            if avail == 0 {
+            if pos >= src.limit() {
                 return Ok(());
             }
+            let avail = src.limit() - pos;
+            let visible = buf.len() - pos;
             let rest = &buf[pos..];
             let eof = src.eof();
             let end = match memchr::memchr(b'\n', &rest[..avail.min(cut)]) {
@@ -219,9 +279,9 @@ impl Matcher<'_> {
                     }
                 }
             };
-            let hay_end = pos + avail.min(end + LOOKAHEAD);
+            let hay_end = pos + visible.min(end + LOOKAHEAD);
             found.clear();
-            let resume = self.search(buf, pos, pos + end, hay_end, &mut scratch, &mut found);
+            let resume = self.search(buf, pos, pos + end, hay_end, scratch, &mut found);
             // Grow the chunk over anything that ran past its end, so the next
             // chunk starts where a whole-input search would continue.
             let stop = (resume - pos)
@@ -250,4 +310,177 @@ impl Matcher<'_> {
 enum Stop<E> {
     Io(io::Error),
     Consumer(E),
+}
+
+/// A segment's per-chunk values and where its search stopped.
+type Segment<T> = (Vec<T>, usize);
+
+/// A chunk found by a worker, owned until it is handed on in order.
+struct OwnedChunk {
+    offset: usize,
+    len: usize,
+    findings: Vec<Finding>,
+}
+
+/// Size of the line-aligned segments a slice is cut into for
+/// [`Matcher::scan_slice_parallel`]: about four per thread, so that a slow
+/// segment does not leave the others idle, but at least one chunk (1 MiB by
+/// default: a segment costs a thread hand-off) and at most 16 MiB (results
+/// of a batch of segments are held until their turn).
+fn segment_size(len: usize, jobs: usize, opts: &ScanOptions) -> usize {
+    let min = opts.limit();
+    (len / (jobs * 4)).clamp(min, min.max(16 << 20))
+}
+
+impl Matcher<'_> {
+    /// [`Matcher::scan_slice`] with up to `jobs` threads, each searching
+    /// line-aligned segments of `data`; `each` still sees chunks in order,
+    /// on this thread, and the findings are exactly those of a search on one
+    /// thread.
+    ///
+    /// A segment is searched from its first line. If the search of the
+    /// segment before it stopped further on (a multi-line match ran over the
+    /// boundary), the segment's findings are dropped and it is searched again
+    /// from where that search stopped; every other boundary is a line start
+    /// where a single search would have stopped too, so the results agree.
+    pub fn scan_slice_parallel<E>(
+        &self,
+        data: &[u8],
+        opts: &ScanOptions,
+        jobs: usize,
+        mut each: impl FnMut(ChunkView<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.scan_slice_parallel_map(
+            data,
+            opts,
+            jobs,
+            |c| OwnedChunk {
+                offset: c.offset as usize,
+                len: c.bytes.len(),
+                findings: c.findings.to_vec(),
+            },
+            |c| {
+                each(ChunkView {
+                    offset: c.offset as u64,
+                    bytes: &data[c.offset..c.offset + c.len],
+                    findings: &c.findings,
+                })
+            },
+        )
+    }
+
+    /// [`Matcher::scan_slice_parallel`] with the per-chunk work done on the
+    /// worker threads too: `work` turns each chunk into a `T` (on any thread,
+    /// in any order), and `each` receives the `T`s in input order on this
+    /// thread. Redaction uses this to build a chunk's output in parallel and
+    /// write the outputs in order; `work` for a chunk may run more than once
+    /// (a segment searched again), so it must have no side effects.
+    pub fn scan_slice_parallel_map<T: Send, E>(
+        &self,
+        data: &[u8],
+        opts: &ScanOptions,
+        jobs: usize,
+        work: impl Fn(ChunkView<'_>) -> T + Sync,
+        mut each: impl FnMut(T) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let jobs = jobs.max(1);
+        let seg = segment_size(data.len(), jobs, opts);
+        if jobs == 1 || data.len() < 2 * seg {
+            return self.scan_slice(data, opts, |c| each(work(c)));
+        }
+        let mut bounds = vec![0];
+        let mut at = seg;
+        while at < data.len() {
+            match memchr::memchr(b'\n', &data[at..]) {
+                Some(i) if at + i + 1 < data.len() => {
+                    bounds.push(at + i + 1);
+                    at += i + 1 + seg;
+                }
+                _ => break,
+            }
+        }
+        bounds.push(data.len());
+        let ranges: Vec<std::ops::Range<usize>> = bounds.windows(2).map(|w| w[0]..w[1]).collect();
+        let mut stop = 0usize;
+        let mut i = 0;
+        while i < ranges.len() {
+            // A segment far over its size is one long line: its results
+            // would all be held at once, so it is searched here, chunk by
+            // chunk, instead.
+            if ranges[i].len() > 4 * seg {
+                let range = &ranges[i];
+                if stop < range.end {
+                    stop =
+                        self.scan_slice_range(data, stop.max(range.start)..range.end, opts, |c| {
+                            each(work(c))
+                        })?;
+                }
+                i += 1;
+                continue;
+            }
+            let mut j = i + 1;
+            while j < ranges.len() && j - i < jobs * 2 && ranges[j].len() <= 4 * seg {
+                j += 1;
+            }
+            let batch = &ranges[i..j];
+            let results = self.scan_segments(data, batch, opts, jobs, &work);
+            for (range, (values, seg_stop)) in batch.iter().zip(results) {
+                if stop == range.start {
+                    for v in values {
+                        each(v)?;
+                    }
+                    stop = seg_stop;
+                } else if stop < range.end {
+                    // The search before ran into this segment: go on from
+                    // where it stopped.
+                    stop = self.scan_slice_range(data, stop..range.end, opts, |c| each(work(c)))?;
+                }
+                // else: the search before covered all of this segment.
+            }
+            i = j;
+        }
+        Ok(())
+    }
+
+    /// Search `ranges` of `data` on up to `jobs` threads, mapping each chunk
+    /// with `work`; per range, the values and where its search stopped, in
+    /// order.
+    fn scan_segments<T: Send>(
+        &self,
+        data: &[u8],
+        ranges: &[std::ops::Range<usize>],
+        opts: &ScanOptions,
+        jobs: usize,
+        work: &(impl Fn(ChunkView<'_>) -> T + Sync),
+    ) -> Vec<Segment<T>> {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let slots: Vec<std::sync::Mutex<Option<Segment<T>>>> =
+            ranges.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        std::thread::scope(|s| {
+            for _ in 0..jobs.min(ranges.len()) {
+                s.spawn(|| loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(range) = ranges.get(i) else {
+                        break;
+                    };
+                    let mut values = Vec::new();
+                    let stop = self
+                        .scan_slice_range(data, range.clone(), opts, |c| {
+                            values.push(work(c));
+                            Ok::<(), std::convert::Infallible>(())
+                        })
+                        .unwrap_or_else(|e| match e {});
+                    *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some((values, stop));
+                });
+            }
+        });
+        slots
+            .into_iter()
+            .map(|m| {
+                m.into_inner()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .expect("every segment is searched")
+            })
+            .collect()
+    }
 }

@@ -261,3 +261,145 @@ fn first_into(hir: &Hir, set: &mut [bool; 256]) -> bool {
         }
     }
 }
+
+/// Locating the `secret` group by trimming the match instead of running a
+/// capture engine, for patterns shaped `P (?P<secret>X) S` where no byte `P`
+/// can match can begin `X` and no byte `S` can match can end `X` (one byte of
+/// boundary context around an address or a host name). The secret is then
+/// the match without its leading bytes that cannot begin `X` and its
+/// trailing bytes that cannot end `X`: `P`'s bytes are all of the first kind,
+/// `X` starts with a byte that is not, and the same at the end.
+///
+/// This is exact, not a heuristic, and only offered when the conditions
+/// hold; every other pattern keeps its capture engine.
+#[derive(Clone)]
+pub struct Trim {
+    first: Box<[bool; 256]>,
+    last: Box<[bool; 256]>,
+}
+
+impl Trim {
+    /// Build one for `hir` when its shape allows.
+    pub fn new(hir: &Hir) -> Option<Trim> {
+        let HirKind::Concat(parts) = hir.kind() else {
+            return None;
+        };
+        let i = parts.iter().position(
+            |p| matches!(p.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("secret")),
+        )?;
+        let HirKind::Capture(cap) = parts[i].kind() else {
+            return None;
+        };
+        let (first, first_nullable) = first_bytes(&cap.sub);
+        let mut last = [false; 256];
+        let last_nullable = last_into(&cap.sub, &mut last);
+        if first_nullable || last_nullable {
+            return None;
+        }
+        let mut before = [false; 256];
+        for p in &parts[..i] {
+            all_bytes(p, &mut before);
+        }
+        let mut after = [false; 256];
+        for p in &parts[i + 1..] {
+            all_bytes(p, &mut after);
+        }
+        let disjoint = (0..256).all(|b| !((before[b] && first[b]) || (after[b] && last[b])));
+        disjoint.then(|| Trim {
+            first: Box::new(first),
+            last: Box::new(last),
+        })
+    }
+
+    /// The secret inside the match `hay[start..end]`.
+    pub fn span(&self, hay: &[u8], start: usize, end: usize) -> (usize, usize) {
+        let mut s = start;
+        while s < end && !self.first[hay[s] as usize] {
+            s += 1;
+        }
+        let mut e = end;
+        while e > s && !self.last[hay[e - 1] as usize] {
+            e -= 1;
+        }
+        (s, e)
+    }
+}
+
+/// Every byte `hir` can match anywhere (a superset is fine).
+fn all_bytes(hir: &Hir, set: &mut [bool; 256]) {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => {}
+        HirKind::Literal(hir::Literal(bytes)) => {
+            for b in bytes.iter() {
+                set[*b as usize] = true;
+            }
+        }
+        HirKind::Class(hir::Class::Bytes(c)) => {
+            for r in c.ranges() {
+                for b in r.start()..=r.end() {
+                    set[b as usize] = true;
+                }
+            }
+        }
+        HirKind::Class(hir::Class::Unicode(_)) => set.iter_mut().for_each(|b| *b = true),
+        HirKind::Repetition(r) => all_bytes(&r.sub, set),
+        HirKind::Capture(c) => all_bytes(&c.sub, set),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().for_each(|h| all_bytes(h, set)),
+    }
+}
+
+/// Like `first_into`, for the last byte of a match.
+fn last_into(hir: &Hir, set: &mut [bool; 256]) -> bool {
+    match hir.kind() {
+        HirKind::Concat(parts) => {
+            for p in parts.iter().rev() {
+                if !last_into(p, set) {
+                    return false;
+                }
+            }
+            true
+        }
+        HirKind::Literal(hir::Literal(bytes)) => match bytes.last() {
+            Some(b) => {
+                set[*b as usize] = true;
+                false
+            }
+            None => true,
+        },
+        HirKind::Repetition(r) => last_into(&r.sub, set) || r.min == 0,
+        HirKind::Capture(c) => last_into(&c.sub, set),
+        HirKind::Alternation(alts) => {
+            let mut nullable = false;
+            for a in alts {
+                nullable |= last_into(a, set);
+            }
+            nullable
+        }
+        // Classes, looks and empty behave as for the first byte.
+        _ => first_into(hir, set),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trim(p: &str) -> Option<Trim> {
+        Trim::new(&parse(p, false).unwrap())
+    }
+
+    #[test]
+    fn trim_applies_only_when_context_cannot_be_secret() {
+        let t = trim(r"(?:^|[^0-9.])(?P<secret>[0-9]+(?:\.[0-9]+){3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)")
+            .unwrap();
+        let hay = b"ip 10.1.2.3. x";
+        assert_eq!(t.span(hay, 2, 13), (3, 11));
+        // Context bytes that could begin or end the secret: no trim.
+        assert!(trim(r"(?:^|[^a-z])(?P<secret>[a-z0-9]+)").is_none());
+        assert!(trim(r"(?P<secret>[a-z]+)[a-z ]").is_none());
+        // Keyword context shares letters with the value: no trim.
+        assert!(trim(r"password=(?P<secret>[^\s]+)").is_none());
+        // No secret group: nothing to trim.
+        assert!(trim(r"[0-9]+").is_none());
+    }
+}

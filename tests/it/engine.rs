@@ -450,3 +450,135 @@ fn a_token_at_the_start_of_a_longer_value_does_not_leave_the_rest() {
         vec![("gitlab_pat".into(), "Ab0Cd2Ef3Gh4Ij5Kl6Mn".into())]
     );
 }
+
+// ---- identical findings whatever the number of threads ---------------------
+
+fn collect_parallel(e: &Engine, data: &[u8], chunk: usize, jobs: usize) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut next = 0u64;
+    e.matcher(None)
+        .scan_slice_parallel(data, &ScanOptions { chunk_size: chunk }, jobs, |c| {
+            assert_eq!(c.offset, next, "chunks must be contiguous and in order");
+            next += c.bytes.len() as u64;
+            out.extend(c.findings.iter().map(|f| Finding {
+                start: f.start + c.offset as usize,
+                end: f.end + c.offset as usize,
+                ..*f
+            }));
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+    assert_eq!(next as usize, data.len(), "chunks must cover the input");
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, .. ProptestConfig::default() })]
+
+    #[test]
+    fn findings_do_not_depend_on_threads(seed in 0u64..1000, lines in 200usize..2000, chunk in 1usize..9000, jobs in 1usize..5) {
+        let e = engine();
+        let data = mixed_text(seed, lines);
+        let whole = e.find_all(None, &data);
+        prop_assert_eq!(&collect_parallel(e, &data, chunk, jobs), &whole);
+    }
+}
+
+#[test]
+fn pem_blocks_across_segment_boundaries_are_found_once_and_whole() {
+    // Segments are at least one chunk (4 KiB here): PEM blocks every few
+    // KiB cross many segment boundaries, so the search after a boundary must
+    // go on from where the one before stopped.
+    let e = engine();
+    let mut r = Rng::new(21);
+    let pem = corpus::credential_cases(4)
+        .into_iter()
+        .find(|c| c.name == "PEM multi-line")
+        .unwrap();
+    let mut text = String::new();
+    while text.len() < 400 << 10 {
+        for _ in 0..r.range(1, 60) {
+            text.push_str(&format!("{} line {}\n", r.ipv4(), r.alnum(30)));
+        }
+        text.push_str(&pem.text);
+        text.push('\n');
+    }
+    let whole = e.find_all(None, text.as_bytes());
+    let pems = whole
+        .iter()
+        .filter(|f| e.rule(f.rule).id == "pem_private_key")
+        .count();
+    assert_eq!(pems, text.matches("BEGIN RSA PRIVATE KEY").count());
+    for jobs in [2, 3, 4] {
+        for chunk in [4096, 5000, 9000] {
+            assert_eq!(
+                collect_parallel(e, text.as_bytes(), chunk, jobs),
+                whole,
+                "jobs {jobs} chunk {chunk}"
+            );
+        }
+    }
+}
+
+#[test]
+fn interleaved_and_ordinary_searches_agree_on_a_generated_bundle() {
+    // Chunks of 1 MiB are searched in interleaved stretches; chunks of
+    // 8 KiB are too small for that and take the ordinary search.
+    use airlock::corpus::bundle::{Bundle, PlantedSet, Storage};
+    let e = engine();
+    let bundle = Bundle::new(17, 3 << 20);
+    let mut data = Vec::new();
+    let mut planted = PlantedSet::default();
+    for f in bundle.files() {
+        if f.storage == Storage::Plain {
+            bundle.write_file(f, &mut data, &mut planted).unwrap();
+        }
+    }
+    let streamed = collect_slice(e, &data, 1 << 20);
+    assert!(streamed.len() > 10_000, "{} findings", streamed.len());
+    assert_eq!(collect_slice(e, &data, 8 << 10), streamed);
+    assert_eq!(collect_stream(e, &data, 300 << 10, 5), streamed);
+}
+
+#[test]
+fn interleaved_and_ordinary_searches_agree_with_learned_literals() {
+    use airlock::corpus::bundle::{Bundle, PlantedCategory, PlantedSet, Storage};
+    let bundle = Bundle::new(23, 2 << 20);
+    let mut data = Vec::new();
+    let mut planted = PlantedSet::default();
+    for f in bundle.files() {
+        if f.storage == Storage::Plain {
+            bundle.write_file(f, &mut data, &mut planted).unwrap();
+        }
+    }
+    // The bundle's own identities as learned values (host names, user
+    // names, addresses: they overlap rule matches all the time).
+    let learned: Vec<LearnedValue> = planted
+        .into_sorted()
+        .into_iter()
+        .filter(|p| p.category != PlantedCategory::Credential)
+        .map(|p| LearnedValue {
+            value: p.value.into_bytes(),
+            rule: format!("learned_{}", p.kind),
+            category: Category::Identity,
+            kind: p.kind.to_string(),
+            boundary: Default::default(),
+        })
+        .collect();
+    assert!(learned.len() > 100);
+    let e = Engine::with_learned(&RuleSet::builtin().unwrap(), &learned).unwrap();
+    let streamed = collect_slice(&e, &data, 1 << 20);
+    let learned_hits = streamed
+        .iter()
+        .filter(|f| e.rule(f.rule).source == "learned")
+        .count();
+    assert!(learned_hits > 1000, "{learned_hits} learned findings");
+    assert_eq!(collect_slice(&e, &data, 8 << 10), streamed);
+    assert_eq!(collect_stream(&e, &data, 200 << 10, 3), streamed);
+    // Learned literals alone (no rules): the literal walk by itself.
+    let only = Engine::with_learned(&RuleSet::default(), &learned).unwrap();
+    assert_eq!(
+        collect_slice(&only, &data, 1 << 20),
+        collect_slice(&only, &data, 8 << 10)
+    );
+}

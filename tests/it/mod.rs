@@ -1,6 +1,7 @@
 mod analytics;
 mod bundle_gen;
 mod corpora;
+mod corpus;
 mod docs;
 mod engine;
 mod hostile;

@@ -176,3 +176,81 @@ fn terminal_output_escapes_control_characters_in_paths() {
     assert!(!r.stdout.contains('\x1b'), "{}", r.describe());
     assert!(r.stdout.contains("\\u{1b}[31m"), "{}", r.describe());
 }
+
+#[test]
+fn output_is_identical_for_any_jobs_and_chunk_size() {
+    let dir = TempDir::new("scan-jobs");
+    // Several small files (shared out between threads) and one file over the
+    // large-file threshold (searched in segments by all threads).
+    for seed in 0..6 {
+        let (text, _) = credential_file(seed);
+        dir.write(&format!("bundle/small-{seed}.log"), &text);
+    }
+    let (text, _) = credential_file(40);
+    let big = text.repeat((5 << 20) / text.len() + 1);
+    dir.write("bundle/var/log/big.log", &big);
+    let mut outputs = Vec::new();
+    for (jobs, chunk) in [
+        ("1", "1048576"),
+        ("2", "1048576"),
+        ("3", "65536"),
+        ("2", "4096"),
+    ] {
+        let r = run(
+            &dir,
+            airlock(&dir).args([
+                "scan",
+                "--format",
+                "json",
+                "--jobs",
+                jobs,
+                "--chunk-size",
+                chunk,
+                "bundle",
+            ]),
+            None,
+        )
+        .expect_code(1);
+        outputs.push((jobs, chunk, r.stdout));
+    }
+    let (_, _, first) = &outputs[0];
+    let v: Vec<serde_json::Value> = serde_json::from_str(first).unwrap();
+    assert!(v.len() > 1000, "{} findings", v.len());
+    for (jobs, chunk, out) in &outputs[1..] {
+        assert!(out == first, "--jobs {jobs} --chunk-size {chunk} differs");
+    }
+}
+
+#[test]
+fn profile_rules_names_every_rule_with_its_matches_and_no_secret() {
+    let dir = TempDir::new("scan-profile");
+    let (text, cases) = credential_file(8);
+    dir.write("a.log", &text);
+    let r = run(
+        &dir,
+        airlock(&dir).args(["scan", "--profile-rules", "a.log"]),
+        None,
+    )
+    .expect_code(1);
+    assert_no_secret(&r.stderr, &all_secrets(&cases), "stderr");
+    let rows: Vec<Vec<&str>> = r
+        .stderr
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    let row = |id: &str| {
+        rows.iter()
+            .find(|c| c.first() == Some(&id))
+            .unwrap_or_else(|| panic!("no row for {id}\n{}", r.describe()))
+            .clone()
+    };
+    // Each prefixed-token rule alone matches its own cases, once each.
+    for id in ["gitlab_pat", "aws_access_key_id", "gitlab_runner_token"] {
+        let n = cases.iter().filter(|c| c.rule == id).count();
+        assert!(n > 0);
+        assert_eq!(row(id)[3], n.to_string(), "{id}\n{}", r.describe());
+    }
+    // The whole set finds one credential per case (plus identifiers).
+    let all: usize = row("*all*")[3].parse().unwrap();
+    assert!(all >= cases.len(), "{}", r.describe());
+}

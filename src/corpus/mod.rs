@@ -6,8 +6,11 @@
 //! The line shapes follow `shared/reference/gitlab.md` (log kinds, token
 //! shapes, where secrets hide).
 //!
-//! [`logs`] generates a whole bundle of GitLab logs with its ground truth.
+//! [`bundle`] builds whole gitlabsos bundles (many files, rotated gzip members,
+//! planted values listed for recall) at any size for benchmarks; [`logs`]
+//! generates a whole bundle of GitLab logs with its ground truth.
 
+pub mod bundle;
 pub mod logs;
 
 /// SplitMix64: tiny, fast, and good enough to vary test data. Not for keys.

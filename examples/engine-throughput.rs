@@ -1,0 +1,87 @@
+//! Single-thread engine throughput over files, with a digest of the findings
+//! (so an optimisation can show it changed nothing).
+//!
+//! ```text
+//! cargo run --release --example engine-throughput -- FILE... [--repeat N] [--chunk BYTES] [--learned-tsv planted.tsv]
+//! ```
+//!
+//! `--learned-tsv` adds the network and identity values of a corpus's
+//! `planted.tsv` as learned literals (what redaction will search for).
+
+use std::hash::{Hash, Hasher};
+use std::time::Instant;
+
+use airlock::detect::{Engine, LearnedValue, ScanOptions};
+use airlock::rules::{Category, RuleSet};
+
+fn main() {
+    let mut files = Vec::new();
+    let mut repeat = 3;
+    let mut chunk = ScanOptions::default().chunk_size;
+    let mut learned = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--repeat" => repeat = args.next().unwrap().parse().unwrap(),
+            "--chunk" => chunk = args.next().unwrap().parse().unwrap(),
+            "--learned-tsv" => {
+                let tsv = std::fs::read_to_string(args.next().unwrap()).unwrap();
+                for line in tsv.lines().skip(1) {
+                    let f: Vec<&str> = line.splitn(4, '\t').collect();
+                    if f[0] != "credential" {
+                        learned.push(LearnedValue {
+                            value: f[3].as_bytes().to_vec(),
+                            rule: format!("learned_{}", f[1]),
+                            category: Category::Identity,
+                            kind: f[1].to_string(),
+                            boundary: Default::default(),
+                        });
+                    }
+                }
+            }
+            _ => files.push(a),
+        }
+    }
+    let engine = Engine::with_learned(&RuleSet::builtin().unwrap(), &learned).unwrap();
+    let opts = ScanOptions { chunk_size: chunk };
+    let data: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    let total: usize = data.iter().map(|d| d.len()).sum();
+    let mut best = f64::MAX;
+    let mut digest = 0u64;
+    let mut count = 0usize;
+    for _ in 0..repeat {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        count = 0;
+        let t = Instant::now();
+        for (f, d) in files.iter().zip(&data) {
+            engine
+                .matcher(Some(f.as_ref()))
+                .scan_slice(d, &opts, |c| {
+                    for x in c.findings {
+                        (
+                            engine.rule(x.rule).id.as_str(),
+                            c.offset + x.start as u64,
+                            x.end - x.start,
+                        )
+                            .hash(&mut h);
+                    }
+                    count += c.findings.len();
+                    Ok::<(), ()>(())
+                })
+                .unwrap();
+        }
+        eprintln!(
+            "pass: {:.1} MB/s",
+            total as f64 / t.elapsed().as_secs_f64() / 1e6
+        );
+        best = best.min(t.elapsed().as_secs_f64());
+        digest = h.finish();
+    }
+    println!(
+        "{:.1} MB/s  ({} bytes, {} findings, digest {:016x})",
+        total as f64 / best / 1e6,
+        total,
+        count,
+        digest
+    );
+}

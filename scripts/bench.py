@@ -1,0 +1,423 @@
+#!/usr/bin/env python3
+"""End-to-end comparison of airlock with other redaction and search tools.
+
+One run, one generated corpus, one machine: every tool reads the same bytes,
+side by side, and the ratios go into BENCHMARKS.md with the machine described
+and the command that reproduces them.
+
+    python3 scripts/bench.py --size 200M            # writes BENCHMARKS.md
+    python3 scripts/bench.py --size 50M --out /tmp/airlock-bench --no-write
+
+What runs (each timed --repeat times, best wall time kept; peak RSS from
+/usr/bin/time -v):
+
+* floors: `cat` of the tree; `rg -c -f scripts/patterns.txt` with 1 and 2
+  threads (scan only); `gzip -dc IN.tar.gz | pigz -p2 -1 > /dev/null`;
+* redactors: `rg --passthru -r` and `sed -E` (LC_ALL=C) with the same
+  patterns, one file at a time, serial; `sos clean` (Debian's sosreport; the
+  bundle is wrapped as `sosreport-bench/` with an empty `sos_logs/`, which
+  sos 4.x requires of its input, and given the bundle's domain with
+  --domains); airlock `redact` when the binary has it (dir -> dir with
+  --jobs 1 and 2, and .tar.gz -> .tar.gz);
+* airlock `scan` with --jobs 1 and 2.
+
+Recall: for every redactor, the share of planted values (corpus planted.tsv,
+by category) that no longer occur anywhere in its output (`rg -F` over the
+output tree).
+
+The corpus comes from `cargo run --release --example gen-corpus`; its plain
+files (not the rotated gzip members, which `rg`, `sed` and `airlock scan`
+would see as binary) form the tree the per-file tools read. Throughput is
+bytes of that tree per second of wall time (archive rows: uncompressed tar
+bytes per second).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PATTERNS = ROOT / "scripts" / "patterns.txt"
+APT_PACKAGES = ["ripgrep", "pigz", "sosreport", "time", "gzip", "sed"]
+
+
+def log(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def parse_size(s: str) -> int:
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([KMG]?)", s.strip(), re.I)
+    if not m:
+        raise argparse.ArgumentTypeError(f"bad size {s!r}")
+    mult = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[m.group(2).upper()]
+    return int(float(m.group(1)) * mult)
+
+
+def ensure_tools() -> list[str]:
+    """Install what is missing with apt; return notes on what failed."""
+    notes = []
+    missing = [p for p, exe in [("ripgrep", "rg"), ("pigz", "pigz"),
+                                ("sosreport", "sos"), ("time", "/usr/bin/time")]
+               if not shutil.which(exe)]
+    if missing:
+        log(f"installing {missing} with apt-get")
+        r = subprocess.run(["apt-get", "update", "-qq"], capture_output=True, text=True)
+        r = subprocess.run(["apt-get", "install", "-y", "-qq", *missing],
+                           capture_output=True, text=True,
+                           env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        if r.returncode != 0:
+            notes.append(f"apt-get install {' '.join(missing)} failed: {r.stderr.strip()[-300:]}")
+    return notes
+
+
+def tool_version(cmd: list[str]) -> str:
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        text = (out.stdout or out.stderr).strip().splitlines()
+        return text[0] if text else "?"
+    except (OSError, subprocess.TimeoutExpired):
+        return "not available"
+
+
+def machine() -> dict[str, str]:
+    info = {}
+    try:
+        cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        for line in cpu.splitlines():
+            k, _, v = line.partition(":")
+            if k.strip() in ("Model name", "CPU(s)", "Thread(s) per core", "Hypervisor vendor"):
+                info[k.strip()] = v.strip()
+    except OSError:
+        pass
+    try:
+        mem = Path("/proc/meminfo").read_text().splitlines()[0].split()
+        info["RAM"] = f"{int(mem[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    info["Kernel"] = platform.release()
+    info["Load average at start"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return info
+
+
+def run_timed(cmd: str, repeat: int, cwd: Path | None = None, ok=(0,),
+              timeout: float | None = None) -> tuple[float, int, float]:
+    """Best wall seconds, and peak RSS (KiB) and CPU seconds (user + system)
+    of that run."""
+    best = None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        p = subprocess.run(["/usr/bin/time", "-v", "bash", "-c", cmd], cwd=cwd,
+                           capture_output=True, text=True, timeout=timeout,
+                           env={**os.environ, "LC_ALL": "C"})
+        wall = time.perf_counter() - t
+        if p.returncode not in ok:
+            raise RuntimeError(f"{cmd!r} exited {p.returncode}: {p.stderr[-2000:]}")
+        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
+        rss = int(m.group(1)) if m else 0
+        cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([0-9.]+)", p.stderr))
+        if best is None or wall < best[0]:
+            best = (wall, rss, cpu)
+    assert best is not None
+    return best
+
+
+def tree_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def sed_script(patterns: list[str]) -> str:
+    """The patterns as GNU sed ERE substitutions (`(?i)` → the I flag)."""
+    lines = []
+    for p in patterns:
+        flags = "g"
+        if p.startswith("(?i)"):
+            p, flags = p[4:], "gI"
+        assert "#" not in p, p
+        lines.append(f"s#{p}#[REDACTED]#{flags}")
+    return "\n".join(lines) + "\n"
+
+
+def recall(planted: list[tuple[str, str, str]], out_dir: Path, work: Path) -> dict[str, tuple[int, int]]:
+    """Per category: (values gone from the output, values planted)."""
+    values = work / "planted-values.txt"
+    values.write_text("\n".join(v for _, _, v in planted) + "\n")
+    p = subprocess.run(["rg", "-a", "-o", "-N", "--no-filename", "-uuu", "-z", "-F",
+                        "-f", str(values), str(out_dir)],
+                       capture_output=True, text=True, errors="replace")
+    present = set(p.stdout.splitlines())
+    res: dict[str, list[int]] = {}
+    for cat, _kind, v in planted:
+        r = res.setdefault(cat, [0, 0])
+        r[1] += 1
+        if v not in present:
+            r[0] += 1
+    return {k: (v[0], v[1]) for k, v in res.items()}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--size", type=parse_size, default=parse_size("200M"),
+                    help="corpus size (uncompressed), e.g. 50M, 200M, 2G")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", type=Path, default=ROOT / "target" / "bench",
+                    help="work directory (generated data; never committed)")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--skip-sos", action="store_true", help="do not run sos clean")
+    ap.add_argument("--no-write", action="store_true", help="print the report instead of writing BENCHMARKS.md")
+    args = ap.parse_args()
+    size_arg = f"{args.size >> 20}M"
+
+    notes = ensure_tools()
+    mach = machine()
+    work = args.out.resolve()
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+
+    log("building airlock (release)")
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "airlock",
+                    "--example", "gen-corpus", "--example", "engine-throughput"], cwd=ROOT, check=True)
+    airlock = ROOT / "target" / "release" / "airlock"
+    gen = ROOT / "target" / "release" / "examples" / "gen-corpus"
+
+    log(f"generating corpus: seed {args.seed}, {size_arg}")
+    corpus = work / "corpus"
+    out = subprocess.run([str(gen), "--seed", str(args.seed), "--size", str(args.size),
+                          "--out", str(corpus), "--tar-gz"], check=True,
+                         capture_output=True, text=True)
+    bundle = Path(out.stdout.strip())
+    tar_gz = corpus / f"{bundle.name}.tar.gz"
+    planted = []
+    for line in (corpus / "planted.tsv").read_text().splitlines()[1:]:
+        cat, kind, _count, value = line.split("\t", 3)
+        planted.append((cat, kind, value))
+
+    # The tree every per-file tool reads: the bundle's plain files.
+    tree = work / "tree" / bundle.name
+    for f in tree_files(bundle):
+        rel = f.relative_to(bundle)
+        if f.name.endswith((".gz", ".s")):
+            continue
+        (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f, tree / rel)
+    files = tree_files(tree)
+    tree_bytes = sum(f.stat().st_size for f in files)
+    with tarfile.open(tar_gz) as t:
+        tar_bytes = sum(m.size for m in t.getmembers()) + 512 * len(t.getmembers())
+    mb = tree_bytes / 1e6
+    log(f"tree: {len(files)} files, {mb:.1f} MB; archive {tar_gz.stat().st_size / 1e6:.1f} MB")
+    # Warm the page cache.
+    run_timed(f"cat {tree}/**/* > /dev/null 2>&1 || find {tree} -type f -exec cat {{}} + > /dev/null", 1)
+
+    rows = []  # (name, what, seconds, bytes, rss_kib, recall or None, note, cpu seconds)
+    cpu = 0.0
+
+    def add(name, what, secs, nbytes, rss, rec=None, note=""):
+        rows.append((name, what, secs, nbytes, rss, rec, note, cpu))
+        log(f"{name}: {nbytes / 1e6 / secs:.1f} MB/s, {rss / 1024:.0f} MiB")
+
+    r = args.repeat
+    secs, rss, cpu = run_timed(f"find {tree} -type f -exec cat {{}} + > /dev/null", r)
+    add("cat", "floor: read the tree", secs, tree_bytes, rss)
+    for j in (1, 2):
+        secs, rss, cpu = run_timed(f"rg -j{j} -c -uuu -f {PATTERNS} {tree} > /dev/null", r, ok=(0, 1))
+        add(f"rg -c -f patterns.txt -j{j}", "scan floor (count matching lines)", secs, tree_bytes, rss)
+    secs, rss, cpu = run_timed(f"gzip -dc {tar_gz} | pigz -p2 -1 > /dev/null", r)
+    add("gzip -dc | pigz -p2 -1", "archive floor (decompress + recompress)", secs, tar_bytes, rss)
+    for j in (1, 2):
+        secs, rss, cpu = run_timed(f"{airlock} scan --jobs {j} {tree} > /dev/null", r, ok=(1,))
+        add(f"airlock scan --jobs {j}", "scan (all built-in packs)", secs, tree_bytes, rss)
+    # The engine alone, one thread, in memory: the first pass builds the
+    # lazy DFA states, the best of three is warm.
+    et = ROOT / "target" / "release" / "examples" / "engine-throughput"
+    p = subprocess.run([str(et), *map(str, files), "--repeat", "3"], capture_output=True, text=True, check=True)
+    passes = [float(x) for x in re.findall(r"pass: ([0-9.]+) MB/s", p.stderr)]
+    if passes:
+        cpu = 0.0
+        add("airlock engine, 1 thread, first pass", "detection only (library; DFA states built on the way)",
+            tree_bytes / 1e6 / passes[0], tree_bytes, 0)
+        add("airlock engine, 1 thread, warm", "detection only (library; best of 3 passes)",
+            tree_bytes / 1e6 / max(passes), tree_bytes, 0)
+
+    # Redactors, one file at a time into a mirror tree.
+    def per_file(cmd_for: str, dest: Path) -> str:
+        lines = ["set -e"]
+        for f in files:
+            o = dest / f.relative_to(tree)
+            lines.append(f"mkdir -p '{o.parent}'; {cmd_for.format(src=f, dst=o)}")
+        script = work / f"{dest.name}.sh"
+        script.write_text("\n".join(lines) + "\n")
+        return f"bash {script}"
+
+    rg_out = work / "out-rg" / bundle.name
+    cmd = per_file(f"rg -N --no-filename -a --passthru -f {PATTERNS} -r '[REDACTED]' '{{src}}' > '{{dst}}' || true", rg_out)
+    secs, rss, cpu = run_timed(cmd, r)
+    add("rg --passthru -r", "redaction, serial, same patterns", secs, tree_bytes, rss,
+        recall(planted, rg_out.parent, work))
+
+    sed_file = work / "script.sed"
+    sed_file.write_text(sed_script([p for p in PATTERNS.read_text().splitlines() if p.strip()]))
+    sed_out = work / "out-sed" / bundle.name
+    cmd = per_file(f"sed -E -f {sed_file} '{{src}}' > '{{dst}}'", sed_out)
+    secs, rss, cpu = run_timed(cmd, 1)
+    add("sed -E (LC_ALL=C)", "redaction, serial, same patterns", secs, tree_bytes, rss,
+        recall(planted, sed_out.parent, work))
+
+    if not args.skip_sos and shutil.which("sos"):
+        sos_in = work / "sos" / "sosreport-bench"
+        shutil.copytree(tree, sos_in)
+        (sos_in / "sos_logs").mkdir()
+        sos_tar = work / "sos" / "sosreport-bench.tar.gz"
+        subprocess.run(["tar", "czf", str(sos_tar), "-C", str(sos_in.parent), sos_in.name], check=True)
+        domain = (tree / "hostname").read_text().strip().split(".", 1)[-1]
+        tmp = work / "sos" / "tmp"
+        tmp.mkdir()
+        try:
+            secs, rss, cpu = run_timed(f"sos clean --batch --tmp-dir {tmp} --domains {domain} {sos_tar}", 1,
+                                     timeout=3 * 3600)
+            produced = sorted(tmp.glob("*obfuscated.tar*"))
+            sos_out = work / "out-sos"
+            sos_out.mkdir()
+            if produced:
+                with tarfile.open(produced[0]) as t:
+                    t.extractall(sos_out, filter="data")
+            add("sos clean", f"redaction (sosreport {tool_version(['dpkg-query', '-W', '-f', '${Version}', 'sosreport'])})", secs, tree_bytes, rss,
+                recall(planted, sos_out, work), "input wrapped as sosreport-bench/ with sos_logs/; --domains given")
+        except (RuntimeError, subprocess.TimeoutExpired) as e:
+            notes.append(f"sos clean could not be measured: {str(e)[:300]}")
+    elif not args.skip_sos:
+        notes.append("sos clean not available (sosreport package missing)")
+
+    has_redact = subprocess.run([str(airlock), "redact", "--help"], capture_output=True).returncode == 0
+    if has_redact:
+        help_text = subprocess.run([str(airlock), "redact", "--help"], capture_output=True, text=True).stdout
+        for j in ((1, 2) if "--jobs" in help_text else (None,)):
+            dest = work / f"out-airlock-{j}"
+            jobs = f"--jobs {j}" if j else ""
+            secs, rss, cpu = run_timed(f"rm -rf {dest} && {airlock} redact {jobs} {tree} -o {dest}", r, ok=(0, 1))
+            add(f"airlock redact {jobs}".strip(), "redaction dir -> dir (all packs)", secs, tree_bytes, rss,
+                recall(planted, dest, work))
+        dest = work / "out-airlock.tar.gz"
+        secs, rss, cpu = run_timed(f"rm -f {dest} && {airlock} redact {tar_gz} -o {dest}", r, ok=(0, 1))
+        unpacked = work / "out-airlock-tgz"
+        unpacked.mkdir()
+        with tarfile.open(dest) as t:
+            t.extractall(unpacked, filter="data")
+        add("airlock redact .tar.gz", "redaction .tar.gz -> .tar.gz", secs, tar_bytes, rss,
+            recall(planted, unpacked, work))
+    else:
+        notes.append("`airlock redact` is not in this build: redaction rows for airlock are missing "
+                     "(the script runs them as soon as `airlock redact --help` succeeds)")
+
+    report = render(args, size_arg, mach, rows, notes, planted, len(files), tree_bytes, tar_gz)
+    if args.no_write:
+        print(report)
+    else:
+        (ROOT / "BENCHMARKS.md").write_text(report)
+        log(f"wrote {ROOT / 'BENCHMARKS.md'}")
+    return 0
+
+
+def render(args, size_arg, mach, rows, notes, planted, nfiles, tree_bytes, tar_gz) -> str:
+    def speed(row):
+        return row[3] / 1e6 / row[2]
+
+    by = {r[0]: r for r in rows}
+    rg2 = by.get("rg -c -f patterns.txt -j2")
+    floor = by.get("gzip -dc | pigz -p2 -1")
+    cats = sorted({c for c, _, _ in planted})
+    counts = {c: sum(1 for p in planted if p[0] == c) for c in cats}
+    out = []
+    out.append("# Benchmarks\n")
+    out.append("Produced by `scripts/bench.py`; do not edit by hand. Reproduce with:\n")
+    out.append("```sh")
+    out.append(f"python3 scripts/bench.py --size {size_arg} --seed {args.seed}")
+    out.append("```\n")
+    out.append("## Machine\n")
+    for k, v in mach.items():
+        out.append(f"- {k}: {v}")
+    out.append("")
+    out.append("## Corpus\n")
+    out.append(f"`cargo run --release --example gen-corpus -- --seed {args.seed} --size {size_arg} --tar-gz`: "
+               f"a generated gitlabsos bundle. The per-file tools read its {nfiles} plain files "
+               f"({tree_bytes / 1e6:.1f} MB); archive rows read `{tar_gz.name}` "
+               f"({tar_gz.stat().st_size / 1e6:.1f} MB compressed). Planted values: "
+               + ", ".join(f"{counts[c]} {c}" for c in cats) + ".\n")
+    out.append("## Results\n")
+    out.append("Best of the repeats (sed and sos clean: one run). Ratio: throughput / "
+               "`rg -c -f patterns.txt -j2` (archive rows: / the gzip+pigz floor). "
+               "CPU s / wall s: user + system time of the timed run over its wall time (above 1 means "
+               "more than one core was busy; on a loaded machine wall time says little). "
+               "Recall: share of planted values gone from the output.\n")
+    head = "| tool | what | MB/s | ratio | CPU s / wall s | peak RSS | " + " | ".join(f"recall {c}" for c in cats) + " |"
+    out.append(head)
+    out.append("|" + "---|" * (6 + len(cats)))
+    for r in rows:
+        name, what, secs, nbytes, rss, rec, note, cpu = r
+        base = floor if "tar" in what or "archive" in what else rg2
+        ratio = f"{speed(r) / speed(base):.2f}" if base else "-"
+        recs = [f"{rec[c][0] / rec[c][1]:.1%}" if rec and c in rec else "-" for c in cats]
+        label = f"`{name}`".replace("|", "\\|") + (" ¹" if note else "")
+        cpu_col = f"{cpu:.2f} / {secs:.2f}" if cpu else "-"
+        rss_col = f"{rss / 1024:.0f} MiB" if rss else "-"
+        out.append(f"| {label} | {what} | {speed(r):.1f} | {ratio} | {cpu_col} | {rss_col} | "
+                   + " | ".join(recs) + " |")
+    out.append("")
+    for r in rows:
+        if r[6]:
+            out.append(f"¹ {r[0]}: {r[6]}\n")
+    out.append("## Targets (issue 5)\n")
+    ar = [r for r in rows if r[0].startswith("airlock redact") and "dir" in r[1]]
+    if rg2 and ar:
+        best = max(ar, key=speed)
+        out.append(f"- Directory redaction ≥ 0.5× `rg -c` (2 threads): {speed(best) / speed(rg2):.2f}× "
+                   f"(`{best[0]}`).")
+    else:
+        out.append("- Directory redaction ≥ 0.5× `rg -c` (2 threads): not measured (no `airlock redact`).")
+    at = by.get("airlock redact .tar.gz")
+    if at and floor:
+        out.append(f"- `.tar.gz` → `.tar.gz` ≥ 0.8× the gzip+pigz floor: {speed(at) / speed(floor):.2f}×.")
+    else:
+        out.append("- `.tar.gz` → `.tar.gz` ≥ 0.8× the gzip+pigz floor: not measured.")
+    sc = [by.get(f"airlock scan --jobs {j}") for j in (1, 2)]
+    if all(sc):
+        out.append(f"- Second core: `airlock scan --jobs 2` is {speed(sc[1]) / speed(sc[0]):.2f}× `--jobs 1` "
+                   f"({speed(sc[0]):.0f} → {speed(sc[1]):.0f} MB/s); scan vs `rg -c -j2`: "
+                   f"{speed(sc[1]) / speed(rg2):.2f}×.")
+    rss = [r for r in rows if r[0].startswith("airlock")]
+    if rss:
+        out.append(f"- Peak RSS of airlock: at most {max(r[4] for r in rss) / 1024:.0f} MiB on this corpus "
+                   "(target ≤ 256 MiB; the ≥ 2 GB and one-200-MB-line checks need `--size 2G`).")
+    out.append("")
+    load = os.getloadavg()[0]
+    if load > 0.5:
+        notes.insert(0, f"The machine was not quiet (load average {load:.2f} at the end, "
+                        f"{mach.get('Load average at start', '?')} at the start, on "
+                        f"{mach.get('CPU(s)', '?')} CPUs): wall-time ratios understate what a second thread gives; "
+                        "compare CPU time, and rerun on a quiet machine for final numbers.")
+    if notes:
+        out.append("## Notes\n")
+        for n in notes:
+            out.append(f"- {n}")
+        out.append("")
+    out.append("## Versions\n")
+    for cmd in (["airlock", "--version"], ["rg", "--version"], ["sed", "--version"], ["pigz", "--version"],
+                ["gzip", "--version"]):
+        if cmd[0] == "airlock":
+            cmd = [str(ROOT / "target" / "release" / "airlock"), "--version"]
+        out.append(f"- `{Path(cmd[0]).name}`: {tool_version(cmd)}")
+    out.append("")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
