@@ -51,7 +51,6 @@ impl ScanOptions {
 }
 
 /// One chunk of input with its findings.
-#[derive(Debug)]
 pub struct ChunkView<'a> {
     /// Offset of `bytes[0]` in the whole input.
     pub offset: u64,
@@ -59,6 +58,17 @@ pub struct ChunkView<'a> {
     pub bytes: &'a [u8],
     /// Findings, sorted, offsets relative to `bytes`, all inside `bytes`.
     pub findings: &'a [Finding],
+}
+
+impl std::fmt::Debug for ChunkView<'_> {
+    /// Offsets and findings only: the bytes are the input, secrets included.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChunkView")
+            .field("offset", &self.offset)
+            .field("len", &self.bytes.len())
+            .field("findings", &self.findings)
+            .finish()
+    }
 }
 
 /// Where bytes come from: everything at once, or a reader.
@@ -107,14 +117,18 @@ impl Source for SliceSource<'_> {
 
 struct ReaderSource<R> {
     reader: R,
+    /// Initialized bytes; only `..filled` hold data. The tail is kept
+    /// between reads so that it is zeroed once, not before every read (a
+    /// decompressor or a pipe returns a few KiB per call).
     buf: Vec<u8>,
+    filled: usize,
     pos: usize,
     eof: bool,
 }
 
 impl<R: Read> Source for ReaderSource<R> {
     fn buf(&self) -> &[u8] {
-        &self.buf
+        &self.buf[..self.filled]
     }
     fn pos(&self) -> usize {
         self.pos
@@ -123,30 +137,27 @@ impl<R: Read> Source for ReaderSource<R> {
         self.eof
     }
     fn fill(&mut self, want: usize) -> io::Result<()> {
-        if self.pos > KEEP_BEHIND && self.pos >= self.buf.len() / 2 {
+        if self.pos > KEEP_BEHIND && self.pos >= self.filled / 2 {
             // Drop consumed bytes, keeping a little look-behind. Only once
-            // they are at least half the buffer, so that each byte is moved
+            // they are at least half the data, so that each byte is moved
             // about once (the buffer holds up to a segment ahead).
             let drop = self.pos - KEEP_BEHIND;
-            self.buf.drain(..drop);
+            self.buf.copy_within(drop..self.filled, 0);
+            self.filled -= drop;
             self.pos -= drop;
         }
-        while !self.eof && self.buf.len() - self.pos < want {
-            let have = self.buf.len();
-            let need = want - (have - self.pos);
-            // Read in large steps; never more than asked for plus a margin.
-            self.buf.resize(have + need.max(64 << 10), 0);
-            match self.reader.read(&mut self.buf[have..]) {
-                Ok(0) => {
-                    self.buf.truncate(have);
-                    self.eof = true;
-                }
-                Ok(n) => self.buf.truncate(have + n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => self.buf.truncate(have),
-                Err(e) => {
-                    self.buf.truncate(have);
-                    return Err(e);
-                }
+        while !self.eof && self.filled - self.pos < want {
+            let need = want - (self.filled - self.pos);
+            // Read in large steps: at least 64 KiB of room, zeroed once.
+            let room = need.max(64 << 10);
+            if self.buf.len() < self.filled + room {
+                self.buf.resize(self.filled + room, 0);
+            }
+            match self.reader.read(&mut self.buf[self.filled..]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
             }
         }
         Ok(())
@@ -213,6 +224,7 @@ impl Matcher<'_> {
         let mut src = ReaderSource {
             reader,
             buf: Vec::new(),
+            filled: 0,
             pos: 0,
             eof: false,
         };

@@ -257,7 +257,6 @@ fn debug_of_engine_types_never_shows_matched_bytes() {
 /// in `src/detect/chunk.rs` (a hand-written `Debug` showing offset, length and
 /// findings only), which another session owns.
 #[test]
-#[ignore = "bug in src/detect/chunk.rs: ChunkView's derived Debug prints the input bytes"]
 fn bug_chunk_view_debug_prints_the_input_bytes() {
     let (e, learned) = learned_secret_engine();
     let data = format!("host {} up\n", String::from_utf8_lossy(&learned));
@@ -292,7 +291,6 @@ fn bug_chunk_view_debug_prints_the_input_bytes() {
 /// Bounding the window (`need.min(256 << 10).max(64 << 10)` in the `resize`)
 /// was tried on a scratch copy: this test then passes in 0.09 s.
 #[test]
-#[ignore = "bug in src/detect/chunk.rs: every read() of a stream zero-fills ~4 MiB"]
 fn bug_stream_in_small_reads_zero_fills_megabytes_per_read() {
     struct Small<'a>(&'a [u8]);
     impl std::io::Read for Small<'_> {
