@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use super::pseudo::Assignment;
-use super::{is_own_at, learn};
+use super::{is_own_at, is_own_by_masks, is_own_value, learn, MASK_OPEN};
 use crate::bundle::{LeftOut, Member, Transform};
 use crate::detect::{Boundary, Engine, LearnedValue, ScanOptions};
 use crate::rules::{Category, RuleError, RuleSet};
@@ -163,11 +163,36 @@ impl Transform for Verifier {
         });
         let mut found: Vec<Located> = Vec::new();
         let mut lines = scan::LineTracker::default();
+        // Whether a value is a pseudonym depends on the value alone: decided
+        // once per value (an output holds the same pseudonyms thousands of
+        // times). Bounded like the redactor's cache.
+        let mut own: foldhash::HashMap<Box<[u8]>, Vec<(u32, bool)>> = Default::default();
         matcher.scan_reader(input, &ScanOptions::default(), |chunk| {
+            let masks_here = memchr::memmem::find(chunk.bytes, MASK_OPEN).is_some();
             for f in chunk.findings {
-                let leak = self.is_leak(f.rule, chunk.bytes, f.start, f.end);
-                let (line, col, end_line, end_col) = lines.locate(&chunk, f);
+                let value = &chunk.bytes[f.start..f.end];
+                let leak = if self.engine.rule(f.rule).source == "learned" {
+                    // Originals from a map are leaks whatever their shape.
+                    true
+                } else {
+                    let cached = own
+                        .get(value)
+                        .and_then(|v| v.iter().find(|(r, _)| *r == f.rule.0))
+                        .map(|(_, b)| *b);
+                    let by_value = cached.unwrap_or_else(|| {
+                        if own.len() >= 1 << 16 {
+                            own.clear();
+                        }
+                        let b = is_own_value(&self.engine, f.rule, value);
+                        own.entry(value.into()).or_default().push((f.rule.0, b));
+                        b
+                    });
+                    !(by_value
+                        || (masks_here
+                            && is_own_by_masks(&self.engine, chunk.bytes, f.start, f.end)))
+                };
                 if leak {
+                    let (line, col, end_line, end_col) = lines.locate(&chunk, f);
                     let before = &chunk.bytes[f.start.saturating_sub(32)..f.start];
                     found.push(Located {
                         rule: f.rule,
