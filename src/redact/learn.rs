@@ -27,8 +27,9 @@ use std::sync::Mutex;
 use regex_automata::meta::Regex;
 
 use super::pseudo::{self, Pseudonymizer};
+use super::{read_whole, Whole, PARALLEL_MAX};
 use crate::bundle::{LeftOut, Member, Transform};
-use crate::detect::{Boundary, Engine, LearnedValue, ScanOptions};
+use crate::detect::{Boundary, ChunkView, Engine, LearnedValue, ScanOptions};
 use crate::rules::{Category, RuleError, RuleSet};
 
 /// User names that are roles every instance has, or words too common to
@@ -306,6 +307,8 @@ impl Identity {
 /// The learning pass as a bundle transform (with a null sink).
 pub struct Learner {
     engine: Engine,
+    /// Threads for the chunks of one member.
+    jobs: usize,
     found: Mutex<Identity>,
     settings: Vec<Regex>,
 }
@@ -319,10 +322,13 @@ impl std::fmt::Debug for Learner {
 }
 
 impl Learner {
-    /// A learner using the identity rules of `set` (kinds `username`, `name`).
+    /// A learner using the identity rules of `set` (kinds `username`,
+    /// `name`) and its address rules (for the networks to preassign).
     pub fn new(set: &RuleSet) -> Result<Learner, RuleError> {
-        let people = set.filtered(|r| {
-            r.category == Category::Identity && matches!(r.kind.as_str(), "username" | "name")
+        let people = set.filtered(|r| match r.category {
+            Category::Identity => matches!(r.kind.as_str(), "username" | "name"),
+            Category::Network => matches!(r.kind.as_str(), "ipv4" | "ipv4_dashed" | "ipv6"),
+            _ => false,
         });
         let settings = [
             // external_url 'https://gitlab.example.com', registry_external_url …
@@ -338,9 +344,16 @@ impl Learner {
             .collect();
         Ok(Learner {
             engine: Engine::new(&people)?,
+            jobs: 1,
             found: Mutex::new(Identity::default()),
             settings,
         })
+    }
+
+    /// Read the chunks of one member on `jobs` threads.
+    pub fn with_jobs(mut self, jobs: usize) -> Learner {
+        self.jobs = jobs.max(1);
+        self
     }
 
     /// Learn from the input's own file name (`gitlabsos.<host>_….tar.gz`).
@@ -447,17 +460,50 @@ impl Learner {
         let mut users = Vec::new();
         let mut names = Vec::new();
         let mut addresses = Identity::default();
-        matcher.scan_reader(input, &ScanOptions::default(), |chunk| {
-            for f in chunk.findings {
-                let v = String::from_utf8_lossy(&chunk.bytes[f.start..f.end]).into_owned();
-                match self.engine.rule(f.rule).kind.as_str() {
-                    "name" => names.push(v),
-                    "username" => users.push(v),
-                    kind => addresses.add_address(kind, &v),
+        let opts = ScanOptions::default();
+        // (kind index, value) of every finding in a chunk.
+        let work = |chunk: ChunkView<'_>| -> Vec<(u8, String)> {
+            chunk
+                .findings
+                .iter()
+                .map(|f| {
+                    let v = String::from_utf8_lossy(&chunk.bytes[f.start..f.end]).into_owned();
+                    let k = match self.engine.rule(f.rule).kind.as_str() {
+                        "name" => 0,
+                        "username" => 1,
+                        "ipv4" => 2,
+                        "ipv4_dashed" => 3,
+                        _ => 4,
+                    };
+                    (k, v)
+                })
+                .collect()
+        };
+        let mut take = |found: Vec<(u8, String)>| {
+            for (k, v) in found {
+                match k {
+                    0 => names.push(v),
+                    1 => users.push(v),
+                    2 => addresses.add_address("ipv4", &v),
+                    3 => addresses.add_address("ipv4_dashed", &v),
+                    _ => addresses.add_address("ipv6", &v),
                 }
             }
-            Ok(())
-        })?;
+            Ok::<(), io::Error>(())
+        };
+        match if self.jobs > 1 {
+            read_whole(input, PARALLEL_MAX)?
+        } else {
+            Whole::Partial(Vec::new())
+        } {
+            Whole::All(data) => {
+                matcher.scan_slice_parallel_map(&data, &opts, self.jobs, work, take)?
+            }
+            Whole::Partial(head) => {
+                let mut all = io::Cursor::new(head).chain(input);
+                matcher.scan_reader(&mut all, &opts, |chunk| take(work(chunk)))?;
+            }
+        }
         let mut id = self.found();
         for u in users {
             id.add_user(&u);
