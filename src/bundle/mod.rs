@@ -440,7 +440,7 @@ impl Traversal<'_> {
                     }
                     return Ok(done);
                 }
-                let mut enc = GzBuilder::new().mtime(mtime).write(w, self.level);
+                let mut enc = FixedWrites::new(GzBuilder::new().mtime(mtime).write(w, self.level));
                 let done = self.encode(
                     label,
                     name,
@@ -452,7 +452,8 @@ impl Traversal<'_> {
                     depth + 1,
                 )?;
                 if done == Done::Written {
-                    enc.try_finish().map_err(io)?;
+                    enc.flush_block().map_err(io)?;
+                    enc.inner.try_finish().map_err(io)?;
                 }
                 Ok(done)
             }
@@ -773,5 +774,49 @@ impl<R: Read> Read for Limited<R> {
         }
         self.left -= n as u64;
         Ok(n)
+    }
+}
+
+/// A writer that hands its inner writer blocks of exactly [`FixedWrites::BLOCK`]
+/// bytes (the last one shorter). zlib-rs's deflate output depends on how its
+/// input is cut into writes, and the redactor cuts differently with
+/// `--jobs`; fixed blocks keep recompressed members byte-identical.
+struct FixedWrites<W: Write> {
+    inner: W,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> FixedWrites<W> {
+    const BLOCK: usize = 64 << 10;
+
+    fn new(inner: W) -> Self {
+        FixedWrites {
+            inner,
+            buf: Vec::with_capacity(Self::BLOCK),
+        }
+    }
+
+    /// Write what is buffered (call once, at the end).
+    fn flush_block(&mut self) -> io::Result<()> {
+        self.inner.write_all(&self.buf)?;
+        self.buf.clear();
+        Ok(())
+    }
+}
+
+impl<W: Write> Write for FixedWrites<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let n = data.len().min(Self::BLOCK - self.buf.len());
+        self.buf.extend_from_slice(&data[..n]);
+        if self.buf.len() == Self::BLOCK {
+            self.inner.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(n)
+    }
+
+    /// Blocks stay whole: a flush passes nothing partial on.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }

@@ -75,7 +75,7 @@ fn redact(
         };
 
         // 1. Learn the bundle's identity.
-        let learner = Learner::new(set)?;
+        let learner = Learner::new(set)?.with_jobs(super::jobs(args.jobs));
         if let Input::Path(p) = &plan.input {
             learner.learn_input_name(p);
         }
@@ -101,10 +101,13 @@ fn redact(
 
         // 2. Redact into a temporary sibling of the output.
         let engine = Engine::with_learned(set, &learned).context("compiling rules")?;
-        let redactor: &Redactor =
-            slot.insert(Redactor::new(engine, pseudo).with_options(ScanOptions {
-                chunk_size: args.chunk_size,
-            }));
+        let redactor: &Redactor = slot.insert(
+            Redactor::new(engine, pseudo)
+                .with_options(ScanOptions {
+                    chunk_size: args.chunk_size,
+                })
+                .with_jobs(super::jobs(args.jobs)),
+        );
         let pass = RedactPass::new(redactor, args.keep_binary);
         let traversal = Traversal {
             transform: &pass,
@@ -133,7 +136,7 @@ fn redact(
         originals.extend(originals_as_literals(
             &redactor.pseudonymizer().assignments(),
         ));
-        let verifier = Verifier::new(set, &originals)?;
+        let verifier = Verifier::new(set, &originals)?.with_jobs(super::jobs(args.jobs));
         Traversal {
             transform: &verifier,
             limits,

@@ -63,7 +63,9 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     }
     learning.map_err(|e| anyhow::anyhow!("{}", shown_by.redact_text(&e.to_string())))?;
     literals.extend(originals);
-    let verifier = Verifier::new(&set, &literals).context("compiling rules")?;
+    let verifier = Verifier::new(&set, &literals)
+        .context("compiling rules")?
+        .with_jobs(super::jobs(args.jobs));
     traversal(&verifier)
         .map_err(|e| anyhow::anyhow!("{}", shown_by.redact_text(&e.to_string())))?;
     let leaks = verifier.leaks();

@@ -51,6 +51,30 @@ impl Counts {
 /// How every mask starts.
 pub const MASK_OPEN: &[u8] = b"[REDACTED:";
 
+/// Inputs up to this size are read whole and their chunks worked on in
+/// parallel; larger ones stream through one thread. Members of a gitlabsos
+/// bundle are logs cut at 10–30 MB, so nearly all take the parallel path,
+/// and memory stays bounded (2 × this, with the output).
+pub const PARALLEL_MAX: usize = 64 << 20;
+
+/// A stream read whole, or as much of it as the limit allowed.
+pub enum Whole {
+    All(Vec<u8>),
+    /// The first bytes; the rest is still in the reader.
+    Partial(Vec<u8>),
+}
+
+/// Read `input` to its end if it holds at most `max` bytes.
+pub fn read_whole(input: &mut dyn Read, max: usize) -> io::Result<Whole> {
+    let mut data = Vec::new();
+    let n = input.take(max as u64 + 1).read_to_end(&mut data)?;
+    Ok(if n > max {
+        Whole::Partial(data)
+    } else {
+        Whole::All(data)
+    })
+}
+
 /// A value's replacement for one rule (`None`: it is airlock's own).
 type Replacement = (RuleId, Option<Box<[u8]>>);
 
@@ -97,6 +121,15 @@ impl Pass {
         self.cache.get(value).and_then(|v| v[entry].1.as_deref())
     }
 
+    fn add_counts(&mut self, by_rule: &[u64]) {
+        if self.by_rule.len() < by_rule.len() {
+            self.by_rule.resize(by_rule.len(), 0);
+        }
+        for (a, b) in self.by_rule.iter_mut().zip(by_rule) {
+            *a += b;
+        }
+    }
+
     fn count(&mut self, rule: RuleId) {
         let i = rule.0 as usize;
         if self.by_rule.len() <= i {
@@ -122,6 +155,8 @@ pub struct Redactor {
     engine: Engine,
     pseudo: Pseudonymizer,
     opts: ScanOptions,
+    /// Threads for the chunks of one input (see [`read_whole`]).
+    jobs: usize,
 }
 
 impl std::fmt::Debug for Redactor {
@@ -139,11 +174,19 @@ impl Redactor {
             engine,
             pseudo,
             opts: ScanOptions::default(),
+            jobs: 1,
         }
     }
 
     pub fn with_options(mut self, opts: ScanOptions) -> Redactor {
         self.opts = opts;
+        self
+    }
+
+    /// Redact the chunks of one input on `jobs` threads (the output does not
+    /// depend on it).
+    pub fn with_jobs(mut self, jobs: usize) -> Redactor {
+        self.jobs = jobs.max(1);
         self
     }
 
@@ -253,9 +296,40 @@ impl Redactor {
     ) -> io::Result<()> {
         let matcher = self.engine.matcher(path);
         let mut pass = Pass::default();
-        matcher.scan_reader(input, &self.opts, |chunk| {
-            self.write_chunk(&chunk, out, &mut pass)
-        })?;
+        if self.jobs > 1 {
+            match read_whole(input, PARALLEL_MAX)? {
+                Whole::All(data) => {
+                    // Each chunk redacted on a worker, written here in order.
+                    let work = |chunk: ChunkView<'_>| {
+                        let mut local = Pass::default();
+                        let mut buf = Vec::with_capacity(chunk.bytes.len() + chunk.bytes.len() / 8);
+                        self.write_chunk(&chunk, &mut buf, &mut local)
+                            .expect("writing to a Vec cannot fail");
+                        (buf, local.by_rule)
+                    };
+                    matcher.scan_slice_parallel_map(
+                        &data,
+                        &self.opts,
+                        self.jobs,
+                        work,
+                        |(buf, by_rule)| {
+                            pass.add_counts(&by_rule);
+                            out.write_all(&buf)
+                        },
+                    )?;
+                }
+                Whole::Partial(head) => {
+                    let mut all = io::Cursor::new(head).chain(input);
+                    matcher.scan_reader(&mut all, &self.opts, |chunk| {
+                        self.write_chunk(&chunk, out, &mut pass)
+                    })?;
+                }
+            }
+        } else {
+            matcher.scan_reader(input, &self.opts, |chunk| {
+                self.write_chunk(&chunk, out, &mut pass)
+            })?;
+        }
         pass.add_to(&self.engine, counts);
         Ok(())
     }

@@ -13,9 +13,11 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use super::pseudo::Assignment;
-use super::{is_own_at, is_own_by_masks, is_own_value, learn, MASK_OPEN};
+use super::{
+    is_own_at, is_own_by_masks, is_own_value, learn, read_whole, Whole, MASK_OPEN, PARALLEL_MAX,
+};
 use crate::bundle::{LeftOut, Member, Transform};
-use crate::detect::{Boundary, Engine, LearnedValue, ScanOptions};
+use crate::detect::{Boundary, ChunkView, Engine, Finding, LearnedValue, RuleId, ScanOptions};
 use crate::rules::{Category, RuleError, RuleSet};
 use crate::scan::{self, Located};
 
@@ -34,6 +36,8 @@ pub struct Leak {
 /// The verification pass as a bundle transform (with a null sink).
 pub struct Verifier {
     engine: Engine,
+    /// Threads for the chunks of one member (see [`read_whole`]).
+    jobs: usize,
     leaks: Mutex<Vec<Leak>>,
     unreadable: Mutex<Vec<(String, String)>>,
 }
@@ -81,9 +85,16 @@ impl Verifier {
     pub fn new(set: &RuleSet, originals: &[LearnedValue]) -> Result<Verifier, RuleError> {
         Ok(Verifier {
             engine: Engine::with_learned(set, originals)?,
+            jobs: 1,
             leaks: Mutex::new(Vec::new()),
             unreadable: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Verify the chunks of one member on `jobs` threads.
+    pub fn with_jobs(mut self, jobs: usize) -> Verifier {
+        self.jobs = jobs.max(1);
+        self
     }
 
     pub fn leaks(&self) -> Vec<Leak> {
@@ -131,6 +142,74 @@ impl Verifier {
     }
 }
 
+/// Whether a value is a pseudonym depends on the value alone: decided once
+/// per value and rule (an output holds the same pseudonyms thousands of
+/// times). Bounded like the redactor's cache.
+#[derive(Default)]
+struct OwnCache(foldhash::HashMap<Box<[u8]>, Vec<(u32, bool)>>);
+
+impl OwnCache {
+    fn is_own_value(&mut self, engine: &Engine, rule: RuleId, value: &[u8]) -> bool {
+        let cached = self
+            .0
+            .get(value)
+            .and_then(|v| v.iter().find(|(r, _)| *r == rule.0))
+            .map(|(_, b)| *b);
+        cached.unwrap_or_else(|| {
+            if self.0.len() >= 1 << 16 {
+                self.0.clear();
+            }
+            let b = is_own_value(engine, rule, value);
+            self.0.entry(value.into()).or_default().push((rule.0, b));
+            b
+        })
+    }
+}
+
+/// A leak with its line and column (`f` relative to `chunk`, in order).
+fn located(
+    lines: &mut scan::LineTracker,
+    chunk: &ChunkView<'_>,
+    f: &Finding,
+    preview: String,
+) -> Located {
+    let (line, col, end_line, end_col) = lines.locate(chunk, f);
+    Located {
+        rule: f.rule,
+        offset: chunk.offset + f.start as u64,
+        len: f.len(),
+        line,
+        col,
+        end_line,
+        end_col,
+        preview,
+    }
+}
+
+impl Verifier {
+    /// The findings of one chunk that are leaks, with their previews.
+    fn chunk_leaks(&self, chunk: &ChunkView<'_>, own: &mut OwnCache) -> Vec<(Finding, String)> {
+        let masks_here = memchr::memmem::find(chunk.bytes, MASK_OPEN).is_some();
+        let mut out = Vec::new();
+        for f in chunk.findings {
+            let value = &chunk.bytes[f.start..f.end];
+            let leak = if self.engine.rule(f.rule).source == "learned" {
+                // Originals from a map are leaks whatever their shape.
+                true
+            } else {
+                !(own.is_own_value(&self.engine, f.rule, value)
+                    || (masks_here && is_own_by_masks(&self.engine, chunk.bytes, f.start, f.end)))
+            };
+            if leak {
+                let before = &chunk.bytes[f.start.saturating_sub(32)..f.start];
+                let preview = scan::preview(&self.engine, f.rule, before, value);
+                out.push((*f, preview));
+            }
+        }
+        out
+    }
+}
+
 impl Transform for Verifier {
     fn name(&self, name: &[u8]) -> Vec<u8> {
         let (shown, hits) = self.shown_name(name);
@@ -161,59 +240,59 @@ impl Transform for Verifier {
         } else {
             Some(Path::new(&path))
         });
+        let opts = ScanOptions::default();
         let mut found: Vec<Located> = Vec::new();
-        let mut lines = scan::LineTracker::default();
-        // Whether a value is a pseudonym depends on the value alone: decided
-        // once per value (an output holds the same pseudonyms thousands of
-        // times). Bounded like the redactor's cache.
-        let mut own: foldhash::HashMap<Box<[u8]>, Vec<(u32, bool)>> = Default::default();
-        matcher.scan_reader(input, &ScanOptions::default(), |chunk| {
-            let masks_here = memchr::memmem::find(chunk.bytes, MASK_OPEN).is_some();
-            for f in chunk.findings {
-                let value = &chunk.bytes[f.start..f.end];
-                let leak = if self.engine.rule(f.rule).source == "learned" {
-                    // Originals from a map are leaks whatever their shape.
-                    true
-                } else {
-                    let cached = own
-                        .get(value)
-                        .and_then(|v| v.iter().find(|(r, _)| *r == f.rule.0))
-                        .map(|(_, b)| *b);
-                    let by_value = cached.unwrap_or_else(|| {
-                        if own.len() >= 1 << 16 {
-                            own.clear();
-                        }
-                        let b = is_own_value(&self.engine, f.rule, value);
-                        own.entry(value.into()).or_default().push((f.rule.0, b));
-                        b
-                    });
-                    !(by_value
-                        || (masks_here
-                            && is_own_by_masks(&self.engine, chunk.bytes, f.start, f.end)))
+        let whole = if self.jobs > 1 {
+            read_whole(input, PARALLEL_MAX)?
+        } else {
+            Whole::Partial(Vec::new())
+        };
+        match whole {
+            Whole::All(data) => {
+                // Leaks per chunk on workers; lines located here, in order,
+                // over the whole input.
+                let work = |chunk: ChunkView<'_>| {
+                    let mut own = OwnCache::default();
+                    self.chunk_leaks(&chunk, &mut own)
+                        .into_iter()
+                        .map(|(f, preview)| {
+                            let abs = Finding {
+                                rule: f.rule,
+                                start: chunk.offset as usize + f.start,
+                                end: chunk.offset as usize + f.end,
+                            };
+                            (abs, preview)
+                        })
+                        .collect::<Vec<_>>()
                 };
-                if leak {
-                    let (line, col, end_line, end_col) = lines.locate(&chunk, f);
-                    let before = &chunk.bytes[f.start.saturating_sub(32)..f.start];
-                    found.push(Located {
-                        rule: f.rule,
-                        offset: chunk.offset + f.start as u64,
-                        len: f.len(),
-                        line,
-                        col,
-                        end_line,
-                        end_col,
-                        preview: scan::preview(
-                            &self.engine,
-                            f.rule,
-                            before,
-                            &chunk.bytes[f.start..f.end],
-                        ),
-                    });
+                let mut hits = Vec::new();
+                matcher.scan_slice_parallel_map(&data, &opts, self.jobs, work, |h| {
+                    hits.extend(h);
+                    Ok::<(), io::Error>(())
+                })?;
+                let all = ChunkView {
+                    offset: 0,
+                    bytes: &data,
+                    findings: &[],
+                };
+                let mut lines = scan::LineTracker::default();
+                for (f, preview) in hits {
+                    found.push(located(&mut lines, &all, &f, preview));
                 }
             }
-            lines.finish_chunk(&chunk);
-            Ok(())
-        })?;
+            Whole::Partial(head) => {
+                let mut all = io::Cursor::new(head).chain(input);
+                let mut lines = scan::LineTracker::default();
+                let mut own = OwnCache::default();
+                matcher.scan_reader(&mut all, &opts, |chunk| {
+                    for (f, preview) in self.chunk_leaks(&chunk, &mut own) {
+                        found.push(located(&mut lines, &chunk, &f, preview));
+                    }
+                    lines.finish_chunk(&chunk);
+                    Ok(())
+                })?;
+            }
+        }
         if !found.is_empty() {
             let full = [outer, name].concat();
             let (shown, _) = self.shown_name(&full);

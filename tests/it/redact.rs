@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
+use std::io::Write as _;
 
 use super::bundle_gen::{flatten, flatten_dir, gitlabsos, tar_gz, TestBundle};
 use super::util::{airlock, assert_no_secret, run, TempDir};
@@ -868,5 +869,81 @@ fn documentation_ipv6_addresses_are_redacted_not_taken_for_pseudonyms() {
         out.matches("[fec0:").count() + out.matches(" fec0:").count(),
         2,
         "{out}"
+    );
+}
+
+/// A member big enough that redaction and verification split it across
+/// threads (several 1 MiB segments): the output (byte for byte, gzip
+/// members included), the report and the located leaks must be exactly
+/// those of one thread.
+#[test]
+fn one_large_member_is_split_across_threads_with_the_same_result() {
+    let dir = TempDir::new("redact-large-member");
+    let mut text = String::new();
+    let mut line = 0u64;
+    // ~5 MiB of access-log lines, with addresses and tokens all through it.
+    while text.len() < 5 << 20 {
+        line += 1;
+        let (a, b) = (line % 251, (line / 251) % 253);
+        text.push_str(&format!(
+            "10.{b}.{a}.7 - - [20/Nov/2026:13:44:11 +0000] \"GET /api/v4/projects/{line}?private_token=glpat-{line:020} HTTP/1.1\" 200 {a} \"-\" \"curl/8\"\n"
+        ));
+    }
+    dir.write("in/big.log", &text);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(text.as_bytes()).unwrap();
+    dir.write("in/big.log.1.gz", gz.finish().unwrap());
+    let mut outs = Vec::new();
+    for jobs in ["1", "4"] {
+        let out = format!("out-{jobs}");
+        let report = format!("r-{jobs}.json");
+        run(
+            &dir,
+            airlock(&dir).args([
+                "redact",
+                "in",
+                "-o",
+                &out,
+                "--key-file",
+                "k",
+                "--jobs",
+                jobs,
+                "--report",
+                &report,
+            ]),
+            None,
+        )
+        .expect_code(0);
+        let mut r: serde_json::Value =
+            serde_json::from_slice(&fs::read(dir.path().join(&report)).unwrap()).unwrap();
+        r["output"] = serde_json::Value::Null;
+        let read = |f: &str| fs::read(dir.path().join(&out).join(f)).unwrap();
+        outs.push(((read("big.log"), read("big.log.1.gz")), r));
+    }
+    assert_eq!(outs[0].1, outs[1].1, "reports differ");
+    assert!(outs[0].0 .0 == outs[1].0 .0, "outputs differ");
+    assert!(outs[0].0 .1 == outs[1].0 .1, "recompressed outputs differ");
+    let redacted = String::from_utf8(outs[0].0 .0.clone()).unwrap();
+    assert_eq!(redacted.lines().count() as u64, line);
+    assert!(!redacted.contains("glpat-0"), "a token survived");
+    assert!(!redacted.contains("10.0.1.7"), "an address survived");
+
+    // Verification of the input finds the same leaks, at the same places,
+    // whatever the threads.
+    let mut listed = Vec::new();
+    for jobs in ["1", "4"] {
+        let r = run(
+            &dir,
+            airlock(&dir).args(["verify", "in/big.log", "--jobs", jobs]),
+            None,
+        )
+        .expect_code(1);
+        listed.push(r.stdout);
+    }
+    assert_eq!(listed[0], listed[1]);
+    let last = format!("big.log:{line}:");
+    assert!(
+        listed[0].lines().any(|l| l.starts_with(&last)),
+        "no leak located on the last line {line}"
     );
 }
