@@ -23,6 +23,7 @@ pub mod verify;
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::path::Path;
+use std::sync::Mutex;
 
 use crate::detect::{ChunkView, Engine, RuleId, ScanOptions};
 use crate::rules::Category;
@@ -46,6 +47,10 @@ impl Counts {
             *self.by_rule.entry(k.clone()).or_default() += v;
         }
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// How every mask starts.
@@ -300,12 +305,18 @@ impl Redactor {
             match read_whole(input, PARALLEL_MAX)? {
                 Whole::All(data) => {
                     // Each chunk redacted on a worker, written here in order.
+                    // Caches are reused from chunk to chunk (one per worker
+                    // at a time): a fresh one per chunk would work every
+                    // recurring pseudonym out again for each megabyte.
+                    let caches: Mutex<Vec<Pass>> = Mutex::new(Vec::new());
                     let work = |chunk: ChunkView<'_>| {
-                        let mut local = Pass::default();
+                        let mut local = lock(&caches).pop().unwrap_or_default();
                         let mut buf = Vec::with_capacity(chunk.bytes.len() + chunk.bytes.len() / 8);
                         self.write_chunk(&chunk, &mut buf, &mut local)
                             .expect("writing to a Vec cannot fail");
-                        (buf, local.by_rule)
+                        let by_rule = std::mem::take(&mut local.by_rule);
+                        lock(&caches).push(local);
+                        (buf, by_rule)
                     };
                     matcher.scan_slice_parallel_map(
                         &data,
