@@ -122,6 +122,11 @@ pub struct Member<'a> {
     pub outer: &'a [u8],
     /// The content was gzip-compressed (and is written back compressed).
     pub gzip: bool,
+    /// Threads the transform may use for this member's content: `--jobs`
+    /// when members come one at a time (an archive, a single file), 1 when
+    /// the files of a directory are already spread over the threads (each
+    /// thread then holds one member, and memory stays bounded).
+    pub jobs: usize,
 }
 
 /// What a traversal does with members.
@@ -314,13 +319,15 @@ impl Traversal<'_> {
             }
             stack.extend(subdirs.into_iter().rev());
         }
-        let one = |(path, name, meta): &(PathBuf, Vec<u8>, Meta), sink: &mut dyn Sink| {
+        let one = |t: &Traversal<'_>,
+                   (path, name, meta): &(PathBuf, Vec<u8>, Meta),
+                   sink: &mut dyn Sink| {
             let plabel = path.display().to_string();
             let mut f = fs::File::open(path).map_err(|source| BundleError::Io {
                 member: plabel.clone(),
                 source,
             })?;
-            self.member(&plabel, name, b"", true, meta, &mut f, sink, 0)
+            t.member(&plabel, name, b"", true, meta, &mut f, sink, 0)
         };
         let jobs = self.jobs.clamp(1, files.len().max(1));
         let forks: Option<Vec<Box<dyn Sink + Send>>> = (jobs > 1)
@@ -328,9 +335,17 @@ impl Traversal<'_> {
             .flatten();
         let Some(forks) = forks else {
             for f in &files {
-                one(f, sink)?;
+                one(self, f, sink)?;
             }
             return Ok(());
+        };
+        // Files are spread over the threads: each member gets one.
+        let per_file = Traversal {
+            transform: self.transform,
+            limits: self.limits.clone(),
+            spool_dir: self.spool_dir.clone(),
+            level: self.level,
+            jobs: 1,
         };
         // Workers take files in order; the first error by file order wins,
         // and the others stop at their next file.
@@ -338,13 +353,14 @@ impl Traversal<'_> {
         let failed = std::sync::Mutex::new(None::<(usize, BundleError)>);
         std::thread::scope(|scope| {
             for mut fork in forks {
-                let (next, failed, files, one) = (&next, &failed, &files, &one);
+                let (next, failed, files, one, per_file) =
+                    (&next, &failed, &files, &one, &per_file);
                 scope.spawn(move || loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     if i >= files.len() || failed.lock().is_ok_and(|f| f.is_some()) {
                         break;
                     }
-                    if let Err(e) = one(&files[i], fork.as_mut()) {
+                    if let Err(e) = one(per_file, &files[i], fork.as_mut()) {
                         let mut f = failed.lock().unwrap_or_else(|p| p.into_inner());
                         if f.as_ref().is_none_or(|(j, _)| i < *j) {
                             *f = Some((i, e));
@@ -471,12 +487,22 @@ impl Traversal<'_> {
                 Ok(Done::Written)
             }
             Sniffed::Text => {
-                let m = Member { name, outer, gzip };
+                let m = Member {
+                    name,
+                    outer,
+                    gzip,
+                    jobs: self.jobs,
+                };
                 self.transform.content(&m, &mut r, w).map_err(io)?;
                 Ok(Done::Written)
             }
             Sniffed::Binary if self.transform.keep_binary() => {
-                let m = Member { name, outer, gzip };
+                let m = Member {
+                    name,
+                    outer,
+                    gzip,
+                    jobs: self.jobs,
+                };
                 self.transform.content(&m, &mut r, w).map_err(io)?;
                 Ok(Done::Written)
             }

@@ -440,6 +440,7 @@ impl Transform for Learner {
             self.learn_people(
                 Some(Path::new(path.as_ref())),
                 &mut io::Cursor::new(text.into_bytes()),
+                1,
             )
         } else {
             let p = if name.is_empty() {
@@ -447,7 +448,7 @@ impl Transform for Learner {
             } else {
                 Some(Path::new(path.as_ref()))
             };
-            self.learn_people(p, input)
+            self.learn_people(p, input, member.jobs.min(self.jobs))
         }
     }
 
@@ -455,7 +456,12 @@ impl Transform for Learner {
 }
 
 impl Learner {
-    fn learn_people(&self, path: Option<&Path>, input: &mut dyn Read) -> io::Result<()> {
+    fn learn_people(
+        &self,
+        path: Option<&Path>,
+        input: &mut dyn Read,
+        jobs: usize,
+    ) -> io::Result<()> {
         let matcher = self.engine.matcher(path);
         let mut users = Vec::new();
         let mut names = Vec::new();
@@ -491,14 +497,12 @@ impl Learner {
             }
             Ok::<(), io::Error>(())
         };
-        match if self.jobs > 1 {
+        match if jobs > 1 {
             read_whole(input, PARALLEL_MAX)?
         } else {
-            Whole::Partial(Vec::new())
+            Whole::nothing()
         } {
-            Whole::All(data) => {
-                matcher.scan_slice_parallel_map(&data, &opts, self.jobs, work, take)?
-            }
+            Whole::All(data) => matcher.scan_slice_parallel_map(&data, &opts, jobs, work, take)?,
             Whole::Partial(head) => {
                 let mut all = io::Cursor::new(head).chain(input);
                 matcher.scan_reader(&mut all, &opts, |chunk| take(work(chunk)))?;

@@ -19,6 +19,7 @@ pub mod map;
 pub mod pseudo;
 pub mod report;
 pub mod verify;
+mod whole;
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
@@ -56,29 +57,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// How every mask starts.
 pub const MASK_OPEN: &[u8] = b"[REDACTED:";
 
-/// Inputs up to this size are read whole and their chunks worked on in
-/// parallel; larger ones stream through one thread. Members of a gitlabsos
-/// bundle are logs cut at 10–30 MB, so nearly all take the parallel path,
-/// and memory stays bounded (2 × this, with the output).
-pub const PARALLEL_MAX: usize = 64 << 20;
-
-/// A stream read whole, or as much of it as the limit allowed.
-pub enum Whole {
-    All(Vec<u8>),
-    /// The first bytes; the rest is still in the reader.
-    Partial(Vec<u8>),
-}
-
-/// Read `input` to its end if it holds at most `max` bytes.
-pub fn read_whole(input: &mut dyn Read, max: usize) -> io::Result<Whole> {
-    let mut data = Vec::new();
-    let n = input.take(max as u64 + 1).read_to_end(&mut data)?;
-    Ok(if n > max {
-        Whole::Partial(data)
-    } else {
-        Whole::All(data)
-    })
-}
+pub use whole::{read_whole, Whole, PARALLEL_MAX};
 
 /// A value's replacement for one rule (`None`: it is airlock's own).
 type Replacement = (RuleId, Option<Box<[u8]>>);
@@ -299,9 +278,23 @@ impl Redactor {
         out: &mut dyn Write,
         counts: &mut Counts,
     ) -> io::Result<()> {
+        self.redact_stream_jobs(path, input, out, counts, self.jobs)
+    }
+
+    /// [`Redactor::redact_stream`] on `jobs` threads (at most the
+    /// redactor's own).
+    pub fn redact_stream_jobs(
+        &self,
+        path: Option<&Path>,
+        input: &mut dyn Read,
+        out: &mut dyn Write,
+        counts: &mut Counts,
+        jobs: usize,
+    ) -> io::Result<()> {
+        let jobs = jobs.min(self.jobs);
         let matcher = self.engine.matcher(path);
         let mut pass = Pass::default();
-        if self.jobs > 1 {
+        if jobs > 1 {
             match read_whole(input, PARALLEL_MAX)? {
                 Whole::All(data) => {
                     // Each chunk redacted on a worker, written here in order.
@@ -321,7 +314,7 @@ impl Redactor {
                     matcher.scan_slice_parallel_map(
                         &data,
                         &self.opts,
-                        self.jobs,
+                        jobs,
                         work,
                         |(buf, by_rule)| {
                             pass.add_counts(&by_rule);

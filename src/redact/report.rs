@@ -148,7 +148,8 @@ impl Transform for RedactPass<'_> {
             Some(std::path::Path::new(&path))
         };
         let mut counts = Counts::default();
-        self.redactor.redact_stream(p, input, output, &mut counts)?;
+        self.redactor
+            .redact_stream_jobs(p, input, output, &mut counts, member.jobs)?;
         let shown = String::from_utf8_lossy(&self.name(&[outer, name].concat())).into_owned();
         self.files
             .lock()

@@ -242,10 +242,11 @@ impl Transform for Verifier {
         });
         let opts = ScanOptions::default();
         let mut found: Vec<Located> = Vec::new();
-        let whole = if self.jobs > 1 {
+        let jobs = member.jobs.min(self.jobs);
+        let whole = if jobs > 1 {
             read_whole(input, PARALLEL_MAX)?
         } else {
-            Whole::Partial(Vec::new())
+            Whole::nothing()
         };
         match whole {
             Whole::All(data) => {
@@ -266,7 +267,7 @@ impl Transform for Verifier {
                         .collect::<Vec<_>>()
                 };
                 let mut hits = Vec::new();
-                matcher.scan_slice_parallel_map(&data, &opts, self.jobs, work, |h| {
+                matcher.scan_slice_parallel_map(&data, &opts, jobs, work, |h| {
                     hits.extend(h);
                     Ok::<(), io::Error>(())
                 })?;
