@@ -15,7 +15,7 @@ use airlock::detect::{Engine, ScanOptions};
 use airlock::redact::learn::{Identity, Learner};
 use airlock::redact::map::Map;
 use airlock::redact::report::{RedactPass, Report, VerificationReport};
-use airlock::redact::verify::{originals_as_literals, Verifier};
+use airlock::redact::verify::{originals_as_literals, Verifier, ADDRESS_LITERALS_MAX};
 use airlock::redact::{Key, Pseudonymizer, Redactor};
 use airlock::rules::RuleSet;
 use anyhow::{anyhow, bail, Context};
@@ -133,9 +133,10 @@ fn redact(
 
         // 3. Verify what was written, independently, before it goes anywhere.
         let mut originals = learned.clone();
-        originals.extend(originals_as_literals(
-            &redactor.pseudonymizer().assignments(),
-        ));
+        // (Millions of client addresses are not listed: see the cap.)
+        let pseudo = redactor.pseudonymizer();
+        let with_v4 = pseudo.ipv4_count() <= ADDRESS_LITERALS_MAX;
+        originals.extend(originals_as_literals(&pseudo.assignments_with(with_v4)));
         let verifier = Verifier::new(set, &originals)?.with_jobs(super::jobs(args.jobs));
         Traversal {
             transform: &verifier,
@@ -176,12 +177,7 @@ fn redact(
         // 4. The map, then the output, then the report.
         let pseudo = redactor.pseudonymizer();
         if let Some(map_path) = &args.map {
-            Map {
-                key_fingerprint: pseudo.key().fingerprint(),
-                entries: pseudo.assignments(),
-            }
-            .save(map_path)
-            .context("writing the map")?;
+            Map::save_pseudonyms(pseudo, map_path).context("writing the map")?;
         }
         let shown = |p: &Path| redactor.redact_text(&p.display().to_string());
         let report = Report {

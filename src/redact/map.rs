@@ -8,12 +8,13 @@
 use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Write};
+use std::net::Ipv4Addr;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use super::key::create_private;
-use super::pseudo::Assignment;
+use super::pseudo::{Assignment, Pseudonymizer};
 
 const FORMAT: &str = "airlock-map";
 
@@ -30,6 +31,22 @@ struct Entry {
     kind: String,
     original: String,
     pseudonym: String,
+}
+
+/// [`MapFile`] as written, borrowing from the [`Map`].
+#[derive(Serialize)]
+struct MapFileRef<'a> {
+    format: &'a str,
+    version: u32,
+    key_fingerprint: &'a str,
+    entries: Entries<'a>,
+}
+
+#[derive(Serialize)]
+struct EntryRef<'a> {
+    kind: &'a str,
+    original: &'a str,
+    pseudonym: &'a str,
 }
 
 /// A loaded map.
@@ -80,38 +97,95 @@ impl Map {
 
     /// Write the map owner-only, replacing an existing one atomically.
     pub fn save(&self, path: &Path) -> io::Result<()> {
-        let f = MapFile {
-            format: FORMAT.into(),
-            version: 1,
-            key_fingerprint: self.key_fingerprint.clone(),
-            entries: self
-                .entries
-                .iter()
-                .map(|a| Entry {
-                    kind: a.kind.clone(),
-                    original: a.original.clone(),
-                    pseudonym: a.pseudonym.clone(),
-                })
-                .collect(),
-        };
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let tmp = dir.join(format!(".airlock-map-{}.tmp", std::process::id()));
-        let result = (|| {
-            let mut file = create_private(&tmp)?;
-            serde_json::to_writer_pretty(&mut file, &f)?;
-            file.write_all(b"\n")?;
-            file.sync_all()?;
-            fs::rename(&tmp, path)
-        })();
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        result
+        write_map(path, &self.key_fingerprint, &self.entries, &[])
     }
 
+    /// Write the map of everything `pseudo` assigned. IPv4 addresses are
+    /// listed in numeric order and made into text one at a time, so a
+    /// bundle with millions of client addresses does not hold them all as
+    /// strings.
+    pub fn save_pseudonyms(pseudo: &Pseudonymizer, path: &Path) -> io::Result<()> {
+        write_map(
+            path,
+            &pseudo.key().fingerprint(),
+            &pseudo.assignments_with(false),
+            &pseudo.ipv4_pairs(),
+        )
+    }
+}
+
+/// Entries sorted by kind, then original; `v4` (numeric order) goes where
+/// kind `ipv4` sorts.
+struct Entries<'a> {
+    others: &'a [Assignment],
+    v4: &'a [(Ipv4Addr, Ipv4Addr)],
+}
+
+impl Serialize for Entries<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.others.len() + self.v4.len()))?;
+        let split = self.others.partition_point(|a| a.kind.as_str() < "ipv4");
+        for a in &self.others[..split] {
+            seq.serialize_element(&EntryRef::of(a))?;
+        }
+        for (o, p) in self.v4 {
+            let (o, p) = (o.to_string(), p.to_string());
+            seq.serialize_element(&EntryRef {
+                kind: "ipv4",
+                original: &o,
+                pseudonym: &p,
+            })?;
+        }
+        for a in &self.others[split..] {
+            seq.serialize_element(&EntryRef::of(a))?;
+        }
+        seq.end()
+    }
+}
+
+impl<'a> EntryRef<'a> {
+    fn of(a: &'a Assignment) -> EntryRef<'a> {
+        EntryRef {
+            kind: &a.kind,
+            original: &a.original,
+            pseudonym: &a.pseudonym,
+        }
+    }
+}
+
+fn write_map(
+    path: &Path,
+    key_fingerprint: &str,
+    others: &[Assignment],
+    v4: &[(Ipv4Addr, Ipv4Addr)],
+) -> io::Result<()> {
+    let f = MapFileRef {
+        format: FORMAT,
+        version: 1,
+        key_fingerprint,
+        entries: Entries { others, v4 },
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".airlock-map-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = io::BufWriter::with_capacity(256 << 10, create_private(&tmp)?);
+        serde_json::to_writer_pretty(&mut file, &f)?;
+        file.write_all(b"\n")?;
+        let file = file.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+impl Map {
     /// Originals by pseudonym, per kind.
     fn reverse(&self) -> HashMap<(&str, &str), &str> {
         self.entries

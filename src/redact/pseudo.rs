@@ -167,6 +167,11 @@ struct State {
     taken: HashMap<(&'static str, String), String>,
     /// Host octet permutation per original /24.
     v4_hosts: HashMap<[u8; 3], [u8; 256]>,
+    /// IPv4 address → pseudonym, for the map. Kept as numbers, not in
+    /// `forward`: a bundle can hold millions of distinct client addresses
+    /// (8 bytes each here, ~250 as strings), and they need no collision
+    /// check (distinct /24s get distinct pseudonym /24s, hosts permute).
+    v4: HashMap<u32, u32>,
     /// Collisions resolved in this run.
     collisions: u64,
     /// Labels learned to be the first label of a registrable domain
@@ -208,6 +213,15 @@ impl Pseudonymizer {
     pub fn preload(&self, entries: &[Assignment]) {
         let mut st = self.state();
         for a in entries {
+            if a.kind == "ipv4" {
+                if let (Ok(o), Ok(p)) = (
+                    a.original.parse::<Ipv4Addr>(),
+                    a.pseudonym.parse::<Ipv4Addr>(),
+                ) {
+                    st.v4.insert(o.into(), p.into());
+                    continue;
+                }
+            }
             if let Some(kind) = static_kind(&a.kind) {
                 st.forward
                     .insert((kind, a.original.clone()), a.pseudonym.clone());
@@ -232,7 +246,30 @@ impl Pseudonymizer {
 
     /// Every assignment made or preloaded, sorted (for the map).
     pub fn assignments(&self) -> Vec<Assignment> {
+        self.assignments_with(true)
+    }
+
+    /// Every IPv4 assignment, in numeric order of the original.
+    pub fn ipv4_pairs(&self) -> Vec<(Ipv4Addr, Ipv4Addr)> {
+        let mut v: Vec<(Ipv4Addr, Ipv4Addr)> = self
+            .state()
+            .v4
+            .iter()
+            .map(|(o, p)| (Ipv4Addr::from(*o), Ipv4Addr::from(*p)))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Distinct IPv4 addresses assigned so far.
+    pub fn ipv4_count(&self) -> usize {
+        self.state().v4.len()
+    }
+
+    /// Every assignment, sorted, IPv4 addresses only if `ipv4`.
+    pub fn assignments_with(&self, ipv4: bool) -> Vec<Assignment> {
         let st = self.state();
+        let v4 = if ipv4 { Some(&st.v4) } else { None };
         let mut v: Vec<Assignment> = st
             .forward
             .iter()
@@ -241,6 +278,11 @@ impl Pseudonymizer {
                 original: original.clone(),
                 pseudonym: pseudonym.clone(),
             })
+            .chain(v4.into_iter().flatten().map(|(o, p)| Assignment {
+                kind: "ipv4".into(),
+                original: Ipv4Addr::from(*o).to_string(),
+                pseudonym: Ipv4Addr::from(*p).to_string(),
+            }))
             .collect();
         v.sort_by(|a, b| (&a.kind, &a.original).cmp(&(&b.kind, &b.original)));
         v
@@ -410,7 +452,7 @@ impl Pseudonymizer {
         // Record the address itself for the map and unmask. It is unique by
         // construction: distinct /24s get distinct pseudonym /24s and the
         // host octet is a permutation.
-        self.record("ipv4", ip.to_string(), out.to_string());
+        self.state().v4.insert(ip.into(), out.into());
         out
     }
 

@@ -50,15 +50,27 @@ impl std::fmt::Debug for Verifier {
     }
 }
 
+/// See [`originals_as_literals`].
+pub const ADDRESS_LITERALS_MAX: usize = 100_000;
+
 /// Literals for every original in `entries` that can be searched as text
 /// (the same policy as learning: no service words, nothing too short).
+///
+/// Addresses (IPv4, IPv6, MAC) are left out when there are more than
+/// [`ADDRESS_LITERALS_MAX`]: the address rules find every one of them by
+/// shape anyway (only pseudonym ranges are exempt), and a literal automaton
+/// of millions of addresses would cost more memory than the whole run.
 pub fn originals_as_literals(entries: &[Assignment]) -> Vec<LearnedValue> {
+    let is_address = |a: &Assignment| matches!(a.kind.as_str(), "ipv4" | "ipv6" | "mac");
+    let addresses = entries.iter().filter(|a| is_address(a)).count() <= ADDRESS_LITERALS_MAX;
     entries
         .iter()
         .filter_map(|a| {
             let o = a.original.as_str();
             let (category, kind, boundary) = match a.kind.as_str() {
-                "ipv4" | "ipv6" | "mac" => (Category::Network, a.kind.as_str(), Boundary::Alnum),
+                "ipv4" | "ipv6" | "mac" if addresses => {
+                    (Category::Network, a.kind.as_str(), Boundary::Alnum)
+                }
                 // Whole host names and domains; single labels (`user` of
                 // `x.user.isp.com.br`) are too common to search for alone.
                 "hostname" | "domain" => (Category::Network, "hostname", Boundary::Alnum),

@@ -959,3 +959,46 @@ fn one_large_member_is_split_across_threads_with_the_same_result() {
         "no leak located on the last line {line}"
     );
 }
+
+/// Verification searches every original as a literal, except addresses
+/// when there are more than the cap (the address rules find them by shape;
+/// a literal automaton of millions would cost more than the run).
+#[test]
+fn address_originals_are_searched_as_literals_up_to_the_cap() {
+    use airlock::redact::pseudo::Assignment;
+    use airlock::redact::verify::{originals_as_literals, ADDRESS_LITERALS_MAX};
+    let entry = |kind: &str, original: String| Assignment {
+        kind: kind.into(),
+        original,
+        pseudonym: "p".into(),
+    };
+    let host = || entry("hostname", "gitlab.corp.example.com".into());
+    let addresses = |n: usize| -> Vec<Assignment> {
+        (0..n)
+            .map(|i| {
+                entry(
+                    "ipv4",
+                    format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255),
+                )
+            })
+            .chain([host()])
+            .collect()
+    };
+    let kinds = |v: &[airlock::detect::LearnedValue]| -> BTreeMap<String, usize> {
+        let mut m = BTreeMap::new();
+        for l in v {
+            *m.entry(l.kind.clone()).or_default() += 1;
+        }
+        m
+    };
+    let under = kinds(&originals_as_literals(&addresses(ADDRESS_LITERALS_MAX)));
+    assert_eq!(under.get("ipv4"), Some(&ADDRESS_LITERALS_MAX));
+    assert_eq!(under.get("hostname"), Some(&1));
+    let over = kinds(&originals_as_literals(&addresses(ADDRESS_LITERALS_MAX + 1)));
+    assert_eq!(over.get("ipv4"), None);
+    assert_eq!(
+        over.get("hostname"),
+        Some(&1),
+        "host names are always searched"
+    );
+}
