@@ -173,6 +173,10 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-sos", action="store_true", help="do not run sos clean")
     ap.add_argument("--no-write", action="store_true", help="print the report instead of writing BENCHMARKS.md")
+    ap.add_argument("--scale", default="",
+                    help="comma-separated corpus sizes for the scaling and memory table (e.g. 10M,100M,2G)")
+    ap.add_argument("--one-line", type=parse_size, default=None,
+                    help="also redact one generated JSON file that is a single line of this size")
     args = ap.parse_args()
     size_arg = f"{args.size >> 20}M"
 
@@ -318,7 +322,8 @@ def main() -> int:
         notes.append("`airlock redact` is not in this build: redaction rows for airlock are missing "
                      "(the script runs them as soon as `airlock redact --help` succeeds)")
 
-    report = render(args, size_arg, mach, rows, notes, planted, len(files), tree_bytes, tar_gz)
+    scale = scaling(args, airlock, gen, work) if has_redact else []
+    report = render(args, size_arg, mach, rows, notes, planted, len(files), tree_bytes, tar_gz, scale)
     if args.no_write:
         print(report)
     else:
@@ -327,7 +332,65 @@ def main() -> int:
     return 0
 
 
-def render(args, size_arg, mach, rows, notes, planted, nfiles, tree_bytes, tar_gz) -> str:
+def one_line_json(path: Path, size: int, seed: int) -> int:
+    """A JSON array on one line: records with an address, a user, a token and
+    an e-mail each, mostly distinct (the worst case for memory: every value
+    gets its own pseudonym). Deterministic by seed."""
+    import random
+    r = random.Random(seed)
+    n = 0
+    with path.open("w") as f:
+        f.write("[")
+        while n < size:
+            i = r.randrange(1 << 30)
+            rec = (f'{{"ip":"10.{i % 250}.{(i >> 8) % 250}.{(i >> 16) % 250}","user":"u{i % 997}",'
+                   f'"token":"glpat-{i:020d}","email":"a{i % 991}@corp.example.com","msg":"ok {i}"}},')
+            f.write(rec)
+            n += len(rec)
+        f.write("{}]")
+    return path.stat().st_size
+
+
+def scaling(args, airlock: Path, gen: Path, work: Path) -> list[tuple]:
+    """airlock redact on corpora of several sizes (same seed), and on one
+    long line: (label, input, bytes, seconds, rss KiB, cpu seconds)."""
+    out = []
+    for size_s in [x for x in args.scale.split(",") if x.strip()]:
+        size = parse_size(size_s)
+        d = work / f"scale-{size_s}"
+        log(f"scaling: generating {size_s}")
+        p = subprocess.run([str(gen), "--seed", str(args.seed), "--size", str(size), "--out", str(d), "--tar-gz"],
+                           check=True, capture_output=True, text=True)
+        bundle = Path(p.stdout.strip())
+        tgz = d / f"{bundle.name}.tar.gz"
+        nbytes = sum(f.stat().st_size for f in tree_files(bundle))
+        with tarfile.open(tgz) as t:
+            tar_bytes = sum(m.size for m in t.getmembers()) + 512 * len(t.getmembers())
+        for j in (1, 2):
+            dest = d / f"out-{j}"
+            secs, rss, cpu = run_timed(f"rm -rf {dest} && {airlock} redact --jobs {j} {bundle} -o {dest}", 1)
+            out.append((size_s, f"dir, --jobs {j}", nbytes, secs, rss, cpu))
+            shutil.rmtree(dest, ignore_errors=True)
+        secs, rss, cpu = run_timed(f"gzip -dc {tgz} | pigz -p2 -1 > /dev/null", 1)
+        out.append((size_s, "gzip -dc | pigz -p2 -1 (floor)", tar_bytes, secs, rss, cpu))
+        dest = d / "out.tar.gz"
+        secs, rss, cpu = run_timed(f"rm -f {dest} && {airlock} redact --jobs 2 {tgz} -o {dest}", 1)
+        out.append((size_s, ".tar.gz, --jobs 2", tar_bytes, secs, rss, cpu))
+        shutil.rmtree(d, ignore_errors=True)
+    if args.one_line:
+        f = work / "one-line.json"
+        log("scaling: one-line file")
+        nbytes = one_line_json(f, args.one_line, args.seed)
+        for j in (1, 2):
+            dest = work / f"one-line-out-{j}.json"
+            secs, rss, cpu = run_timed(f"rm -f {dest} && {airlock} redact --jobs {j} {f} -o {dest}", 1)
+            out.append((f"{args.one_line >> 20}M", f"one line of JSON, --jobs {j}", nbytes, secs, rss, cpu))
+            dest.unlink(missing_ok=True)
+        f.unlink()
+    return out
+
+
+def render(args, size_arg, mach, rows, notes, planted, nfiles, tree_bytes, tar_gz, scale=()) -> str:
     def speed(row):
         return row[3] / 1e6 / row[2]
 
@@ -340,7 +403,9 @@ def render(args, size_arg, mach, rows, notes, planted, nfiles, tree_bytes, tar_g
     out.append("# Benchmarks\n")
     out.append("Produced by `scripts/bench.py`; do not edit by hand. Reproduce with:\n")
     out.append("```sh")
-    out.append(f"python3 scripts/bench.py --size {size_arg} --seed {args.seed}")
+    extra = (f" --scale {args.scale}" if args.scale else "") + \
+        (f" --one-line {args.one_line >> 20}M" if args.one_line else "")
+    out.append(f"python3 scripts/bench.py --size {size_arg} --seed {args.seed}{extra}")
     out.append("```\n")
     out.append("## Machine\n")
     for k, v in mach.items():
@@ -375,6 +440,18 @@ def render(args, size_arg, mach, rows, notes, planted, nfiles, tree_bytes, tar_g
     for r in rows:
         if r[6]:
             out.append(f"¹ {r[0]}: {r[6]}\n")
+    if scale:
+        out.append("## Scaling and memory\n")
+        out.append("`airlock redact` (learn, redact, verify; default options) on generated corpora of each size "
+                   "(same seed) and on one file that is a single line of JSON with mostly distinct values. "
+                   "One run each.\n")
+        out.append("| corpus | input | MB | wall s | MB/s | CPU s | peak RSS |")
+        out.append("|---|---|---|---|---|---|---|")
+        for label, what, nbytes, secs, rss, cpu in scale:
+            what = what.replace("|", "\\|")
+            out.append(f"| {label} | {what} | {nbytes / 1e6:.0f} | {secs:.2f} | {nbytes / 1e6 / secs:.1f} | "
+                       f"{cpu:.2f} | {rss / 1024:.0f} MiB |")
+        out.append("")
     out.append("## Targets (issue 5)\n")
     ar = [r for r in rows if r[0].startswith("airlock redact") and "dir" in r[1]]
     if rg2 and ar:
@@ -394,6 +471,20 @@ def render(args, size_arg, mach, rows, notes, planted, nfiles, tree_bytes, tar_g
                    f"({speed(sc[0]):.0f} → {speed(sc[1]):.0f} MB/s); scan vs `rg -c -j2`: "
                    f"{speed(sc[1]) / speed(rg2):.2f}×.")
     rss = [r for r in rows if r[0].startswith("airlock")]
+    if scale:
+        worst = max(scale, key=lambda r: r[4] if not r[1].startswith("gzip") else 0)
+        out.append(f"- Peak RSS of airlock over the scaling runs: {worst[4] / 1024:.0f} MiB "
+                   f"({worst[0]}, {worst[1]}; target ≤ 256 MiB).")
+        for what in ("dir, --jobs 2", ".tar.gz, --jobs 2"):
+            sp = [(r[0], r[2] / 1e6 / r[3]) for r in scale if r[1] == what]
+            if len(sp) > 1:
+                out.append(f"- Throughput by size, {what}: " + ", ".join(f"{l} {v:.0f} MB/s" for l, v in sp) + ".")
+        sizes = [x for x in args.scale.split(",") if x.strip()]
+        last = sizes[-1] if sizes else None
+        j = {r[1]: r for r in scale if r[0] == last and r[1].startswith("dir")}
+        if "dir, --jobs 1" in j and "dir, --jobs 2" in j:
+            out.append(f"- Second core, redact dir ({last}): --jobs 2 is "
+                       f"{j['dir, --jobs 1'][3] / j['dir, --jobs 2'][3]:.2f}× --jobs 1.")
     if rss:
         out.append(f"- Peak RSS of airlock: at most {max(r[4] for r in rss) / 1024:.0f} MiB on this corpus "
                    "(target ≤ 256 MiB; the ≥ 2 GB and one-200-MB-line checks need `--size 2G`).")

@@ -51,7 +51,7 @@ impl std::fmt::Debug for Verifier {
 }
 
 /// See [`originals_as_literals`].
-pub const ADDRESS_LITERALS_MAX: usize = 100_000;
+pub const ADDRESS_LITERALS_MAX: usize = 10_000;
 
 /// Literals for every original in `entries` that can be searched as text
 /// (the same policy as learning: no service words, nothing too short).
