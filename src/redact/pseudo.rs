@@ -697,8 +697,9 @@ pub fn is_own(kind: &str, value: &str) -> bool {
             };
             is_own_word(local, "user") && is_own_host(domain)
         }
-        "username" => is_own_word(value, "user"),
-        "name" => is_own_word(value, "name"),
+        // Either prefix: a learned user name is replaced as `user-…` even
+        // where a name rule (`User "…" was created`) sees it on the output.
+        "username" | "name" => is_own_word(value, "user") || is_own_word(value, "name"),
         _ => false,
     }
 }

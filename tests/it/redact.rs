@@ -1002,3 +1002,32 @@ fn address_originals_are_searched_as_literals_up_to_the_cap() {
         "host names are always searched"
     );
 }
+
+/// Regression: a user name learned from one log (`"username":…`) is
+/// replaced as `user-…` everywhere, also where a name rule sees it
+/// (`User "…" was created`); verification must take that pseudonym as
+/// airlock's own. It did not, and redaction of a 3,000-line generated
+/// bundle failed with 600 findings.
+#[test]
+fn a_learned_user_in_a_name_context_verifies() {
+    let dir = TempDir::new("redact-user-as-name");
+    dir.write(
+        "in/production_json.log",
+        "{\"method\":\"GET\",\"path\":\"/\",\"status\":200,\"username\":\"sokafor122\",\"correlation_id\":\"01HZX\"}\n",
+    );
+    dir.write(
+        "in/application_json.log",
+        "{\"severity\":\"INFO\",\"correlation_id\":\"b6tRNehooWE\",\"message\":\"User \\\"sokafor122\\\" (sokafor122@acme-gov.us) was created\"}\n",
+    );
+    let r = run(
+        &dir,
+        airlock(&dir).args(["redact", "in", "-o", "out"]),
+        None,
+    );
+    r.expect_code(0);
+    for f in ["production_json.log", "application_json.log"] {
+        let text = fs::read_to_string(dir.path().join("out").join(f)).unwrap();
+        assert!(!text.contains("sokafor122"), "{f}: {text}");
+        assert!(text.contains("user-"), "{f}: {text}");
+    }
+}
