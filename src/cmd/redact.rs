@@ -136,16 +136,34 @@ fn redact(
         // (Millions of client addresses are not listed: see the cap.)
         let pseudo = redactor.pseudonymizer();
         let with_v4 = pseudo.ipv4_count() <= ADDRESS_LITERALS_MAX;
-        originals.extend(originals_as_literals(&pseudo.assignments_with(with_v4)));
+        originals.extend(originals_as_literals(
+            &pseudo.assignments_with(with_v4),
+            set,
+        ));
         let verifier = Verifier::new(set, &originals)?.with_jobs(super::jobs(args.jobs));
-        Traversal {
+        let verification = Traversal {
             transform: &verifier,
             limits,
             spool_dir: None,
             level: Compression::fast(),
             jobs: super::jobs(args.jobs),
+        };
+        match &temp {
+            Temp::Dir(_) => {
+                verification.run(&Input::Path(temp.path().to_path_buf()), &mut NullSink)
+            }
+            // Read under the output's name, not the temporary file's: path
+            // rules apply as they will to the output, and messages name it.
+            Temp::File(_) => {
+                let name = args
+                    .output
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let mut f = std::fs::File::open(temp.path()).context("verifying the output")?;
+                verification.run_reader(name.as_bytes(), &mut f, &mut NullSink)
+            }
         }
-        .run(&Input::Path(temp.path().to_path_buf()), &mut NullSink)
         .context("verifying the output")?;
         let leaks = verifier.leaks();
         if !leaks.is_empty() {

@@ -23,6 +23,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             &Map::load(p)
                 .with_context(|| format!("reading the map {}", p.display()))?
                 .entries,
+            &set,
         ),
         None => Vec::new(),
     };

@@ -27,6 +27,7 @@ use std::sync::Mutex;
 use regex_automata::meta::Regex;
 
 use super::pseudo::{self, Pseudonymizer};
+use super::verify::ADDRESS_LITERALS_MAX;
 use super::{read_whole, Whole, PARALLEL_MAX};
 use crate::bundle::{LeftOut, Member, Transform};
 use crate::detect::{Boundary, ChunkView, Engine, LearnedValue, ScanOptions};
@@ -97,10 +98,16 @@ const NOT_HOSTS: &[&str] = &[
 /// Can `v` be searched for everywhere as a user name without wrecking the
 /// bundle? (Also applied to the originals `verify` searches for.)
 pub fn is_learnable_user(v: &str) -> bool {
-    v.len() >= 3
+    // Shaped like a user name: `jdoe`, `j.doe-2`, `svc_backup$`, not a
+    // template (`<*>`) or a CSV run (`root,E101,session`).
+    let shaped = v.starts_with(|c: char| c.is_alphanumeric() || c == '_')
+        && v.chars().any(|c| c.is_alphabetic())
+        && v.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '$'));
+    shaped
+        && v.len() >= 3
         && v.len() <= 128
         && !v.bytes().all(|b| b.is_ascii_digit())
-        && !v.contains(['\n', '"', '\\', '@'])
         && !NOT_USERS.contains(&v.to_ascii_lowercase().as_str())
         && !pseudo::is_generic_label(v)
         && !pseudo::is_own("username", v)
@@ -130,6 +137,12 @@ pub struct Identity {
     /// [`Pseudonymizer::preassign_networks`]).
     pub v4_nets: BTreeSet<[u8; 3]>,
     pub v6_nets: BTreeSet<u64>,
+    /// Every address met, as written, (kind, text), so redaction replaces
+    /// it also where its rule cannot see it (`v6(en0:2607:f140::1)`: no
+    /// pattern can tell where the interface ends). Up to
+    /// [`ADDRESS_LITERALS_MAX`]; past it, none (see `too_many_addresses`).
+    pub addresses: BTreeSet<(&'static str, String)>,
+    pub too_many_addresses: bool,
 }
 
 impl std::fmt::Debug for Identity {
@@ -215,6 +228,18 @@ impl Identity {
             "ipv6" => v.parse::<std::net::IpAddr>().ok(),
             _ => None,
         };
+        let literal = match (kind, ip) {
+            ("ipv4", Some(std::net::IpAddr::V4(a))) if !pseudo::is_own("ipv4", v) => {
+                Some(("ipv4", a.to_string()))
+            }
+            ("ipv6", Some(std::net::IpAddr::V6(a))) if a.to_ipv4_mapped().is_none() => {
+                (!pseudo::is_own("ipv6", v)).then(|| ("ipv6", value.to_string()))
+            }
+            _ => None,
+        };
+        if let Some(l) = literal {
+            self.add_address_literal(l);
+        }
         match ip {
             Some(std::net::IpAddr::V4(a)) if !pseudo::is_own("ipv4", &a.to_string()) => {
                 let o = a.octets();
@@ -233,6 +258,30 @@ impl Identity {
                 None => {}
             },
             _ => {}
+        }
+    }
+
+    fn add_address_literal(&mut self, l: (&'static str, String)) {
+        if self.too_many_addresses {
+            return;
+        }
+        self.addresses.insert(l);
+        if self.addresses.len() > ADDRESS_LITERALS_MAX {
+            self.too_many_addresses = true;
+            self.addresses = BTreeSet::new();
+        }
+    }
+
+    /// Merge what another learner (another member) found.
+    fn merge_addresses(&mut self, other: Identity) {
+        self.v4_nets.extend(other.v4_nets);
+        self.v6_nets.extend(other.v6_nets);
+        if other.too_many_addresses {
+            self.too_many_addresses = true;
+            self.addresses = BTreeSet::new();
+        }
+        for l in other.addresses {
+            self.add_address_literal(l);
         }
     }
 
@@ -299,6 +348,10 @@ impl Identity {
                 "name",
                 Boundary::Word,
             );
+        }
+        for (kind, a) in &self.addresses {
+            let rule = format!("learned_{kind}");
+            push(a, &rule, Category::Network, kind, Boundary::Alnum);
         }
         out
     }
@@ -515,8 +568,7 @@ impl Learner {
         for n in names {
             id.add_name(&n);
         }
-        id.v4_nets.extend(addresses.v4_nets);
-        id.v6_nets.extend(addresses.v6_nets);
+        id.merge_addresses(addresses);
         Ok(())
     }
 }

@@ -36,6 +36,9 @@ pub struct Leak {
 /// The verification pass as a bundle transform (with a null sink).
 pub struct Verifier {
     engine: Engine,
+    /// Every rule's allowed values, lower case: an original found inside
+    /// one (`google.com` in an allowed `accounts.google.com`) is no leak.
+    allowed: std::collections::HashSet<String>,
     /// Threads for the chunks of one member (see [`read_whole`]).
     jobs: usize,
     leaks: Mutex<Vec<Leak>>,
@@ -50,6 +53,25 @@ impl std::fmt::Debug for Verifier {
     }
 }
 
+/// Every rule's allowed values, lower case.
+fn allowed_values(set: &RuleSet) -> std::collections::HashSet<String> {
+    set.rules()
+        .iter()
+        .flat_map(|r| r.allow.iter().map(|a| a.to_ascii_lowercase()))
+        .collect()
+}
+
+/// The host-like token around `hay[s..e]` (letters, digits, `.`, `-`).
+fn enclosing_token(hay: &[u8], s: usize, e: usize) -> &[u8] {
+    let part = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-');
+    let start = hay[..s].iter().rposition(|b| !part(b)).map_or(0, |i| i + 1);
+    let end = hay[e..]
+        .iter()
+        .position(|b| !part(b))
+        .map_or(hay.len(), |i| e + i);
+    &hay[start..end]
+}
+
 /// See [`originals_as_literals`].
 pub const ADDRESS_LITERALS_MAX: usize = 10_000;
 
@@ -60,11 +82,18 @@ pub const ADDRESS_LITERALS_MAX: usize = 10_000;
 /// [`ADDRESS_LITERALS_MAX`]: the address rules find every one of them by
 /// shape anyway (only pseudonym ranges are exempt), and a literal automaton
 /// of millions of addresses would cost more memory than the whole run.
-pub fn originals_as_literals(entries: &[Assignment]) -> Vec<LearnedValue> {
+///
+/// Values some rule of `set` allows are left out too: a host under a public
+/// domain (`jira.gitlab.com`) gives that domain a pseudonym, while the
+/// domain itself (`https://gitlab.com/…`) is allowed and stays; it is not a
+/// leak.
+pub fn originals_as_literals(entries: &[Assignment], set: &RuleSet) -> Vec<LearnedValue> {
     let is_address = |a: &Assignment| matches!(a.kind.as_str(), "ipv4" | "ipv6" | "mac");
     let addresses = entries.iter().filter(|a| is_address(a)).count() <= ADDRESS_LITERALS_MAX;
+    let allowed = allowed_values(set);
     entries
         .iter()
+        .filter(|a| !allowed.contains(&a.original.to_ascii_lowercase()))
         .filter_map(|a| {
             let o = a.original.as_str();
             let (category, kind, boundary) = match a.kind.as_str() {
@@ -97,6 +126,7 @@ impl Verifier {
     pub fn new(set: &RuleSet, originals: &[LearnedValue]) -> Result<Verifier, RuleError> {
         Ok(Verifier {
             engine: Engine::with_learned(set, originals)?,
+            allowed: allowed_values(set),
             jobs: 1,
             leaks: Mutex::new(Vec::new()),
             unreadable: Mutex::new(Vec::new()),
@@ -206,8 +236,12 @@ impl Verifier {
         for f in chunk.findings {
             let value = &chunk.bytes[f.start..f.end];
             let leak = if self.engine.rule(f.rule).source == "learned" {
-                // Originals from a map are leaks whatever their shape.
-                true
+                // Originals are leaks whatever their shape, unless inside a
+                // value the rules allow (and so left as it was).
+                let token = enclosing_token(chunk.bytes, f.start, f.end);
+                !self
+                    .allowed
+                    .contains(&String::from_utf8_lossy(token).to_ascii_lowercase())
             } else {
                 !(own.is_own_value(&self.engine, f.rule, value)
                     || (masks_here && is_own_by_masks(&self.engine, chunk.bytes, f.start, f.end)))

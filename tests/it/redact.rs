@@ -991,10 +991,17 @@ fn address_originals_are_searched_as_literals_up_to_the_cap() {
         }
         m
     };
-    let under = kinds(&originals_as_literals(&addresses(ADDRESS_LITERALS_MAX)));
+    let set = airlock::rules::RuleSet::builtin().unwrap();
+    let under = kinds(&originals_as_literals(
+        &addresses(ADDRESS_LITERALS_MAX),
+        &set,
+    ));
     assert_eq!(under.get("ipv4"), Some(&ADDRESS_LITERALS_MAX));
     assert_eq!(under.get("hostname"), Some(&1));
-    let over = kinds(&originals_as_literals(&addresses(ADDRESS_LITERALS_MAX + 1)));
+    let over = kinds(&originals_as_literals(
+        &addresses(ADDRESS_LITERALS_MAX + 1),
+        &set,
+    ));
     assert_eq!(over.get("ipv4"), None);
     assert_eq!(
         over.get("hostname"),
@@ -1030,4 +1037,62 @@ fn a_learned_user_in_a_name_context_verifies() {
         assert!(!text.contains("sokafor122"), "{f}: {text}");
         assert!(text.contains("user-"), "{f}: {text}");
     }
+}
+
+/// Regressions found redacting `../shared/corpora/loghub` as a whole: each
+/// made verification fail (fail closed, nothing written) on real logs.
+#[test]
+fn real_log_shapes_that_failed_verification_now_redact() {
+    let dir = TempDir::new("redact-loghub-shapes");
+    // 1. A template's `<*>` and a CSV run were learned as user names, then
+    //    replaced everywhere (`token: <*>@<*>` became a password).
+    dir.write(
+        "in/sshd_templates.csv",
+        "E101,session opened for user <*> by (uid=0)\n20882,session opened for user cyrus,E101,session\n",
+    );
+    dir.write(
+        "in/android_templates.csv",
+        "E25,Bad activity token: <*>@<*>\n",
+    );
+    // 2. An IPv6 address right after an interface name (`en0:`) is invisible
+    //    to the pattern; found elsewhere, it must be replaced here too.
+    dir.write(
+        "in/Mac.log",
+        "kernel[0]: ARPT: wl0: MDNS: IPV6 Addr: 2607:f140:6000:8:c6b3:1ff:fecd:467f\n\
+         configd[53]: network changed: v4(en0+:10.105.162.138) v6(en0:2607:f140:6000:8:c6b3:1ff:fecd:467f) DNS! Proxy SMB\n",
+    );
+    // 3. A host under a public domain gives the domain a pseudonym; the
+    //    allowed public host itself stays and is no leak.
+    dir.write(
+        "in/proxy.log",
+        "chrome.exe - mail.google.com:443 open\nchrome.exe - accounts.google.com:443 close\n\
+         client_url http://jira.gitlab.com:8080/rest\nURL: https://gitlab.com/gitlab-org/gitlab-pages\n",
+    );
+    run(
+        &dir,
+        airlock(&dir).args(["redact", "in", "-o", "out"]),
+        None,
+    )
+    .expect_code(0);
+    let read = |f: &str| fs::read_to_string(dir.path().join("out").join(f)).unwrap();
+    assert_eq!(
+        read("android_templates.csv"),
+        "E25,Bad activity token: <*>@<*>\n"
+    );
+    let sshd = read("sshd_templates.csv");
+    assert!(
+        sshd.contains("user <*> by") && sshd.contains(",E101,session"),
+        "{sshd}"
+    );
+    assert!(!sshd.contains("cyrus"), "{sshd}");
+    let mac = read("Mac.log");
+    assert!(!mac.contains("2607:f140"), "{mac}");
+    assert!(!mac.contains("10.105.162.138"), "{mac}");
+    let proxy = read("proxy.log");
+    assert!(proxy.contains("accounts.google.com:443"), "{proxy}");
+    assert!(proxy.contains("https://gitlab.com/gitlab-org"), "{proxy}");
+    assert!(
+        !proxy.contains("jira.gitlab.com") && !proxy.contains("mail.google.com"),
+        "{proxy}"
+    );
 }
