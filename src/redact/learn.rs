@@ -44,6 +44,10 @@ const NOT_USERS: &[&str] = &[
     "ghost",
     "user",
     "users",
+    "name",
+    // Words of airlock's own output (`d-….example`, `[REDACTED:…]`).
+    "example",
+    "redacted",
     "test",
     "support",
     "system",

@@ -199,7 +199,15 @@ impl Map {
     pub fn unmask(&self, pseudonym: &str) -> Option<String> {
         let rev = self.reverse();
         let p = pseudonym.trim();
-        for kind in ["ipv4", "ipv6", "username", "name", "hostname", "host_label"] {
+        for kind in [
+            "ipv4",
+            "ipv6",
+            "username",
+            "email_local",
+            "name",
+            "hostname",
+            "host_label",
+        ] {
             if let Some(o) = rev.get(&(kind, p)) {
                 return Some(o.to_string());
             }
@@ -218,7 +226,9 @@ impl Map {
             }
         }
         if let Some((local, domain)) = p.split_once('@') {
-            let user = rev.get(&("username", local))?;
+            let user = rev
+                .get(&("email_local", local))
+                .or_else(|| rev.get(&("username", local)))?;
             return Some(format!("{user}@{}", self.unmask_host(&rev, domain)?));
         }
         self.unmask_host(&rev, p)

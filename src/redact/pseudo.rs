@@ -385,9 +385,18 @@ impl Pseudonymizer {
     }
 
     fn word(&self, kind: &'static str, prefix: &str, value: &str) -> String {
+        self.word_as(kind, kind, prefix, value)
+    }
+
+    /// [`Self::word`] recorded under `kind` but hashed as `hash_kind`: the
+    /// local part of an e-mail address gets its user's pseudonym, but is
+    /// recorded apart (`email_local`), because verification searches every
+    /// original user name as a word and `from` of `from@example.com` is
+    /// everywhere in English.
+    fn word_as(&self, kind: &'static str, hash_kind: &str, prefix: &str, value: &str) -> String {
         let norm = value.to_lowercase();
         self.assign(kind, &norm, |c| {
-            format!("{prefix}-{}", self.hash32(kind, &norm, c, 8))
+            format!("{prefix}-{}", self.hash32(hash_kind, &norm, c, 8))
         })
     }
 
@@ -615,7 +624,7 @@ impl Pseudonymizer {
         } else {
             return None;
         };
-        let user = self.word("username", "user", local);
+        let user = self.word_as("email_local", "username", "user", local);
         Some(format!("{user}{sep}{}", self.hostname(domain)))
     }
 }
@@ -654,6 +663,7 @@ fn static_kind(kind: &str) -> Option<&'static str> {
         "host_label",
         "domain",
         "username",
+        "email_local",
         "name",
         "generic",
     ];

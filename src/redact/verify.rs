@@ -12,7 +12,7 @@ use std::io::{self, Read, Write};
 use std::path::Path;
 use std::sync::Mutex;
 
-use super::pseudo::Assignment;
+use super::pseudo::{self, Assignment};
 use super::{
     is_own_at, is_own_by_masks, is_own_value, learn, read_whole, Whole, MASK_OPEN, PARALLEL_MAX,
 };
@@ -238,10 +238,13 @@ impl Verifier {
             let leak = if self.engine.rule(f.rule).source == "learned" {
                 // Originals are leaks whatever their shape, unless inside a
                 // value the rules allow (and so left as it was).
-                let token = enclosing_token(chunk.bytes, f.start, f.end);
-                !self
-                    .allowed
-                    .contains(&String::from_utf8_lossy(token).to_ascii_lowercase())
+                // Nor inside one of airlock's own host names (an original
+                // user `example` in `support.d-abc.example`).
+                let token = String::from_utf8_lossy(enclosing_token(chunk.bytes, f.start, f.end))
+                    .to_ascii_lowercase();
+                let value = String::from_utf8_lossy(&chunk.bytes[f.start..f.end]);
+                !(self.allowed.contains(&token)
+                    || (token.len() > value.len() && pseudo::is_own("hostname", &token)))
             } else {
                 !(own.is_own_value(&self.engine, f.rule, value)
                     || (masks_here && is_own_by_masks(&self.engine, chunk.bytes, f.start, f.end)))

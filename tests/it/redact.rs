@@ -1096,3 +1096,49 @@ fn real_log_shapes_that_failed_verification_now_redact() {
         "{proxy}"
     );
 }
+
+/// Regressions from redacting `../shared/corpora/noseyparker` and
+/// `gitleaks` as a whole (verification failed, nothing written).
+#[test]
+fn secret_corpora_shapes_that_failed_verification_now_redact() {
+    let dir = TempDir::new("redact-np-shapes");
+    // 1. `from` of `from@example.com` was recorded as a user name, and every
+    //    `from` in English text then counted as a leak.
+    dir.write(
+        "in/mail.php",
+        "$mail->From = 'from@acme-corp.com';\nuser=example\n",
+    );
+    dir.write(
+        "in/LICENSE",
+        "any form resulting from mechanical transformation\nhttps://support.anthropic.com/en/articles\n",
+    );
+    // 2. `.int` inside a longer host name ended the host there.
+    dir.write(
+        "in/headers.txt",
+        "X-MS-Exchange-Organization-AuthSource: sm02915.int.contoso.com\n",
+    );
+    run(
+        &dir,
+        airlock(&dir).args(["redact", "in", "-o", "out", "--map", "m.json"]),
+        None,
+    )
+    .expect_code(0);
+    let read = |f: &str| fs::read_to_string(dir.path().join("out").join(f)).unwrap();
+    assert!(read("LICENSE").contains("resulting from mechanical"));
+    let mail = read("mail.php");
+    assert!(!mail.contains("acme-corp"), "{mail}");
+    let headers = read("headers.txt");
+    assert!(
+        !headers.contains("sm02915") && !headers.contains("contoso"),
+        "{headers}"
+    );
+    // The e-mail still unmasks.
+    let pseudo = mail.split('\'').nth(1).unwrap().to_string();
+    let r = run(
+        &dir,
+        airlock(&dir).args(["unmask", "--map", "m.json", &pseudo]),
+        None,
+    )
+    .expect_code(0);
+    assert_eq!(r.stdout, format!("{pseudo}\tfrom@acme-corp.com\n"));
+}
