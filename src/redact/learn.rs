@@ -103,7 +103,7 @@ const NOT_HOSTS: &[&str] = &[
 /// bundle? (Also applied to the originals `verify` searches for.)
 pub fn is_learnable_user(v: &str) -> bool {
     // Shaped like a user name: `jdoe`, `j.doe-2`, `svc_backup$`, not a
-    // template (`<*>`) or a CSV run (`root,E101,session`).
+    // template (`<*>`) or a CSV run (`root,E7,session`).
     let shaped = v.starts_with(|c: char| c.is_alphanumeric() || c == '_')
         && v.chars().any(|c| c.is_alphabetic())
         && v.chars()
@@ -142,7 +142,7 @@ pub struct Identity {
     pub v4_nets: BTreeSet<[u8; 3]>,
     pub v6_nets: BTreeSet<u64>,
     /// Every address met, as written, (kind, text), so redaction replaces
-    /// it also where its rule cannot see it (`v6(en0:2607:f140::1)`: no
+    /// it also where its rule cannot see it (`v6(en0:2001:db8::1)`: no
     /// pattern can tell where the interface ends). Up to
     /// [`ADDRESS_LITERALS_MAX`]; past it, none (see `too_many_addresses`).
     pub addresses: BTreeSet<(&'static str, String)>,
