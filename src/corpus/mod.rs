@@ -452,6 +452,6 @@ pub fn clean_lines(seed: u64) -> Vec<String> {
         "listening on 127.0.0.1:8080 and 0.0.0.0:443; duration: 1234.5 ms".to_string(),
         "Filesystem      Type  Size  Used Avail Use% Mounted on\n/dev/vda1       ext4   50G   21G   27G  44% /".to_string(),
         "              total        used        free      shared  buff/cache   available\nMem:          15987        6123        2048         512        7816        9012".to_string(),
-        "Completed 200 OK in 166ms (Views: 117.4ms | ActiveRecord: 27.2ms)".to_string(),
+        "Completed 200 OK in 171ms (Views: 120.3ms | ActiveRecord: 25.9ms)".to_string(),
     ]
 }

@@ -196,7 +196,7 @@ impl LineParser {
             return Line::Known { time: None };
         }
         if let Some(rest) = text.strip_prefix("Completed ") {
-            // Completed 200 OK in 166ms (Views: …)
+            // Completed 200 OK in 171ms (Views: …)
             let status: Option<u16> = rest.split(' ').next().and_then(|s| s.parse().ok());
             let dur = rest.split_once(" in ").and_then(|(_, d)| {
                 let n = d.find("ms")?;
@@ -838,13 +838,13 @@ mod tests {
             Line::Known { time: Some(_) }
         ));
         assert!(matches!(
-            p.parse(b"Processing by Projects::TreeController#show as HTML"),
+            p.parse(b"Processing by Projects::TreeController#show as JSON"),
             Line::Known { .. }
         ));
-        match p.parse(b"Completed 200 OK in 166ms (Views: 117.4ms | ActiveRecord: 27.2ms)") {
+        match p.parse(b"Completed 200 OK in 171ms (Views: 120.3ms | ActiveRecord: 25.9ms)") {
             Line::Event(e) => {
                 assert_eq!(e.key.as_deref(), Some("Projects::TreeController#show"));
-                assert_eq!(e.duration_ms, Some(166.0));
+                assert_eq!(e.duration_ms, Some(171.0));
                 assert_eq!(e.client_ip.as_deref(), Some("10.1.1.1"));
             }
             other => panic!("{other:?}"),
