@@ -436,27 +436,16 @@ impl Traversal<'_> {
                     Limited::new(MultiGzDecoder::new(&mut r), self.limits.max_member_bytes);
                 // The output header keeps the time but not the original file
                 // name, which could name a host.
-                if depth == 0 && !nest {
-                    // The input itself is gzip (a .tar.gz bundle): compress
-                    // on several threads. Always this way, so the bytes do
-                    // not depend on --jobs.
-                    let mut enc = pargz::ParGzWriter::new(w, self.level, mtime, self.jobs);
-                    let done = self.encode(
-                        label,
-                        name,
-                        outer,
-                        nest,
-                        true,
-                        &mut dec,
-                        &mut enc,
-                        depth + 1,
-                    )?;
-                    if done == Done::Written {
-                        enc.finish().map_err(io)?;
-                    }
-                    return Ok(done);
-                }
-                let mut enc = FixedWrites::new(GzBuilder::new().mtime(mtime).write(w, self.level));
+                // The input itself (a .tar.gz bundle) is compressed on
+                // several threads, always, so the bytes do not depend on
+                // --jobs; gzip members inside it on this thread.
+                let mut enc = if depth == 0 && !nest {
+                    GzOut::Parallel(pargz::ParGzWriter::new(w, self.level, mtime, self.jobs))
+                } else {
+                    GzOut::Single(FixedWrites::new(
+                        GzBuilder::new().mtime(mtime).write(w, self.level),
+                    ))
+                };
                 let done = self.encode(
                     label,
                     name,
@@ -468,8 +457,7 @@ impl Traversal<'_> {
                     depth + 1,
                 )?;
                 if done == Done::Written {
-                    enc.flush_block().map_err(io)?;
-                    enc.inner.try_finish().map_err(io)?;
+                    enc.finish().map_err(io)?;
                 }
                 Ok(done)
             }
@@ -800,6 +788,37 @@ impl<R: Read> Read for Limited<R> {
         }
         self.left -= n as u64;
         Ok(n)
+    }
+}
+
+/// Where a gzip layer is written back.
+enum GzOut<'w> {
+    Parallel(pargz::ParGzWriter<&'w mut dyn Write>),
+    Single(FixedWrites<flate2::write::GzEncoder<&'w mut dyn Write>>),
+}
+
+impl GzOut<'_> {
+    fn finish(self) -> io::Result<()> {
+        match self {
+            GzOut::Parallel(enc) => enc.finish().map(|_| ()),
+            GzOut::Single(mut enc) => {
+                enc.flush_block()?;
+                enc.inner.try_finish()
+            }
+        }
+    }
+}
+
+impl Write for GzOut<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        match self {
+            GzOut::Parallel(enc) => enc.write(data),
+            GzOut::Single(enc) => enc.write(data),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 

@@ -28,7 +28,7 @@ use regex_automata::meta::Regex;
 
 use super::pseudo::{self, Pseudonymizer};
 use super::verify::ADDRESS_LITERALS_MAX;
-use super::{read_whole, Whole, PARALLEL_MAX};
+use super::{content, Content};
 use crate::bundle::{LeftOut, Member, Transform};
 use crate::detect::{Boundary, ChunkView, Engine, LearnedValue, ScanOptions};
 use crate::rules::{Category, RuleError, RuleSet};
@@ -554,15 +554,12 @@ impl Learner {
             }
             Ok::<(), io::Error>(())
         };
-        match if jobs > 1 {
-            read_whole(input, PARALLEL_MAX)?
-        } else {
-            Whole::nothing()
-        } {
-            Whole::All(data) => matcher.scan_slice_parallel_map(&data, &opts, jobs, work, take)?,
-            Whole::Partial(head) => {
-                let mut all = io::Cursor::new(head).chain(input);
-                matcher.scan_reader(&mut all, &opts, |chunk| take(work(chunk)))?;
+        match content(input, jobs)? {
+            Content::Whole(data) => {
+                matcher.scan_slice_parallel_map(&data, &opts, jobs, work, take)?
+            }
+            Content::Stream(mut r) => {
+                matcher.scan_reader(&mut r, &opts, |chunk| take(work(chunk)))?;
             }
         }
         let mut id = self.found();

@@ -13,9 +13,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use super::pseudo::{self, Assignment};
-use super::{
-    is_own_at, is_own_by_masks, is_own_value, learn, read_whole, Whole, MASK_OPEN, PARALLEL_MAX,
-};
+use super::{content, is_own_at, is_own_by_masks, is_own_value, learn, Content, MASK_OPEN};
 use crate::bundle::{LeftOut, Member, Transform};
 use crate::detect::{Boundary, ChunkView, Engine, Finding, LearnedValue, RuleId, ScanOptions};
 use crate::rules::{Category, RuleError, RuleSet};
@@ -39,7 +37,7 @@ pub struct Verifier {
     /// Every rule's allowed values, lower case: an original found inside
     /// one (`google.com` in an allowed `accounts.google.com`) is no leak.
     allowed: std::collections::HashSet<String>,
-    /// Threads for the chunks of one member (see [`read_whole`]).
+    /// Threads for the chunks of one member (see [`content`]).
     jobs: usize,
     leaks: Mutex<Vec<Leak>>,
     unreadable: Mutex<Vec<(String, String)>>,
@@ -292,13 +290,8 @@ impl Transform for Verifier {
         let opts = ScanOptions::default();
         let mut found: Vec<Located> = Vec::new();
         let jobs = member.jobs.min(self.jobs);
-        let whole = if jobs > 1 {
-            read_whole(input, PARALLEL_MAX)?
-        } else {
-            Whole::nothing()
-        };
-        match whole {
-            Whole::All(data) => {
+        match content(input, jobs)? {
+            Content::Whole(data) => {
                 // Leaks per chunk on workers; lines located here, in order,
                 // over the whole input.
                 let work = |chunk: ChunkView<'_>| {
@@ -330,11 +323,10 @@ impl Transform for Verifier {
                     found.push(located(&mut lines, &all, &f, preview));
                 }
             }
-            Whole::Partial(head) => {
-                let mut all = io::Cursor::new(head).chain(input);
+            Content::Stream(mut r) => {
                 let mut lines = scan::LineTracker::default();
                 let mut own = OwnCache::default();
-                matcher.scan_reader(&mut all, &opts, |chunk| {
+                matcher.scan_reader(&mut r, &opts, |chunk| {
                     for (f, preview) in self.chunk_leaks(&chunk, &mut own) {
                         found.push(located(&mut lines, &chunk, &f, preview));
                     }

@@ -68,25 +68,15 @@ impl std::fmt::Debug for Held {
 
 /// A stream read whole, or as much of it as the limits allowed.
 #[derive(Debug)]
-pub enum Whole {
+enum Whole {
     All(Held),
     /// The first bytes; the rest is still in the reader.
     Partial(Held),
 }
 
-impl Whole {
-    /// Nothing read yet: the whole stream is still in the reader.
-    pub fn nothing() -> Whole {
-        Whole::Partial(Held {
-            data: Vec::new(),
-            reserved: 0,
-        })
-    }
-}
-
 /// Read `input` to its end if it holds at most `max` bytes and the budget
 /// has room for them; otherwise return what was read so far.
-pub fn read_whole(input: &mut dyn Read, max: usize) -> io::Result<Whole> {
+fn read_whole(input: &mut dyn Read, max: usize) -> io::Result<Whole> {
     let mut held = Held {
         data: Vec::new(),
         reserved: 0,
@@ -102,6 +92,31 @@ pub fn read_whole(input: &mut dyn Read, max: usize) -> io::Result<Whole> {
             return Ok(Whole::All(held));
         }
     }
+}
+
+/// A member's content, ready to be searched.
+pub enum Content<'a> {
+    /// Held in memory: its chunks can be worked on by several threads.
+    Whole(Held),
+    /// Read as it comes (what was read while trying to hold it first).
+    Stream(io::Chain<io::Cursor<Held>, &'a mut dyn Read>),
+}
+
+/// Hold `input` whole when `jobs > 1`, it is at most [`PARALLEL_MAX`] and
+/// the budget has room; otherwise stream it, on one thread.
+pub fn content(input: &mut dyn Read, jobs: usize) -> io::Result<Content<'_>> {
+    let head = if jobs > 1 {
+        match read_whole(input, PARALLEL_MAX)? {
+            Whole::All(data) => return Ok(Content::Whole(data)),
+            Whole::Partial(head) => head,
+        }
+    } else {
+        Held {
+            data: Vec::new(),
+            reserved: 0,
+        }
+    };
+    Ok(Content::Stream(io::Cursor::new(head).chain(input)))
 }
 
 #[cfg(test)]
