@@ -326,6 +326,35 @@ impl Trim {
 }
 
 /// Every byte `hir` can match anywhere (a superset is fine).
+/// `A (?P<secret>…) B` with `A` an alternation `a1|a2|…`, as the patterns
+/// `a1 (?P<secret>…) B`, `a2 (?P<secret>…) B`, … in that order. Searched
+/// together, leftmost-first, they match what the whole pattern matches
+/// (`(a1|a2)S` prefers what `a1S|a2S` prefers), and each may have a
+/// [`Trim`] the whole has not.
+pub fn split_prefix(hir: &Hir) -> Option<Vec<Hir>> {
+    let HirKind::Concat(parts) = hir.kind() else {
+        return None;
+    };
+    let HirKind::Alternation(alts) = parts.first()?.kind() else {
+        return None;
+    };
+    let has_secret = parts[1..]
+        .iter()
+        .any(|p| matches!(p.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("secret")));
+    if !has_secret {
+        return None;
+    }
+    Some(
+        alts.iter()
+            .map(|a| {
+                let mut v = vec![a.clone()];
+                v.extend(parts[1..].iter().cloned());
+                Hir::concat(v)
+            })
+            .collect(),
+    )
+}
+
 fn all_bytes(hir: &Hir, set: &mut [bool; 256]) {
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => {}
@@ -401,5 +430,73 @@ mod tests {
         assert!(trim(r"password=(?P<secret>[^\s]+)").is_none());
         // No secret group: nothing to trim.
         assert!(trim(r"[0-9]+").is_none());
+    }
+
+    /// Leftmost-first matches of `re` in `hay`, each with its `secret`
+    /// span (found with the captures of the pattern that matched).
+    type Span = (usize, usize);
+
+    fn matches(re: &meta::Regex, hay: &[u8]) -> Vec<(Span, Option<Span>)> {
+        let mut caps = re.create_captures();
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at <= hay.len() {
+            re.search_captures(&Input::new(hay).range(at..), &mut caps);
+            let Some(m) = caps.get_match() else { break };
+            let pid = m.pattern();
+            let secret = re
+                .group_info()
+                .to_index(pid, "secret")
+                .and_then(|g| caps.get_group(g))
+                .map(|sp| (sp.start, sp.end));
+            out.push(((m.start(), m.end()), secret));
+            at = m.end().max(m.start() + 1);
+        }
+        out
+    }
+
+    #[test]
+    fn split_patterns_match_what_the_whole_pattern_matches() {
+        // Every built-in rule the engine cuts by its leading alternatives:
+        // searched as one set, the parts find the same matches and secrets
+        // as the pattern whole, on the rules' own examples and on text
+        // where every alternative occurs.
+        let set = crate::rules::RuleSet::builtin().unwrap();
+        let mut split = 0;
+        for rule in set.rules() {
+            let Some(p) = &rule.pattern else { continue };
+            let hir = parse(p, rule.multiline).unwrap();
+            if Trim::new(&hir).is_some() {
+                continue;
+            }
+            let Some(parts) = split_prefix(&hir) else {
+                continue;
+            };
+            if !parts.iter().any(|h| Trim::new(h).is_some()) {
+                continue;
+            }
+            split += 1;
+            let whole = union(std::slice::from_ref(&hir)).unwrap();
+            let cut = union(&parts).unwrap();
+            let mut texts: Vec<String> = rule
+                .examples
+                .iter()
+                .map(|e| e.spec.text().to_string())
+                .chain(rule.negative_examples.iter().map(|n| n.text.clone()))
+                .collect();
+            let all = texts.join("\n");
+            texts.push(all.clone());
+            texts.push(all.replace(' ', "%2F"));
+            texts.push(all.replace(' ', ""));
+            for t in &texts {
+                assert_eq!(
+                    matches(&cut, t.as_bytes()),
+                    matches(&whole, t.as_bytes()),
+                    "rule {} on {t:?}",
+                    rule.id
+                );
+            }
+        }
+        assert!(split >= 1, "fqdn at least is cut");
     }
 }

@@ -175,6 +175,9 @@ impl std::fmt::Debug for LearnedValue {
 
 struct Variant {
     rule: RuleId,
+    /// Index of the first variant cut from the same pattern (see
+    /// [`compile::split_prefix`]); its own index if the pattern is whole.
+    family: usize,
     hir: Hir,
     /// Finds the `secret` group inside a union match.
     captor: compile::Captor,
@@ -502,12 +505,6 @@ fn compile_rule(rule: &Rule, id: RuleId, out: &mut Vec<Variant>) -> Result<(), R
     }
     for (pattern, keywords, json) in sources {
         let hir = compile::parse(&pattern, rule.multiline).map_err(&err)?;
-        let nfa = compile::nfa(&hir).map_err(&err)?;
-        let secret = nfa
-            .group_info()
-            .to_index(regex_automata::PatternID::ZERO, "secret");
-        let captor = compile::Captor::new(nfa).map_err(&err)?;
-        let trim = compile::Trim::new(&hir);
         let keywords = if keywords.is_empty() {
             None
         } else {
@@ -518,19 +515,40 @@ fn compile_rule(rule: &Rule, id: RuleId, out: &mut Vec<Variant>) -> Result<(), R
                     .map_err(|e| err(e.to_string()))?,
             )
         };
-        out.push(Variant {
-            rule: id,
-            multiline: rule.multiline,
-            hir,
-            captor,
-            trim,
-            secret,
-            keywords,
-            allow: Arc::clone(&allow),
-            priority: rule.priority,
-            json,
-            stronger_first: Box::new([false; 256]),
-        });
+        // A pattern whose secret cannot be trimmed out of its matches may
+        // become trimmable cut by its leading alternatives: `fqdn`'s
+        // `(?:^|[^…%…]|%[0-9a-f]{2})` costs a capture search per host name
+        // whole, and only on the rare `%2F` cut.
+        let parts = match compile::Trim::new(&hir) {
+            Some(_) => vec![hir],
+            None => match compile::split_prefix(&hir) {
+                Some(parts) if parts.iter().any(|h| compile::Trim::new(h).is_some()) => parts,
+                _ => vec![hir],
+            },
+        };
+        let family = out.len();
+        for hir in parts {
+            let nfa = compile::nfa(&hir).map_err(&err)?;
+            let secret = nfa
+                .group_info()
+                .to_index(regex_automata::PatternID::ZERO, "secret");
+            let captor = compile::Captor::new(nfa).map_err(&err)?;
+            let trim = compile::Trim::new(&hir);
+            out.push(Variant {
+                rule: id,
+                family,
+                multiline: rule.multiline,
+                hir,
+                captor,
+                trim,
+                secret,
+                keywords: keywords.clone(),
+                allow: Arc::clone(&allow),
+                priority: rule.priority,
+                json,
+                stronger_first: Box::new([false; 256]),
+            });
+        }
     }
     Ok(())
 }
@@ -918,7 +936,7 @@ impl Matcher<'_> {
                     break;
                 };
                 let vi = self.union.variant_of[m.pattern().as_usize()] as usize;
-                if vi == parent {
+                if self.engine.variants[vi].family == self.engine.variants[parent].family {
                     pos = m.start() + 1;
                     continue;
                 }
