@@ -48,6 +48,15 @@ impl ScanOptions {
     fn limit(&self) -> usize {
         self.chunk_size.clamp(4 << 10, MAX_SEGMENT)
     }
+
+    /// Bytes of a stream searched at once by
+    /// [`Matcher::scan_reader_parallel_map`] (16 MiB by default): a few
+    /// segments per thread, so that threads stay busy between reads, in
+    /// little memory. Tied to the chunk size so that tests with small chunks
+    /// cross many windows.
+    fn window(&self) -> usize {
+        self.limit() * 16
+    }
 }
 
 /// One chunk of input with its findings.
@@ -393,27 +402,44 @@ impl Matcher<'_> {
         opts: &ScanOptions,
         jobs: usize,
         work: impl Fn(ChunkView<'_>) -> T + Sync,
-        mut each: impl FnMut(T) -> Result<(), E>,
+        each: impl FnMut(T) -> Result<(), E>,
     ) -> Result<(), E> {
+        self.scan_range_parallel_map(data, 0..data.len(), opts, jobs, work, each)
+            .map(|_| ())
+    }
+
+    /// [`Matcher::scan_slice_parallel_map`] of the part of `data` from
+    /// `range.start` to at least `range.end`, as [`Matcher::scan_slice_range`]
+    /// searches it (bytes outside the range are context). Returns where the
+    /// search stopped.
+    fn scan_range_parallel_map<T: Send, E>(
+        &self,
+        data: &[u8],
+        range: std::ops::Range<usize>,
+        opts: &ScanOptions,
+        jobs: usize,
+        work: impl Fn(ChunkView<'_>) -> T + Sync,
+        mut each: impl FnMut(T) -> Result<(), E>,
+    ) -> Result<usize, E> {
         let jobs = jobs.max(1);
-        let seg = segment_size(data.len(), jobs, opts);
-        if jobs == 1 || data.len() < 2 * seg {
-            return self.scan_slice(data, opts, |c| each(work(c)));
+        let seg = segment_size(range.len(), jobs, opts);
+        if jobs == 1 || range.len() < 2 * seg {
+            return self.scan_slice_range(data, range, opts, |c| each(work(c)));
         }
-        let mut bounds = vec![0];
-        let mut at = seg;
-        while at < data.len() {
-            match memchr::memchr(b'\n', &data[at..]) {
-                Some(i) if at + i + 1 < data.len() => {
+        let mut bounds = vec![range.start];
+        let mut at = range.start + seg;
+        while at < range.end {
+            match memchr::memchr(b'\n', &data[at..range.end]) {
+                Some(i) if at + i + 1 < range.end => {
                     bounds.push(at + i + 1);
                     at += i + 1 + seg;
                 }
                 _ => break,
             }
         }
-        bounds.push(data.len());
+        bounds.push(range.end);
         let ranges: Vec<std::ops::Range<usize>> = bounds.windows(2).map(|w| w[0]..w[1]).collect();
-        let mut stop = 0usize;
+        let mut stop = range.start;
         let mut i = 0;
         while i < ranges.len() {
             // A segment far over its size is one long line: its results
@@ -451,7 +477,119 @@ impl Matcher<'_> {
             }
             i = j;
         }
-        Ok(())
+        Ok(stop)
+    }
+
+    /// [`Matcher::scan_reader`] with up to `jobs` threads: the stream is read
+    /// here a window (16 chunks) at a time (cut after a line feed),
+    /// and each window is searched as [`Matcher::scan_slice_parallel_map`]
+    /// searches a slice. `work` runs on any thread, in any order (possibly
+    /// more than once for a chunk: no side effects); `each` receives, in input
+    /// order on this thread, each chunk's offset, bytes and value. Findings
+    /// are exactly those of [`Matcher::scan_reader`], and memory stays about
+    /// one window whatever the stream's size.
+    ///
+    /// Reading happens between windows, so a reader that does its own work
+    /// ahead (decompression on another thread) overlaps the search.
+    pub fn scan_reader_parallel_map<R: Read, T: Send>(
+        &self,
+        mut reader: R,
+        opts: &ScanOptions,
+        jobs: usize,
+        work: impl Fn(ChunkView<'_>) -> T + Sync,
+        mut each: impl FnMut(u64, &[u8], T) -> io::Result<()>,
+    ) -> io::Result<()> {
+        if jobs <= 1 {
+            return self.scan_reader(reader, opts, |c| {
+                let (offset, bytes) = (c.offset, c.bytes);
+                let value = work(c);
+                each(offset, bytes, value)
+            });
+        }
+        // The buffer starts at a line start (or a few bytes before one), so
+        // a search from `start` sees what a search of the whole stream sees.
+        let mut buf: Vec<u8> = Vec::new();
+        // Offset in the stream of `buf[0]`.
+        let mut base = 0u64;
+        let mut start = 0usize;
+        let mut eof = false;
+        let window = opts.window();
+        loop {
+            let want = start + window + LOOKAHEAD;
+            while !eof && buf.len() < want {
+                let need = (want - buf.len()) as u64;
+                match (&mut reader).take(need).read_to_end(&mut buf) {
+                    Ok(0) => eof = true,
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if start >= buf.len() {
+                return Ok(());
+            }
+            let avail = buf.len() - start;
+            let body_end = if eof && avail <= window {
+                buf.len()
+            } else {
+                match memchr::memrchr(b'\n', &buf[start..start + window.min(avail)]) {
+                    Some(i) => start + i + 1,
+                    None => {
+                        // A line longer than a window: the rest on this
+                        // thread, cut as scan_reader cuts it.
+                        let line_pos = match memchr::memrchr(b'\n', &buf[..start]) {
+                            Some(i) => start - i - 1,
+                            None => start,
+                        };
+                        let mut src = ReaderSource {
+                            reader: &mut reader,
+                            filled: buf.len(),
+                            buf,
+                            pos: start,
+                            eof,
+                        };
+                        let offset = base + start as u64;
+                        return match self.drive(&mut src, opts, offset, line_pos, &mut |c| {
+                            let (offset, bytes) = (c.offset, c.bytes);
+                            let value = work(c);
+                            each(offset, bytes, value).map_err(Stop::Consumer)
+                        }) {
+                            Ok(()) => Ok(()),
+                            Err(Stop::Consumer(e)) | Err(Stop::Io(e)) => Err(e),
+                        };
+                    }
+                }
+            };
+            let held = &buf;
+            let stop = self.scan_range_parallel_map(
+                held,
+                start..body_end,
+                opts,
+                jobs,
+                |c| {
+                    let (at, len) = (c.offset as usize, c.bytes.len());
+                    let value = work(ChunkView {
+                        offset: base + c.offset,
+                        ..c
+                    });
+                    (at, len, value)
+                },
+                |(at, len, value)| each(base + at as u64, &held[at..at + len], value),
+            )?;
+            if eof && stop >= buf.len() {
+                return Ok(());
+            }
+            // Keep the look-behind, or the whole line a multi-line match
+            // ended in (it began after `body_end`, a line start).
+            let keep_from = if buf[stop - 1] == b'\n' {
+                stop - KEEP_BEHIND.min(stop)
+            } else {
+                memchr::memrchr(b'\n', &buf[..stop]).map_or(0, |i| i + 1)
+            };
+            buf.drain(..keep_from);
+            base += keep_from as u64;
+            start = stop - keep_from;
+        }
     }
 
     /// Search `ranges` of `data` on up to `jobs` threads, mapping each chunk

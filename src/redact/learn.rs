@@ -19,7 +19,7 @@
 //! learned: very short ones, numbers, GitLab's own service names and
 //! accounts (`gitlab`, `git`, `root`, …).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::io::{self, Read, Write};
 use std::path::Path;
 use std::sync::Mutex;
@@ -28,7 +28,6 @@ use regex_automata::meta::Regex;
 
 use super::pseudo::{self, Pseudonymizer};
 use super::verify::ADDRESS_LITERALS_MAX;
-use super::{content, Content};
 use crate::bundle::{LeftOut, Member, Transform};
 use crate::detect::{Boundary, ChunkView, Engine, LearnedValue, ScanOptions};
 use crate::rules::{Category, RuleError, RuleSet};
@@ -440,6 +439,9 @@ impl Learner {
     }
 }
 
+/// Distinct values one member's learning remembers having handled.
+const SEEN_MAX: usize = 100_000;
+
 /// Files that name the host, by their last path components.
 fn base_name(name: &[u8]) -> &[u8] {
     match name.iter().rposition(|b| *b == b'/') {
@@ -524,44 +526,53 @@ impl Learner {
         let mut names = Vec::new();
         let mut addresses = Identity::default();
         let opts = ScanOptions::default();
-        // (kind index, value) of every finding in a chunk.
+        // (kind index, value) of each distinct finding in a chunk. Logs
+        // repeat the same few addresses and users hundreds of thousands of
+        // times: a value is copied and parsed once per chunk, not once per
+        // occurrence.
         let work = |chunk: ChunkView<'_>| -> Vec<(u8, String)> {
-            chunk
-                .findings
-                .iter()
-                .map(|f| {
-                    let v = String::from_utf8_lossy(&chunk.bytes[f.start..f.end]).into_owned();
-                    let k = match self.engine.rule(f.rule).kind.as_str() {
-                        "name" => 0,
-                        "username" => 1,
-                        "ipv4" => 2,
-                        "ipv4_dashed" => 3,
-                        _ => 4,
-                    };
-                    (k, v)
-                })
-                .collect()
+            let mut distinct: HashSet<(u8, &[u8])> = HashSet::new();
+            let mut out = Vec::new();
+            for f in chunk.findings {
+                let bytes = &chunk.bytes[f.start..f.end];
+                let k = match self.engine.rule(f.rule).kind.as_str() {
+                    "name" => 0,
+                    "username" => 1,
+                    "ipv4" => 2,
+                    "ipv4_dashed" => 3,
+                    _ => 4,
+                };
+                if distinct.insert((k, bytes)) {
+                    out.push((k, String::from_utf8_lossy(bytes).into_owned()));
+                }
+            }
+            out
         };
+        // And once per member, up to a bound (a log of millions of distinct
+        // addresses must not keep them all here).
+        let mut seen: [HashSet<String>; 5] = Default::default();
+        let mut seen_total = 0;
         let mut take = |found: Vec<(u8, String)>| {
             for (k, v) in found {
+                let seen = &mut seen[k as usize];
+                if seen.contains(&v) {
+                    continue;
+                }
                 match k {
-                    0 => names.push(v),
-                    1 => users.push(v),
+                    0 => names.push(v.clone()),
+                    1 => users.push(v.clone()),
                     2 => addresses.add_address("ipv4", &v),
                     3 => addresses.add_address("ipv4_dashed", &v),
                     _ => addresses.add_address("ipv6", &v),
                 }
+                if seen_total < SEEN_MAX {
+                    seen.insert(v);
+                    seen_total += 1;
+                }
             }
             Ok::<(), io::Error>(())
         };
-        match content(input, jobs)? {
-            Content::Whole(data) => {
-                matcher.scan_slice_parallel_map(&data, &opts, jobs, work, take)?
-            }
-            Content::Stream(mut r) => {
-                matcher.scan_reader(&mut r, &opts, |chunk| take(work(chunk)))?;
-            }
-        }
+        matcher.scan_reader_parallel_map(input, &opts, jobs, work, |_, _, found| take(found))?;
         let mut id = self.found();
         for u in users {
             id.add_user(&u);

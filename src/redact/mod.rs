@@ -19,7 +19,6 @@ pub mod map;
 pub mod pseudo;
 pub mod report;
 pub mod verify;
-mod whole;
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
@@ -56,8 +55,6 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// How every mask starts.
 pub const MASK_OPEN: &[u8] = b"[REDACTED:";
-
-pub use whole::{content, Content, PARALLEL_MAX};
 
 /// A value's replacement for one rule (`None`: it is airlock's own).
 type Replacement = (RuleId, Option<Box<[u8]>>);
@@ -294,38 +291,35 @@ impl Redactor {
         let jobs = jobs.min(self.jobs);
         let matcher = self.engine.matcher(path);
         let mut pass = Pass::default();
-        match content(input, jobs)? {
-            Content::Whole(data) => {
-                // Each chunk redacted on a worker, written here in order.
-                // Caches are reused from chunk to chunk (one per worker at a
-                // time): a fresh one per chunk would work every recurring
-                // pseudonym out again for each megabyte.
-                let caches: Mutex<Vec<Pass>> = Mutex::new(Vec::new());
-                let work = |chunk: ChunkView<'_>| {
-                    let mut local = lock(&caches).pop().unwrap_or_default();
-                    let mut buf = Vec::with_capacity(chunk.bytes.len() + chunk.bytes.len() / 8);
-                    self.write_chunk(&chunk, &mut buf, &mut local)
-                        .expect("writing to a Vec cannot fail");
-                    let by_rule = std::mem::take(&mut local.by_rule);
-                    lock(&caches).push(local);
-                    (buf, by_rule)
-                };
-                matcher.scan_slice_parallel_map(
-                    &data,
-                    &self.opts,
-                    jobs,
-                    work,
-                    |(buf, by_rule)| {
-                        pass.add_counts(&by_rule);
-                        out.write_all(&buf)
-                    },
-                )?;
-            }
-            Content::Stream(mut r) => {
-                matcher.scan_reader(&mut r, &self.opts, |chunk| {
-                    self.write_chunk(&chunk, out, &mut pass)
-                })?;
-            }
+        if jobs > 1 {
+            // Each chunk redacted on a worker, written here in order.
+            // Caches are reused from chunk to chunk (one per worker at a
+            // time): a fresh one per chunk would work every recurring
+            // pseudonym out again for each megabyte.
+            let caches: Mutex<Vec<Pass>> = Mutex::new(Vec::new());
+            let work = |chunk: ChunkView<'_>| {
+                let mut local = lock(&caches).pop().unwrap_or_default();
+                let mut buf = Vec::with_capacity(chunk.bytes.len() + chunk.bytes.len() / 8);
+                self.write_chunk(&chunk, &mut buf, &mut local)
+                    .expect("writing to a Vec cannot fail");
+                let by_rule = std::mem::take(&mut local.by_rule);
+                lock(&caches).push(local);
+                (buf, by_rule)
+            };
+            matcher.scan_reader_parallel_map(
+                input,
+                &self.opts,
+                jobs,
+                work,
+                |_, _, (buf, by_rule)| {
+                    pass.add_counts(&by_rule);
+                    out.write_all(&buf)
+                },
+            )?;
+        } else {
+            matcher.scan_reader(input, &self.opts, |chunk| {
+                self.write_chunk(&chunk, out, &mut pass)
+            })?;
         }
         pass.add_to(&self.engine, counts);
         Ok(())

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use super::pseudo::{self, Assignment};
-use super::{content, is_own_at, is_own_by_masks, is_own_value, learn, Content, MASK_OPEN};
+use super::{is_own_at, is_own_by_masks, is_own_value, learn, lock, MASK_OPEN};
 use crate::bundle::{LeftOut, Member, Transform};
 use crate::detect::{Boundary, ChunkView, Engine, Finding, LearnedValue, RuleId, ScanOptions};
 use crate::rules::{Category, RuleError, RuleSet};
@@ -290,51 +290,27 @@ impl Transform for Verifier {
         let opts = ScanOptions::default();
         let mut found: Vec<Located> = Vec::new();
         let jobs = member.jobs.min(self.jobs);
-        match content(input, jobs)? {
-            Content::Whole(data) => {
-                // Leaks per chunk on workers; lines located here, in order,
-                // over the whole input.
-                let work = |chunk: ChunkView<'_>| {
-                    let mut own = OwnCache::default();
-                    self.chunk_leaks(&chunk, &mut own)
-                        .into_iter()
-                        .map(|(f, preview)| {
-                            let abs = Finding {
-                                rule: f.rule,
-                                start: chunk.offset as usize + f.start,
-                                end: chunk.offset as usize + f.end,
-                            };
-                            (abs, preview)
-                        })
-                        .collect::<Vec<_>>()
-                };
-                let mut hits = Vec::new();
-                matcher.scan_slice_parallel_map(&data, &opts, jobs, work, |h| {
-                    hits.extend(h);
-                    Ok::<(), io::Error>(())
-                })?;
-                let all = ChunkView {
-                    offset: 0,
-                    bytes: &data,
-                    findings: &[],
-                };
-                let mut lines = scan::LineTracker::default();
-                for (f, preview) in hits {
-                    found.push(located(&mut lines, &all, &f, preview));
-                }
+        // Leaks per chunk on workers; lines located here, in order.
+        let caches: Mutex<Vec<OwnCache>> = Mutex::new(Vec::new());
+        let work = |chunk: ChunkView<'_>| {
+            let mut own = lock(&caches).pop().unwrap_or_default();
+            let leaks = self.chunk_leaks(&chunk, &mut own);
+            lock(&caches).push(own);
+            leaks
+        };
+        let mut lines = scan::LineTracker::default();
+        matcher.scan_reader_parallel_map(input, &opts, jobs, work, |offset, bytes, leaks| {
+            let chunk = ChunkView {
+                offset,
+                bytes,
+                findings: &[],
+            };
+            for (f, preview) in leaks {
+                found.push(located(&mut lines, &chunk, &f, preview));
             }
-            Content::Stream(mut r) => {
-                let mut lines = scan::LineTracker::default();
-                let mut own = OwnCache::default();
-                matcher.scan_reader(&mut r, &opts, |chunk| {
-                    for (f, preview) in self.chunk_leaks(&chunk, &mut own) {
-                        found.push(located(&mut lines, &chunk, &f, preview));
-                    }
-                    lines.finish_chunk(&chunk);
-                    Ok(())
-                })?;
-            }
-        }
+            lines.finish_chunk(&chunk);
+            Ok(())
+        })?;
         if !found.is_empty() {
             let full = [outer, name].concat();
             let (shown, _) = self.shown_name(&full);

@@ -378,6 +378,11 @@ fn a_line_longer_than_a_segment_is_cut_at_the_same_places_every_time() {
             "stream, chunk {chunk}"
         );
     }
+    assert_eq!(
+        collect_parallel_stream(e, &data, 4096, 2, 4),
+        whole,
+        "streamed on 2 threads"
+    );
 }
 
 #[test]
@@ -472,6 +477,93 @@ fn collect_parallel(e: &Engine, data: &[u8], chunk: usize, jobs: usize) -> Vec<F
     out
 }
 
+/// A stream searched a window at a time on `jobs` threads: chunks in order,
+/// contiguous, each with its own offset and bytes; findings made absolute on
+/// the workers.
+fn collect_parallel_stream(
+    e: &Engine,
+    data: &[u8],
+    chunk: usize,
+    jobs: usize,
+    seed: u64,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut next = 0u64;
+    e.matcher(None)
+        .scan_reader_parallel_map(
+            Trickle {
+                data,
+                rng: Rng::new(seed),
+            },
+            &ScanOptions { chunk_size: chunk },
+            jobs,
+            |c| {
+                c.findings
+                    .iter()
+                    .map(|f| Finding {
+                        start: f.start + c.offset as usize,
+                        end: f.end + c.offset as usize,
+                        ..*f
+                    })
+                    .collect::<Vec<_>>()
+            },
+            |offset, bytes, found| {
+                assert_eq!(offset, next, "chunks must be contiguous and in order");
+                let at = offset as usize;
+                assert_eq!(bytes, &data[at..at + bytes.len()], "chunk bytes");
+                next += bytes.len() as u64;
+                out.extend(found);
+                Ok(())
+            },
+        )
+        .unwrap();
+    assert_eq!(next as usize, data.len(), "chunks must cover the input");
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, .. ProptestConfig::default() })]
+
+    #[test]
+    fn streamed_findings_do_not_depend_on_threads_or_windows(seed in 0u64..1000, lines in 200usize..3000, chunk in 1usize..9000, jobs in 1usize..5) {
+        // Chunks of at most 9 KiB make windows of at most 144 KiB: thousands
+        // of lines cross several.
+        let e = engine();
+        let data = mixed_text(seed, lines);
+        let whole = e.find_all(None, &data);
+        prop_assert_eq!(&collect_parallel_stream(e, &data, chunk, jobs, seed), &whole);
+    }
+}
+
+#[test]
+fn a_line_longer_than_a_window_is_searched_as_a_whole_search_does() {
+    // 4 KiB chunks: 64 KiB windows. A 300 KiB line (addresses all along)
+    // between ordinary lines cannot be cut at a line feed: the rest of the
+    // stream is searched on one thread, with the same findings.
+    let e = engine();
+    let mut r = Rng::new(8);
+    let mut text = String::new();
+    for _ in 0..3000 {
+        text.push_str(&format!("{} line {}\n", r.ipv4(), r.alnum(30)));
+    }
+    while text.len() < 400 << 10 {
+        text.push_str(&format!("{{\"ip\":\"{}\"}},", r.ipv4()));
+    }
+    text.push('\n');
+    for _ in 0..3000 {
+        text.push_str(&format!("{} line {}\n", r.ipv4(), r.alnum(30)));
+    }
+    let whole = e.find_all(None, text.as_bytes());
+    assert!(whole.len() > 10_000, "{} findings", whole.len());
+    for jobs in [1, 2, 3] {
+        assert_eq!(
+            collect_parallel_stream(e, text.as_bytes(), 4096, jobs, 2),
+            whole,
+            "jobs {jobs}"
+        );
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 12, .. ProptestConfig::default() })]
 
@@ -515,6 +607,11 @@ fn pem_blocks_across_segment_boundaries_are_found_once_and_whole() {
                 collect_parallel(e, text.as_bytes(), chunk, jobs),
                 whole,
                 "jobs {jobs} chunk {chunk}"
+            );
+            assert_eq!(
+                collect_parallel_stream(e, text.as_bytes(), chunk, jobs, 9),
+                whole,
+                "streamed: jobs {jobs} chunk {chunk}"
             );
         }
     }
@@ -575,6 +672,7 @@ fn interleaved_and_ordinary_searches_agree_with_learned_literals() {
     assert!(learned_hits > 1000, "{learned_hits} learned findings");
     assert_eq!(collect_slice(&e, &data, 8 << 10), streamed);
     assert_eq!(collect_stream(&e, &data, 200 << 10, 3), streamed);
+    assert_eq!(collect_parallel_stream(&e, &data, 64 << 10, 2, 3), streamed);
     // Learned literals alone (no rules): the literal walk by itself.
     let only = Engine::with_learned(&RuleSet::default(), &learned).unwrap();
     assert_eq!(

@@ -901,10 +901,11 @@ fn one_large_member_is_split_across_threads_with_the_same_result() {
         ]),
     );
     let mut outs = Vec::new();
-    for jobs in ["1", "4"] {
+    // 64 KiB chunks: the member streams through windows of 1 MiB.
+    for (jobs, chunk) in [("1", "1048576"), ("4", "1048576"), ("2", "65536")] {
         let mut got = Vec::new();
         for (input, out) in [("big.log", "out.log"), ("big.tar.gz", "out.tar.gz")] {
-            let out = format!("{jobs}-{out}");
+            let out = format!("{jobs}-{chunk}-{out}");
             let report = format!("{out}.json");
             run(
                 &dir,
@@ -917,6 +918,8 @@ fn one_large_member_is_split_across_threads_with_the_same_result() {
                     "k",
                     "--jobs",
                     jobs,
+                    "--chunk-size",
+                    chunk,
                     "--report",
                     &report,
                 ]),
@@ -930,10 +933,12 @@ fn one_large_member_is_split_across_threads_with_the_same_result() {
         }
         outs.push(got);
     }
-    for (one, four) in outs[0].iter().zip(&outs[1]) {
-        assert_eq!(one.1, four.1, "reports differ");
-        // Byte for byte: the archive holds a recompressed .gz member.
-        assert!(one.0 == four.0, "outputs differ");
+    for other in &outs[1..] {
+        for (one, many) in outs[0].iter().zip(other) {
+            assert_eq!(one.1, many.1, "reports differ");
+            // Byte for byte: the archive holds a recompressed .gz member.
+            assert!(one.0 == many.0, "outputs differ");
+        }
     }
     let redacted = String::from_utf8(outs[0][0].0.clone()).unwrap();
     assert_eq!(redacted.lines().count() as u64, line);
