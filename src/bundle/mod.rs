@@ -26,6 +26,7 @@
 //! levels: `bundle.tar.gz!gitlabsos.x/var/log/gitlab/x.log.1.gz`.
 
 mod pargz;
+mod readahead;
 mod sink;
 pub mod sniff;
 
@@ -432,8 +433,13 @@ impl Traversal<'_> {
         match sniff(r.head()) {
             Sniffed::Gzip => {
                 let mtime = gzip_mtime(r.head());
-                let mut dec =
-                    Limited::new(MultiGzDecoder::new(&mut r), self.limits.max_member_bytes);
+                // With a thread to spare, inflating runs ahead on it.
+                let inflate: Box<dyn Read + '_> = if self.jobs > 1 {
+                    Box::new(readahead::GzReadAhead::new(&mut r))
+                } else {
+                    Box::new(MultiGzDecoder::new(&mut r))
+                };
+                let mut dec = Limited::new(inflate, self.limits.max_member_bytes);
                 // The output header keeps the time but not the original file
                 // name, which could name a host.
                 // The input itself (a .tar.gz bundle) is compressed on
