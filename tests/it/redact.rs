@@ -1144,3 +1144,56 @@ fn secret_corpora_shapes_that_failed_verification_now_redact() {
     .expect_code(0);
     assert_eq!(r.stdout, format!("{pseudo}\tfrom@acme-corp.com\n"));
 }
+
+#[test]
+fn the_user_name_of_a_url_is_pseudonymised_everywhere_it_occurs() {
+    // A URL's userinfo names an account: it gets the same pseudonym there
+    // and in any other line, while the password is masked. A user name that
+    // is also a host label (`_` in a label) stays consistent with the host.
+    let dir = TempDir::new("redact-url-user");
+    dir.write(
+        "in/sidekiq.log",
+        "{\"message\":\"import_url: https://mirror-svc:hunter2hunter2@code.partner.internal/acme/app.git failed\"}\n\
+         fatal: unable to access 'https://kwilliams@gitlab.corp.internal/acme/app.git/': 403\n\
+         ssh://git@gitlab.corp.internal:2222/g/p.git\n",
+    );
+    dir.write(
+        "in/auth.log",
+        "session opened for mirror-svc\nhttps://svc_-ro:pw1234567@svc_-ro.dbhost.internal/db\n",
+    );
+    run(
+        &dir,
+        airlock(&dir).args(["redact", "in", "-o", "out", "--map", "m.json"]),
+        None,
+    )
+    .expect_code(0);
+    let read = |f: &str| fs::read_to_string(dir.path().join("out").join(f)).unwrap();
+    let (sidekiq, auth) = (read("sidekiq.log"), read("auth.log"));
+    for gone in ["mirror-svc", "hunter2", "kwilliams", "svc_-ro", "dbhost"] {
+        assert!(
+            !sidekiq.contains(gone) && !auth.contains(gone),
+            "{gone} survived:\n{sidekiq}{auth}"
+        );
+    }
+    // Same pseudonym in the URL and in the other file.
+    let user = sidekiq
+        .split("https://")
+        .nth(1)
+        .and_then(|s| s.split(':').next())
+        .unwrap()
+        .to_string();
+    assert!(user.starts_with("user-"), "{sidekiq}");
+    assert!(
+        auth.contains(&format!("session opened for {user}")),
+        "{auth}"
+    );
+    // A role every instance has stays.
+    assert!(sidekiq.contains("ssh://git@"), "{sidekiq}");
+    let r = run(
+        &dir,
+        airlock(&dir).args(["unmask", "--map", "m.json", &user]),
+        None,
+    )
+    .expect_code(0);
+    assert_eq!(r.stdout, format!("{user}\tmirror-svc\n"));
+}
