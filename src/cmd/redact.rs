@@ -140,7 +140,8 @@ fn redact(
             &pseudo.assignments_with(with_v4),
             set,
         ));
-        let verifier = Verifier::new(set, &originals)?.with_jobs(super::jobs(args.jobs));
+        let verifier = Verifier::new_like(set, &originals, redactor.engine())?
+            .with_jobs(super::jobs(args.jobs));
         let verification = Traversal {
             transform: &verifier,
             limits,

@@ -131,6 +131,23 @@ impl Verifier {
         })
     }
 
+    /// [`Verifier::new`], reusing the compiled automata of `like` (the
+    /// redactor's engine) when it runs the same rules: see
+    /// [`Engine::with_learned_like`]. What is verified does not change.
+    pub fn new_like(
+        set: &RuleSet,
+        originals: &[LearnedValue],
+        like: &Engine,
+    ) -> Result<Verifier, RuleError> {
+        Ok(Verifier {
+            engine: Engine::with_learned_like(set, originals, like)?,
+            allowed: allowed_values(set),
+            jobs: 1,
+            leaks: Mutex::new(Vec::new()),
+            unreadable: Mutex::new(Vec::new()),
+        })
+    }
+
     /// Verify the chunks of one member on `jobs` threads.
     pub fn with_jobs(mut self, jobs: usize) -> Verifier {
         self.jobs = jobs.max(1);
