@@ -263,19 +263,39 @@ fn first_into(hir: &Hir, set: &mut [bool; 256]) -> bool {
 }
 
 /// Locating the `secret` group by trimming the match instead of running a
-/// capture engine, for patterns shaped `P (?P<secret>X) S` where no byte `P`
-/// can match can begin `X` and no byte `S` can match can end `X` (one byte of
-/// boundary context around an address or a host name). The secret is then
-/// the match without its leading bytes that cannot begin `X` and its
-/// trailing bytes that cannot end `X`: `P`'s bytes are all of the first kind,
-/// `X` starts with a byte that is not, and the same at the end.
+/// capture engine, for patterns shaped `P (?P<secret>X) S` where each side
+/// of `X` can be told apart from its context in one of two ways:
+///
+/// * **fixed length**: every match of `P` is `n` bytes long (`glpat-`,
+///   `(?i)token=`), so `X` starts `n` bytes into the match; likewise `S` at
+///   the end;
+/// * **disjoint bytes**: no byte `P` can match can begin `X` (one byte of
+///   boundary context before an address or a host name), so `X` starts at
+///   the first byte that can begin it; likewise the last byte for `S`.
 ///
 /// This is exact, not a heuristic, and only offered when the conditions
 /// hold; every other pattern keeps its capture engine.
 #[derive(Clone)]
 pub struct Trim {
-    first: Box<[bool; 256]>,
-    last: Box<[bool; 256]>,
+    start: Side,
+    end: Side,
+}
+
+#[derive(Clone)]
+enum Side {
+    Fixed(usize),
+    /// Bytes that can begin (or end) the secret.
+    Skip(Box<[bool; 256]>),
+}
+
+/// How long every match of `parts` is, if that is one length.
+fn fixed_len(parts: &[Hir]) -> Option<usize> {
+    let h = Hir::concat(parts.to_vec());
+    let p = h.properties();
+    match (p.minimum_len(), p.maximum_len()) {
+        (Some(a), Some(b)) if a == b => Some(a),
+        _ => None,
+    }
 }
 
 impl Trim {
@@ -290,37 +310,60 @@ impl Trim {
         let HirKind::Capture(cap) = parts[i].kind() else {
             return None;
         };
-        let (first, first_nullable) = first_bytes(&cap.sub);
-        let mut last = [false; 256];
-        let last_nullable = last_into(&cap.sub, &mut last);
-        if first_nullable || last_nullable {
-            return None;
-        }
-        let mut before = [false; 256];
-        for p in &parts[..i] {
-            all_bytes(p, &mut before);
-        }
-        let mut after = [false; 256];
-        for p in &parts[i + 1..] {
-            all_bytes(p, &mut after);
-        }
-        let disjoint = (0..256).all(|b| !((before[b] && first[b]) || (after[b] && last[b])));
-        disjoint.then(|| Trim {
-            first: Box::new(first),
-            last: Box::new(last),
-        })
+        let start = match fixed_len(&parts[..i]) {
+            Some(n) => Side::Fixed(n),
+            None => {
+                let (first, nullable) = first_bytes(&cap.sub);
+                let mut before = [false; 256];
+                for p in &parts[..i] {
+                    all_bytes(p, &mut before);
+                }
+                if nullable || (0..256).any(|b| before[b] && first[b]) {
+                    return None;
+                }
+                Side::Skip(Box::new(first))
+            }
+        };
+        let end = match fixed_len(&parts[i + 1..]) {
+            Some(n) => Side::Fixed(n),
+            None => {
+                let mut last = [false; 256];
+                let nullable = last_into(&cap.sub, &mut last);
+                let mut after = [false; 256];
+                for p in &parts[i + 1..] {
+                    all_bytes(p, &mut after);
+                }
+                if nullable || (0..256).any(|b| after[b] && last[b]) {
+                    return None;
+                }
+                Side::Skip(Box::new(last))
+            }
+        };
+        Some(Trim { start, end })
     }
 
     /// The secret inside the match `hay[start..end]`.
     pub fn span(&self, hay: &[u8], start: usize, end: usize) -> (usize, usize) {
-        let mut s = start;
-        while s < end && !self.first[hay[s] as usize] {
-            s += 1;
-        }
-        let mut e = end;
-        while e > s && !self.last[hay[e - 1] as usize] {
-            e -= 1;
-        }
+        let s = match &self.start {
+            Side::Fixed(n) => (start + n).min(end),
+            Side::Skip(first) => {
+                let mut s = start;
+                while s < end && !first[hay[s] as usize] {
+                    s += 1;
+                }
+                s
+            }
+        };
+        let e = match &self.end {
+            Side::Fixed(n) => end.saturating_sub(*n).max(s),
+            Side::Skip(last) => {
+                let mut e = end;
+                while e > s && !last[hay[e - 1] as usize] {
+                    e -= 1;
+                }
+                e
+            }
+        };
         (s, e)
     }
 }
@@ -423,18 +466,45 @@ mod tests {
             .unwrap();
         let hay = b"ip 10.1.2.3. x";
         assert_eq!(t.span(hay, 2, 13), (3, 11));
-        // Context bytes that could begin or end the secret: no trim.
+        // Context of several lengths whose bytes could begin the secret: no
+        // trim.
         assert!(trim(r"(?:^|[^a-z])(?P<secret>[a-z0-9]+)").is_none());
-        assert!(trim(r"(?P<secret>[a-z]+)[a-z ]").is_none());
-        // Keyword context shares letters with the value: no trim.
-        assert!(trim(r"password=(?P<secret>[^\s]+)").is_none());
+        assert!(trim(r"(?:^|x|[^a-z])(?P<secret>[a-z0-9]+)").is_none());
+        // Context that shares bytes with the secret but has one length: the
+        // secret is that far from the edge.
+        let t = trim(r"(?P<secret>[a-z]+)[a-z ]").unwrap();
+        assert_eq!(t.span(b"abcd", 0, 4), (0, 3));
+        let t = trim(r"password=(?P<secret>[^\s]+)").unwrap();
+        assert_eq!(t.span(b" password=pass ", 1, 14), (10, 14));
         // No secret group: nothing to trim.
         assert!(trim(r"[0-9]+").is_none());
+        // A prefix of one length: the secret starts that far in, whatever
+        // bytes the two share.
+        let t = trim(r"glpat-(?P<secret>[0-9A-Za-z_.-]{19,}[0-9A-Za-z_-])").unwrap();
+        let hay = b"x glpat-glpat-aaaaaaaaaaaaaaaaaaaa y";
+        assert_eq!(t.span(hay, 2, 33), (8, 33));
+        // Either side may be fixed, the other disjoint.
+        assert!(trim(r"(?i)token=(?P<secret>[a-z0-9]+)(?:[^a-z0-9]|$)").is_some());
+        assert!(trim(r"(?i)token=(?P<secret>[a-z0-9]+)[a-z ]+").is_none());
     }
 
     /// Leftmost-first matches of `re` in `hay`, each with its `secret`
     /// span (found with the captures of the pattern that matched).
     type Span = (usize, usize);
+
+    /// [`union`] with every capture group (the engine's union has only the
+    /// match itself).
+    fn with_captures(hirs: &[Hir]) -> meta::Regex {
+        meta::Regex::builder()
+            .syntax(syntax_config())
+            .configure(
+                meta::Config::new()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .utf8_empty(false),
+            )
+            .build_many_from_hir(hirs)
+            .unwrap()
+    }
 
     fn matches(re: &meta::Regex, hay: &[u8]) -> Vec<(Span, Option<Span>)> {
         let mut caps = re.create_captures();
@@ -456,13 +526,60 @@ mod tests {
     }
 
     #[test]
+    fn trimming_finds_what_captures_find_for_every_builtin_rule() {
+        // On each rule's examples (together, and with spaces removed, which
+        // makes prefixes and secrets run together), the trimmed span of
+        // every match is its `secret` group.
+        let set = crate::rules::RuleSet::builtin().unwrap();
+        let (mut trimmed, mut fixed, mut compared) = (0, 0, 0);
+        for rule in set.rules() {
+            let Some(p) = &rule.pattern else { continue };
+            let whole = parse(p, rule.multiline).unwrap();
+            let parts = match split_prefix(&whole) {
+                Some(parts) if Trim::new(&whole).is_none() => parts,
+                _ => vec![whole],
+            };
+            let texts: Vec<String> = rule
+                .examples
+                .iter()
+                .map(|e| e.spec.text().to_string())
+                .chain(rule.negative_examples.iter().map(|n| n.text.clone()))
+                .collect();
+            let all = texts.join("\n");
+            for hir in &parts {
+                let Some(trim) = Trim::new(hir) else { continue };
+                trimmed += 1;
+                fixed += matches!(trim.start, Side::Fixed(_)) as usize;
+                let re = with_captures(std::slice::from_ref(hir));
+                for t in [all.clone(), all.replace(' ', "")] {
+                    for ((ms, me), secret) in matches(&re, t.as_bytes()) {
+                        let Some(secret) = secret else { continue };
+                        compared += 1;
+                        assert_eq!(
+                            trim.span(t.as_bytes(), ms, me),
+                            secret,
+                            "rule {} on {:?}",
+                            rule.id,
+                            &t[ms..me]
+                        );
+                    }
+                }
+            }
+        }
+        assert!(
+            trimmed >= 20 && fixed >= 10 && compared >= 100,
+            "{trimmed} trimmed, {fixed} fixed, {compared} secrets compared"
+        );
+    }
+
+    #[test]
     fn split_patterns_match_what_the_whole_pattern_matches() {
         // Every built-in rule the engine cuts by its leading alternatives:
         // searched as one set, the parts find the same matches and secrets
         // as the pattern whole, on the rules' own examples and on text
         // where every alternative occurs.
         let set = crate::rules::RuleSet::builtin().unwrap();
-        let mut split = 0;
+        let (mut split, mut secrets) = (0, 0);
         for rule in set.rules() {
             let Some(p) = &rule.pattern else { continue };
             let hir = parse(p, rule.multiline).unwrap();
@@ -476,8 +593,8 @@ mod tests {
                 continue;
             }
             split += 1;
-            let whole = union(std::slice::from_ref(&hir)).unwrap();
-            let cut = union(&parts).unwrap();
+            let whole = with_captures(std::slice::from_ref(&hir));
+            let cut = with_captures(&parts);
             let mut texts: Vec<String> = rule
                 .examples
                 .iter()
@@ -489,14 +606,17 @@ mod tests {
             texts.push(all.replace(' ', "%2F"));
             texts.push(all.replace(' ', ""));
             for t in &texts {
+                let found = matches(&whole, t.as_bytes());
+                secrets += found.iter().filter(|(_, s)| s.is_some()).count();
                 assert_eq!(
                     matches(&cut, t.as_bytes()),
-                    matches(&whole, t.as_bytes()),
+                    found,
                     "rule {} on {t:?}",
                     rule.id
                 );
             }
         }
         assert!(split >= 1, "fqdn at least is cut");
+        assert!(secrets >= 10, "{secrets} secrets compared");
     }
 }
