@@ -41,6 +41,10 @@ pub struct GzReadAhead<'a> {
     /// A compressed block the worker had no room for yet.
     pending: Option<Vec<u8>>,
     from_worker: Option<Receiver<io::Result<Vec<u8>>>>,
+    /// Blocks read out, back to the worker to fill again (allocating and
+    /// zeroing a fresh megabyte per block cost more than inflating a
+    /// tenth of it).
+    spent: SyncSender<Vec<u8>>,
     current: Vec<u8>,
     pos: usize,
     worker: Option<JoinHandle<()>>,
@@ -50,6 +54,7 @@ impl<'a> GzReadAhead<'a> {
     pub fn new(source: &'a mut dyn Read) -> GzReadAhead<'a> {
         let (to_worker, input) = mpsc::sync_channel::<Vec<u8>>(INPUT_BLOCKS);
         let (output, from_worker) = mpsc::sync_channel::<io::Result<Vec<u8>>>(AHEAD_BLOCKS);
+        let (spent, recycled) = mpsc::sync_channel::<Vec<u8>>(AHEAD_BLOCKS + 2);
         let worker = std::thread::spawn(move || {
             let mut dec = MultiGzDecoder::new(Blocks {
                 rx: input,
@@ -57,7 +62,9 @@ impl<'a> GzReadAhead<'a> {
                 pos: 0,
             });
             loop {
-                let mut block = vec![0u8; BLOCK];
+                let mut block = recycled.try_recv().unwrap_or_default();
+                // Only bytes never initialized are zeroed (once per block).
+                block.resize(BLOCK, 0);
                 let mut filled = 0;
                 let res = loop {
                     match dec.read(&mut block[filled..]) {
@@ -91,6 +98,7 @@ impl<'a> GzReadAhead<'a> {
             to_worker: Some(to_worker),
             pending: None,
             from_worker: Some(from_worker),
+            spent,
             current: Vec::new(),
             pos: 0,
             worker: Some(worker),
@@ -159,7 +167,11 @@ impl<'a> GzReadAhead<'a> {
             };
             match got {
                 Some(Ok(b)) => {
-                    self.current = b;
+                    let spent = std::mem::replace(&mut self.current, b);
+                    if spent.capacity() == BLOCK {
+                        // Full: the worker allocates instead.
+                        let _ = self.spent.try_send(spent);
+                    }
                     self.pos = 0;
                     return Ok(true);
                 }
