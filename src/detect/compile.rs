@@ -525,6 +525,15 @@ mod tests {
         out
     }
 
+    /// A rule's examples and negative examples, as text.
+    fn example_texts(rule: &crate::rules::Rule) -> Vec<String> {
+        rule.examples
+            .iter()
+            .map(|e| e.spec.text().to_string())
+            .chain(rule.negative_examples.iter().map(|n| n.text.clone()))
+            .collect()
+    }
+
     #[test]
     fn trimming_finds_what_captures_find_for_every_builtin_rule() {
         // On each rule's examples (together, and with spaces removed, which
@@ -539,13 +548,7 @@ mod tests {
                 Some(parts) if Trim::new(&whole).is_none() => parts,
                 _ => vec![whole],
             };
-            let texts: Vec<String> = rule
-                .examples
-                .iter()
-                .map(|e| e.spec.text().to_string())
-                .chain(rule.negative_examples.iter().map(|n| n.text.clone()))
-                .collect();
-            let all = texts.join("\n");
+            let all = example_texts(rule).join("\n");
             for hir in &parts {
                 let Some(trim) = Trim::new(hir) else { continue };
                 trimmed += 1;
@@ -595,12 +598,7 @@ mod tests {
             split += 1;
             let whole = with_captures(std::slice::from_ref(&hir));
             let cut = with_captures(&parts);
-            let mut texts: Vec<String> = rule
-                .examples
-                .iter()
-                .map(|e| e.spec.text().to_string())
-                .chain(rule.negative_examples.iter().map(|n| n.text.clone()))
-                .collect();
+            let mut texts = example_texts(rule);
             let all = texts.join("\n");
             texts.push(all.clone());
             texts.push(all.replace(' ', "%2F"));
