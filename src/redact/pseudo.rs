@@ -165,8 +165,10 @@ struct State {
     forward: HashMap<(&'static str, String), String>,
     /// (kind, pseudonym) → normalized original: to detect collisions.
     taken: HashMap<(&'static str, String), String>,
-    /// Host octet permutation per original /24.
-    v4_hosts: HashMap<[u8; 3], [u8; 256]>,
+    /// Pseudonym /24 and host octet permutation per original /24: an
+    /// address of a known /24 costs one lookup (a log of millions of
+    /// distinct clients has few /24s).
+    v4_nets: HashMap<[u8; 3], ([u8; 3], [u8; 256])>,
     /// IPv4 address → pseudonym, for the map. Kept as numbers, not in
     /// `forward`: a bundle can hold millions of distinct client addresses
     /// (8 bytes each here, ~250 as strings), and they need no collision
@@ -443,21 +445,23 @@ impl Pseudonymizer {
     pub fn ipv4(&self, ip: Ipv4Addr) -> Ipv4Addr {
         let o = ip.octets();
         let net = [o[0], o[1], o[2]];
-        let net_text = format!("{}.{}.{}", o[0], o[1], o[2]);
-        let pnet = self.ipv4_net(net);
-        let host = {
-            let mut st = self.state();
-            let perm = st
-                .v4_hosts
-                .entry(net)
-                .or_insert_with(|| self.host_permutation(&net_text));
-            perm[o[3] as usize]
+        let known = self.state().v4_nets.get(&net).copied();
+        let (pnet, perm) = match known {
+            Some(k) => k,
+            None => {
+                let net_text = format!("{}.{}.{}", o[0], o[1], o[2]);
+                let text = self.ipv4_net(net);
+                let mut pnet = [0u8; 3];
+                for (p, x) in pnet.iter_mut().zip(text.split('.')) {
+                    *p = x.parse().expect("own format");
+                }
+                // Another thread may have got here first, with the same
+                // values: both are functions of the key and the /24.
+                let perm = self.host_permutation(&net_text);
+                *self.state().v4_nets.entry(net).or_insert((pnet, perm))
+            }
         };
-        let p: Vec<u8> = pnet
-            .split('.')
-            .map(|x| x.parse().expect("own format"))
-            .collect();
-        let out = Ipv4Addr::new(p[0], p[1], p[2], host);
+        let out = Ipv4Addr::new(pnet[0], pnet[1], pnet[2], perm[o[3] as usize]);
         // Record the address itself for the map and unmask. It is unique by
         // construction: distinct /24s get distinct pseudonym /24s and the
         // host octet is a permutation.
