@@ -28,6 +28,8 @@ use flate2::read::MultiGzDecoder;
 const BLOCK: usize = 1 << 20;
 /// Plain blocks the worker may have ready before it waits.
 const AHEAD_BLOCKS: usize = 16;
+/// Spent blocks kept for reuse (more are freed).
+const RECYCLED_BLOCKS: usize = 4;
 /// Compressed bytes per block handed over.
 const INPUT_BLOCK: usize = 256 << 10;
 /// Compressed blocks that may wait for the worker.
@@ -54,7 +56,7 @@ impl<'a> GzReadAhead<'a> {
     pub fn new(source: &'a mut dyn Read) -> GzReadAhead<'a> {
         let (to_worker, input) = mpsc::sync_channel::<Vec<u8>>(INPUT_BLOCKS);
         let (output, from_worker) = mpsc::sync_channel::<io::Result<Vec<u8>>>(AHEAD_BLOCKS);
-        let (spent, recycled) = mpsc::sync_channel::<Vec<u8>>(AHEAD_BLOCKS + 2);
+        let (spent, recycled) = mpsc::sync_channel::<Vec<u8>>(RECYCLED_BLOCKS);
         let worker = std::thread::spawn(move || {
             let mut dec = MultiGzDecoder::new(Blocks {
                 rx: input,

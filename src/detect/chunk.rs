@@ -516,6 +516,8 @@ impl Matcher<'_> {
         let window = opts.window();
         loop {
             let want = start + window + LOOKAHEAD;
+            // Exactly: a doubling growth would hold twice the window.
+            buf.reserve_exact(want.saturating_sub(buf.len()));
             while !eof && buf.len() < want {
                 let need = (want - buf.len()) as u64;
                 match (&mut reader).take(need).read_to_end(&mut buf) {
