@@ -500,11 +500,7 @@ impl Matcher<'_> {
         mut each: impl FnMut(u64, &[u8], T) -> io::Result<()>,
     ) -> io::Result<()> {
         if jobs <= 1 {
-            return self.scan_reader(reader, opts, |c| {
-                let (offset, bytes) = (c.offset, c.bytes);
-                let value = work(c);
-                each(offset, bytes, value)
-            });
+            return self.map_rest(reader, Vec::new(), 0, false, 0, opts, &work, &mut each);
         }
         // The buffer starts at a line start (or a few bytes before one), so
         // a search from `start` sees what a search of the whole stream sees.
@@ -539,26 +535,8 @@ impl Matcher<'_> {
                     None => {
                         // A line longer than a window: the rest on this
                         // thread, cut as scan_reader cuts it.
-                        let line_pos = match memchr::memrchr(b'\n', &buf[..start]) {
-                            Some(i) => start - i - 1,
-                            None => start,
-                        };
-                        let mut src = ReaderSource {
-                            reader: &mut reader,
-                            filled: buf.len(),
-                            buf,
-                            pos: start,
-                            eof,
-                        };
-                        let offset = base + start as u64;
-                        return match self.drive(&mut src, opts, offset, line_pos, &mut |c| {
-                            let (offset, bytes) = (c.offset, c.bytes);
-                            let value = work(c);
-                            each(offset, bytes, value).map_err(Stop::Consumer)
-                        }) {
-                            Ok(()) => Ok(()),
-                            Err(Stop::Consumer(e)) | Err(Stop::Io(e)) => Err(e),
-                        };
+                        return self
+                            .map_rest(reader, buf, start, eof, base, opts, &work, &mut each);
                     }
                 }
             };
@@ -591,6 +569,43 @@ impl Matcher<'_> {
             buf.drain(..keep_from);
             base += keep_from as u64;
             start = stop - keep_from;
+        }
+    }
+
+    /// The rest of a stream on this thread, as [`Matcher::scan_reader`]
+    /// searches it: `buf` holds bytes already read (from a line start, or
+    /// a few bytes before one), `start` is where the search goes on, `base`
+    /// the stream offset of `buf[0]`.
+    #[allow(clippy::too_many_arguments)]
+    fn map_rest<R: Read, T>(
+        &self,
+        reader: R,
+        buf: Vec<u8>,
+        start: usize,
+        eof: bool,
+        base: u64,
+        opts: &ScanOptions,
+        work: &impl Fn(ChunkView<'_>) -> T,
+        each: &mut impl FnMut(u64, &[u8], T) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let line_pos = match memchr::memrchr(b'\n', &buf[..start]) {
+            Some(i) => start - i - 1,
+            None => start,
+        };
+        let mut src = ReaderSource {
+            reader,
+            filled: buf.len(),
+            buf,
+            pos: start,
+            eof,
+        };
+        match self.drive(&mut src, opts, base + start as u64, line_pos, &mut |c| {
+            let (offset, bytes) = (c.offset, c.bytes);
+            let value = work(c);
+            each(offset, bytes, value).map_err(Stop::Consumer)
+        }) {
+            Ok(()) => Ok(()),
+            Err(Stop::Consumer(e)) | Err(Stop::Io(e)) => Err(e),
         }
     }
 

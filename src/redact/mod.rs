@@ -136,7 +136,8 @@ pub struct Redactor {
     engine: Engine,
     pseudo: Pseudonymizer,
     opts: ScanOptions,
-    /// Threads for the chunks of one input (see [`content`]).
+    /// Threads for the chunks of one input (see
+    /// [`crate::detect::Matcher::scan_reader_parallel_map`]).
     jobs: usize,
 }
 

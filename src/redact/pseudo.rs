@@ -419,15 +419,22 @@ impl Pseudonymizer {
         }
     }
 
-    fn ipv4_net(&self, net: [u8; 3]) -> String {
+    /// The pseudonym /24 of an original /24 (recorded as text, for
+    /// collisions and the map).
+    fn ipv4_net(&self, net: [u8; 3]) -> [u8; 3] {
         let net_text = format!("{}.{}.{}", net[0], net[1], net[2]);
-        self.assign("ipv4_net", &net_text, |c| {
+        let text = self.assign("ipv4_net", &net_text, |c| {
             let mac = self
                 .key
                 .mac(&[b"ipv4/24", net_text.as_bytes(), &c.to_le_bytes()]);
             let v = u32::from_le_bytes(mac[..4].try_into().expect("4 bytes")) % V4_NETS;
             format!("{}.{}.{}", 240 + v / 65536, (v >> 8) & 255, v & 255)
-        })
+        });
+        let mut octets = [0u8; 3];
+        for (o, x) in octets.iter_mut().zip(text.split('.')) {
+            *o = x.parse().expect("own format");
+        }
+        octets
     }
 
     fn ipv6_net(&self, net: u64) -> String {
@@ -449,15 +456,10 @@ impl Pseudonymizer {
         let (pnet, perm) = match known {
             Some(k) => k,
             None => {
-                let net_text = format!("{}.{}.{}", o[0], o[1], o[2]);
-                let text = self.ipv4_net(net);
-                let mut pnet = [0u8; 3];
-                for (p, x) in pnet.iter_mut().zip(text.split('.')) {
-                    *p = x.parse().expect("own format");
-                }
+                let pnet = self.ipv4_net(net);
                 // Another thread may have got here first, with the same
                 // values: both are functions of the key and the /24.
-                let perm = self.host_permutation(&net_text);
+                let perm = self.host_permutation(&format!("{}.{}.{}", o[0], o[1], o[2]));
                 *self.state().v4_nets.entry(net).or_insert((pnet, perm))
             }
         };

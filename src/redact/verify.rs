@@ -37,7 +37,8 @@ pub struct Verifier {
     /// Every rule's allowed values, lower case: an original found inside
     /// one (`google.com` in an allowed `accounts.google.com`) is no leak.
     allowed: std::collections::HashSet<String>,
-    /// Threads for the chunks of one member (see [`content`]).
+    /// Threads for the chunks of one member (see
+    /// [`crate::detect::Matcher::scan_reader_parallel_map`]).
     jobs: usize,
     leaks: Mutex<Vec<Leak>>,
     unreadable: Mutex<Vec<(String, String)>>,
@@ -122,13 +123,10 @@ pub fn originals_as_literals(entries: &[Assignment], set: &RuleSet) -> Vec<Learn
 
 impl Verifier {
     pub fn new(set: &RuleSet, originals: &[LearnedValue]) -> Result<Verifier, RuleError> {
-        Ok(Verifier {
-            engine: Engine::with_learned(set, originals)?,
-            allowed: allowed_values(set),
-            jobs: 1,
-            leaks: Mutex::new(Vec::new()),
-            unreadable: Mutex::new(Vec::new()),
-        })
+        Ok(Verifier::with_engine(
+            Engine::with_learned(set, originals)?,
+            set,
+        ))
     }
 
     /// [`Verifier::new`], reusing the compiled automata of `like` (the
@@ -139,13 +137,20 @@ impl Verifier {
         originals: &[LearnedValue],
         like: &Engine,
     ) -> Result<Verifier, RuleError> {
-        Ok(Verifier {
-            engine: Engine::with_learned_like(set, originals, like)?,
+        Ok(Verifier::with_engine(
+            Engine::with_learned_like(set, originals, like)?,
+            set,
+        ))
+    }
+
+    fn with_engine(engine: Engine, set: &RuleSet) -> Verifier {
+        Verifier {
+            engine,
             allowed: allowed_values(set),
             jobs: 1,
             leaks: Mutex::new(Vec::new()),
             unreadable: Mutex::new(Vec::new()),
-        })
+        }
     }
 
     /// Verify the chunks of one member on `jobs` threads.
