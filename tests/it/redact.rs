@@ -37,6 +37,26 @@ fn text_of(files: &[(String, Vec<u8>)]) -> String {
         .join("\n")
 }
 
+/// `airlock redact in -o out` in `dir` with `extra` arguments, which must
+/// succeed; returns a reader of the output's files, by name.
+fn redact_in_to_out<'a>(dir: &'a TempDir, extra: &[&str]) -> impl Fn(&str) -> String + 'a {
+    let mut args = vec!["redact", "in", "-o", "out"];
+    args.extend_from_slice(extra);
+    run(dir, airlock(dir).args(&args), None).expect_code(0);
+    move |f: &str| fs::read_to_string(dir.path().join("out").join(f)).unwrap()
+}
+
+/// What `airlock unmask --map m.json VALUE` prints in `dir`.
+fn unmask(dir: &TempDir, value: &str) -> String {
+    run(
+        dir,
+        airlock(dir).args(["unmask", "--map", "m.json", value]),
+        None,
+    )
+    .expect_code(0)
+    .stdout
+}
+
 fn setup(name: &str, seed: u64) -> (TempDir, TestBundle) {
     let dir = TempDir::new(name);
     let b = gitlabsos(seed);
@@ -335,13 +355,7 @@ fn unmask_answers_on_the_customer_side() {
         .as_str()
         .unwrap()
         .to_string();
-    let r = run(
-        &dir,
-        airlock(&dir).args(["unmask", "--map", "m.json", &pseudo]),
-        None,
-    )
-    .expect_code(0);
-    assert_eq!(r.stdout, format!("{pseudo}\t{ip}\n"));
+    assert_eq!(unmask(&dir, &pseudo), format!("{pseudo}\t{ip}\n"));
     // A whole file: the redacted hostname file back to the real name.
     let out = flatten("o", &fs::read(dir.path().join("o.tar.gz")).unwrap());
     let host = out.iter().find(|(n, _)| n.ends_with("/hostname")).unwrap();
@@ -1031,14 +1045,9 @@ fn a_learned_user_in_a_name_context_verifies() {
         "in/application_json.log",
         "{\"severity\":\"INFO\",\"correlation_id\":\"b6tRNehooWE\",\"message\":\"User \\\"sokafor122\\\" (sokafor122@acme-gov.us) was created\"}\n",
     );
-    let r = run(
-        &dir,
-        airlock(&dir).args(["redact", "in", "-o", "out"]),
-        None,
-    );
-    r.expect_code(0);
+    let read = redact_in_to_out(&dir, &[]);
     for f in ["production_json.log", "application_json.log"] {
-        let text = fs::read_to_string(dir.path().join("out").join(f)).unwrap();
+        let text = read(f);
         assert!(!text.contains("sokafor122"), "{f}: {text}");
         assert!(text.contains("user-"), "{f}: {text}");
     }
@@ -1073,13 +1082,7 @@ fn real_log_shapes_that_failed_verification_now_redact() {
         "firefox.exe - mail.google.com:443 open\nfirefox.exe - accounts.google.com:443 close\n\
          client_url http://jira.gitlab.com:8080/rest\nURL: https://gitlab.com/gitlab-org/gitlab-runner\n",
     );
-    run(
-        &dir,
-        airlock(&dir).args(["redact", "in", "-o", "out"]),
-        None,
-    )
-    .expect_code(0);
-    let read = |f: &str| fs::read_to_string(dir.path().join("out").join(f)).unwrap();
+    let read = redact_in_to_out(&dir, &[]);
     assert_eq!(
         read("android_templates.csv"),
         "E9,Bad session token: <*>@<*>\n"
@@ -1119,13 +1122,7 @@ fn secret_corpora_shapes_that_failed_verification_now_redact() {
     );
     // 2. `.int` inside a longer host name ended the host there.
     dir.write("in/headers.txt", "X-Auth-Source: mx0042.int.acme-gov.com\n");
-    run(
-        &dir,
-        airlock(&dir).args(["redact", "in", "-o", "out", "--map", "m.json"]),
-        None,
-    )
-    .expect_code(0);
-    let read = |f: &str| fs::read_to_string(dir.path().join("out").join(f)).unwrap();
+    let read = redact_in_to_out(&dir, &["--map", "m.json"]);
     assert!(read("LICENSE").contains("came from the nightly"));
     let mail = read("mail.php");
     assert!(!mail.contains("acme-corp"), "{mail}");
@@ -1136,13 +1133,10 @@ fn secret_corpora_shapes_that_failed_verification_now_redact() {
     );
     // The e-mail still unmasks.
     let pseudo = mail.split('\'').nth(1).unwrap().to_string();
-    let r = run(
-        &dir,
-        airlock(&dir).args(["unmask", "--map", "m.json", &pseudo]),
-        None,
-    )
-    .expect_code(0);
-    assert_eq!(r.stdout, format!("{pseudo}\tfrom@acme-corp.com\n"));
+    assert_eq!(
+        unmask(&dir, &pseudo),
+        format!("{pseudo}\tfrom@acme-corp.com\n")
+    );
 }
 
 #[test]
@@ -1161,13 +1155,7 @@ fn the_user_name_of_a_url_is_pseudonymised_everywhere_it_occurs() {
         "in/auth.log",
         "session opened for mirror-svc\nhttps://svc_-ro:pw1234567@svc_-ro.dbhost.internal/db\n",
     );
-    run(
-        &dir,
-        airlock(&dir).args(["redact", "in", "-o", "out", "--map", "m.json"]),
-        None,
-    )
-    .expect_code(0);
-    let read = |f: &str| fs::read_to_string(dir.path().join("out").join(f)).unwrap();
+    let read = redact_in_to_out(&dir, &["--map", "m.json"]);
     let (sidekiq, auth) = (read("sidekiq.log"), read("auth.log"));
     for gone in ["mirror-svc", "hunter2", "kwilliams", "svc_-ro", "dbhost"] {
         assert!(
@@ -1189,11 +1177,5 @@ fn the_user_name_of_a_url_is_pseudonymised_everywhere_it_occurs() {
     );
     // A role every instance has stays.
     assert!(sidekiq.contains("ssh://git@"), "{sidekiq}");
-    let r = run(
-        &dir,
-        airlock(&dir).args(["unmask", "--map", "m.json", &user]),
-        None,
-    )
-    .expect_code(0);
-    assert_eq!(r.stdout, format!("{user}\tmirror-svc\n"));
+    assert_eq!(unmask(&dir, &user), format!("{user}\tmirror-svc\n"));
 }
