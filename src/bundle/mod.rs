@@ -274,6 +274,8 @@ impl Traversal<'_> {
         // Walk first (directories made and links reported in order), then
         // read the files, in parallel when the sink allows it.
         let mut files: Vec<(PathBuf, Vec<u8>, Meta)> = Vec::new();
+        // Rough cost of each file, for the order in which threads take them.
+        let mut costs: Vec<u64> = Vec::new();
         let mut stack = vec![PathBuf::new()];
         while let Some(rel) = stack.pop() {
             let dir = root.join(&rel);
@@ -307,6 +309,7 @@ impl Traversal<'_> {
                         })?;
                     subdirs.push(rel_path);
                 } else if ft.is_file() {
+                    costs.push(read_cost(&name, md.len()));
                     files.push((path, name, meta_of(&md)));
                 } else if ft.is_symlink() {
                     self.transform
@@ -348,19 +351,26 @@ impl Traversal<'_> {
             level: self.level,
             jobs: 1,
         };
-        // Workers take files in order; the first error by file order wins,
-        // and the others stop at their next file.
+        // Workers take the costliest files first, so that the last files
+        // to finish are small ones and no thread waits long on another
+        // (with name order, one thread could still be on a large log while
+        // the other had nothing left). Each file is written whole by one
+        // thread, so the order changes no output. The first error by file
+        // order wins, and the others stop at their next file.
+        let mut order: Vec<usize> = (0..files.len()).collect();
+        order.sort_by_key(|&i| (std::cmp::Reverse(costs[i]), i));
         let next = std::sync::atomic::AtomicUsize::new(0);
         let failed = std::sync::Mutex::new(None::<(usize, BundleError)>);
         std::thread::scope(|scope| {
             for mut fork in forks {
-                let (next, failed, files, one, per_file) =
-                    (&next, &failed, &files, &one, &per_file);
+                let (next, failed, files, one, per_file, order) =
+                    (&next, &failed, &files, &one, &per_file, &order);
                 scope.spawn(move || loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if i >= files.len() || failed.lock().is_ok_and(|f| f.is_some()) {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if k >= files.len() || failed.lock().is_ok_and(|f| f.is_some()) {
                         break;
                     }
+                    let i = order[k];
                     if let Err(e) = one(per_file, &files[i], fork.as_mut()) {
                         let mut f = failed.lock().unwrap_or_else(|p| p.into_inner());
                         if f.as_ref().is_none_or(|(j, _)| i < *j) {
@@ -675,6 +685,19 @@ fn special_kind(ft: &fs::FileType) -> &'static str {
     }
     let _ = ft;
     "not a regular file"
+}
+
+/// The work a file of `len` bytes named `name` is likely to be: compressed
+/// files are read as several times their size.
+fn read_cost(name: &[u8], len: u64) -> u64 {
+    let compressed = [&b".gz"[..], b".tgz", b".zip"]
+        .iter()
+        .any(|ext| name.ends_with(ext));
+    if compressed {
+        len.saturating_mul(8)
+    } else {
+        len
+    }
 }
 
 pub(crate) fn meta_of(md: &fs::Metadata) -> Meta {
