@@ -411,6 +411,52 @@ def scaling(args, airlock: Path, gen: Path, work: Path) -> list[tuple]:
     return out
 
 
+def limits(by, speed, mach) -> list[str]:
+    """What keeps the two throughput targets out of reach, from this run's own rows."""
+    out = []
+    cores = int(mach.get("CPU(s)", "2") or 2)
+    rg2, eng = by.get("rg -c -f patterns.txt -j2"), by.get("airlock engine, 1 thread, warm")
+    rgo1 = by.get("rg -o -f patterns.txt -j1")
+    dirs = [r for r in rows_named(by, "airlock redact --jobs ") if "dir" in r[1]]
+    best = max(dirs, key=speed) if dirs else None
+    if rg2 and eng and best and speed(best) < 0.5 * speed(rg2):
+        target = 0.5 * speed(rg2)
+        ceiling = cores * speed(eng) / 3
+        line = (f"- Directory (target {target:.0f} MB/s, measured {speed(best):.0f}): redaction makes three passes "
+                "over the bytes (learn the bundle's identity, redact, verify what was written), each a search with "
+                f"every rule. The engine alone, warm, on one thread, searches {speed(eng):.0f} MB/s, so three passes "
+                f"on {cores} threads cannot exceed {ceiling:.0f} MB/s ({ceiling / speed(rg2):.2f}× `rg -c -j2`) "
+                "even if reading, replacing and writing cost nothing; the target needs "
+                f"{3 * target / cores:.0f} MB/s per pass and thread, {3 * target / cores / speed(eng):.1f}× the "
+                "engine's speed. `rg -c` stops reading a line at its first match")
+        if rgo1:
+            line += (f"; finding every match, `rg -o -j1` runs {speed(rgo1):.0f} MB/s with its simpler patterns, "
+                     f"and the engine {speed(eng) / speed(rgo1):.1f}× that")
+        out.append(line + ".")
+        if best[7]:
+            out.append(f"  `{best[0]}` used {best[7]:.2f} CPU s in {best[2]:.2f} s of wall time: "
+                       f"{best[7] / best[2]:.2f} of {cores} cores were busy.")
+    at, floor = by.get("airlock redact .tar.gz"), by.get("gzip -dc | pigz -p2 -1")
+    dj = by.get(f"airlock redact --jobs {cores}")
+    if at and floor and dj and at[7] and dj[7] and speed(at) < 0.8 * speed(floor):
+        wall = at[3] / 1e6 / (0.8 * speed(floor))
+        dir_cpu = dj[7] * at[3] / dj[3]
+        out.append(f"- `.tar.gz` (target {0.8 * speed(floor):.0f} MB/s, measured {speed(at):.0f}): the target "
+                   f"allows {wall:.2f} s of wall time, at most {cores * wall:.2f} CPU s on {cores} cores. "
+                   f"Redacting the same bytes as a directory took {dir_cpu:.2f} CPU s; the archive "
+                   "(decompressed by each of the three passes, the output compressed once) added "
+                   f"{at[7] - dir_cpu:.2f}, for {at[7]:.2f} CPU s in all. The floor itself "
+                   f"(`gzip -dc | pigz -p2 -1`) used {floor[7]:.2f} CPU s.")
+    if out:
+        out.insert(0, "## What limits the targets not met\n")
+        out.append("")
+    return out
+
+
+def rows_named(by, prefix):
+    return [r for name, r in by.items() if name.startswith(prefix)]
+
+
 def render(args, size_arg, mach, rows, notes, planted, nfiles, tree_bytes, tar_gz, scale=()) -> str:
     def speed(row):
         return row[3] / 1e6 / row[2]
@@ -522,6 +568,7 @@ def render(args, size_arg, mach, rows, notes, planted, nfiles, tree_bytes, tar_g
                    + ("(target ≤ 256 MiB)." if scale else
                       "(target ≤ 256 MiB; the ≥ 2 GB and one-200-MB-line checks need `--scale 2G --one-line 200M`)."))
     out.append("")
+    out.extend(limits(by, speed, mach))
     load = os.getloadavg()[0]
     if load > 0.5:
         notes.insert(0, f"The machine was not quiet (load average {load:.2f} at the end, "
