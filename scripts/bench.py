@@ -421,14 +421,17 @@ def limits(by, speed, mach) -> list[str]:
     best = max(dirs, key=speed) if dirs else None
     if rg2 and eng and best and speed(best) < 0.5 * speed(rg2):
         target = 0.5 * speed(rg2)
-        ceiling = cores * speed(eng) / 3
+        # Only the two passes that run every rule: a ceiling that holds
+        # whatever the (lighter) learning pass costs.
+        ceiling = cores * speed(eng) / 2
         line = (f"- Directory (target {target:.0f} MB/s, measured {speed(best):.0f}): redaction makes three passes "
-                "over the bytes (learn the bundle's identity, redact, verify what was written), each a search with "
-                f"every rule. The engine alone, warm, on one thread, searches {speed(eng):.0f} MB/s, so three passes "
-                f"on {cores} threads cannot exceed {ceiling:.0f} MB/s ({ceiling / speed(rg2):.2f}× `rg -c -j2`) "
-                "even if reading, replacing and writing cost nothing; the target needs "
-                f"{3 * target / cores:.0f} MB/s per pass and thread, {3 * target / cores / speed(eng):.1f}× the "
-                "engine's speed. `rg -c` stops reading a line at its first match")
+                "over the bytes: it learns the bundle's identity (identity and address rules), then redacts and "
+                "verifies what was written (every rule). The engine alone, warm, on one thread, searches "
+                f"{speed(eng):.0f} MB/s, so the last two passes on {cores} threads cannot exceed {ceiling:.0f} MB/s "
+                f"({ceiling / speed(rg2):.2f}× `rg -c -j2`) even if learning, reading, replacing and writing cost "
+                f"nothing; the target needs {2 * target / cores:.0f} MB/s per pass and thread, "
+                f"{2 * target / cores / speed(eng):.1f}× the engine's speed. `rg -c` stops reading a line at its "
+                "first match")
         if rgo1:
             line += (f"; finding every match, `rg -o -j1` runs {speed(rgo1):.0f} MB/s with its simpler patterns, "
                      f"and the engine {speed(eng) / speed(rgo1):.1f}× that")
