@@ -687,12 +687,11 @@ fn special_kind(ft: &fs::FileType) -> &'static str {
     "not a regular file"
 }
 
-/// The work a file of `len` bytes named `name` is likely to be: compressed
-/// files are read as several times their size.
+/// The work a file of `len` bytes named `name` is likely to be: gzip files
+/// (by name; their content is told by its magic bytes when read) are read
+/// as several times their size.
 fn read_cost(name: &[u8], len: u64) -> u64 {
-    let compressed = [&b".gz"[..], b".tgz", b".zip"]
-        .iter()
-        .any(|ext| name.ends_with(ext));
+    let compressed = [&b".gz"[..], b".tgz"].iter().any(|ext| name.ends_with(ext));
     if compressed {
         len.saturating_mul(8)
     } else {

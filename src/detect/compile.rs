@@ -288,13 +288,28 @@ enum Side {
     Skip(Box<[bool; 256]>),
 }
 
-/// How long every match of `parts` is, if that is one length.
-fn fixed_len(parts: &[Hir]) -> Option<usize> {
-    let h = Hir::concat(parts.to_vec());
-    let p = h.properties();
-    match (p.minimum_len(), p.maximum_len()) {
-        (Some(a), Some(b)) if a == b => Some(a),
-        _ => None,
+impl Side {
+    /// How the secret is told apart from `context` (the parts of the
+    /// pattern on one side of it): by the context's one length, or by the
+    /// secret's `edge` bytes (those that can begin it, or end it, and
+    /// whether it can be empty) when no context byte is one of them.
+    fn new(context: &[Hir], edge: impl FnOnce() -> ([bool; 256], bool)) -> Option<Side> {
+        let whole = Hir::concat(context.to_vec());
+        let props = whole.properties();
+        if let (Some(a), Some(b)) = (props.minimum_len(), props.maximum_len()) {
+            if a == b {
+                return Some(Side::Fixed(a));
+            }
+        }
+        let (edge, nullable) = edge();
+        let mut seen = [false; 256];
+        for p in context {
+            all_bytes(p, &mut seen);
+        }
+        if nullable || (0..256).any(|b| seen[b] && edge[b]) {
+            return None;
+        }
+        Some(Side::Skip(Box::new(edge)))
     }
 }
 
@@ -310,35 +325,12 @@ impl Trim {
         let HirKind::Capture(cap) = parts[i].kind() else {
             return None;
         };
-        let start = match fixed_len(&parts[..i]) {
-            Some(n) => Side::Fixed(n),
-            None => {
-                let (first, nullable) = first_bytes(&cap.sub);
-                let mut before = [false; 256];
-                for p in &parts[..i] {
-                    all_bytes(p, &mut before);
-                }
-                if nullable || (0..256).any(|b| before[b] && first[b]) {
-                    return None;
-                }
-                Side::Skip(Box::new(first))
-            }
-        };
-        let end = match fixed_len(&parts[i + 1..]) {
-            Some(n) => Side::Fixed(n),
-            None => {
-                let mut last = [false; 256];
-                let nullable = last_into(&cap.sub, &mut last);
-                let mut after = [false; 256];
-                for p in &parts[i + 1..] {
-                    all_bytes(p, &mut after);
-                }
-                if nullable || (0..256).any(|b| after[b] && last[b]) {
-                    return None;
-                }
-                Side::Skip(Box::new(last))
-            }
-        };
+        let start = Side::new(&parts[..i], || first_bytes(&cap.sub))?;
+        let end = Side::new(&parts[i + 1..], || {
+            let mut last = [false; 256];
+            let nullable = last_into(&cap.sub, &mut last);
+            (last, nullable)
+        })?;
         Some(Trim { start, end })
     }
 
