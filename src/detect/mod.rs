@@ -15,7 +15,11 @@
 //! * **Resume at the end of the secret, not of the match.** A rule like
 //!   `(?:^|[^0-9.])(?P<secret>IPv4)(?:[^0-9.]|$)` consumes one byte of context
 //!   on each side; resuming after the secret lets the next address in
-//!   `10.0.0.1,10.0.0.2` use that comma as its own context.
+//!   `10.0.0.1,10.0.0.2` use that comma as its own context. A match that is
+//!   not the rule's (no keyword, a value of the wrong `shape`, an ignored
+//!   key) claims no bytes (an allowed value does): the search goes on right after its start, so a
+//!   rule that lost to it there (the e-mail address in `AUTHOR_EMAIL=…` that
+//!   a rule about random values looked at and let go) still finds its value.
 //! * **Context before a secret is searched again.** In
 //!   `10.1.2.3 - jdoe [20/Nov/2026…` a rule that used the IP as context for the
 //!   user name would otherwise hide the IP. The bytes of a match before its
@@ -68,6 +72,7 @@
 mod chunk;
 pub mod compile;
 pub mod profile;
+pub mod shape;
 mod streams;
 
 use std::collections::HashMap;
@@ -80,7 +85,7 @@ use regex_automata::util::captures::Captures;
 use regex_automata::{meta, Anchored, Input};
 use regex_syntax::hir::Hir;
 
-use crate::rules::{Category, Location, Rule, RuleError, RuleSet};
+use crate::rules::{Category, Decode, Location, Rule, RuleError, RuleSet, Shape};
 
 pub use chunk::{ChunkView, ScanOptions, LOOKAHEAD, MAX_SEGMENT};
 
@@ -122,6 +127,8 @@ pub struct RuleInfo {
     /// `builtin:gitlab.toml`, a path, or `learned`.
     pub source: String,
     pub at: Option<Location>,
+    /// How the value is encoded (redaction and verification decode it).
+    pub decode: Option<Decode>,
 }
 
 /// A value discovered elsewhere (a bundle's host name, a user name) to be
@@ -186,6 +193,12 @@ struct Variant {
     trim: Option<compile::Trim>,
     /// Capture group index of `secret`, if the pattern has one.
     secret: Option<usize>,
+    /// Capture group index of `key`, when `ignore_keys` look at it.
+    key: Option<usize>,
+    /// A match whose `key` group contains one of these is not a finding.
+    ignore_keys: Option<AhoCorasick>,
+    /// What the secret must look like.
+    shape: Shape,
     /// Match must contain one of these (ASCII case-insensitive).
     keywords: Option<AhoCorasick>,
     allow: Arc<Vec<Vec<u8>>>,
@@ -316,6 +329,7 @@ impl Engine {
                     .collect(),
                 source: rule.pack.source.clone(),
                 at: Some(rule.at.clone()),
+                decode: rule.decode,
             });
             compile_rule(rule, id, &mut variants)?;
             if !rule.paths.is_empty() {
@@ -433,11 +447,13 @@ impl Engine {
     }
 
     /// A matcher for the file at `path` (rules whose `paths` do not match it
-    /// are left out). `None` (stdin, or unknown) applies every rule: when in
-    /// doubt, look for more.
+    /// are left out). `None` (stdin, a text of unknown origin) leaves out
+    /// every rule limited by `paths`: such a rule is written for one kind of
+    /// file (every string value of `gitlab-secrets.json` is a secret) and
+    /// would take anything elsewhere.
     pub fn matcher(&self, path: Option<&Path>) -> Matcher<'_> {
         let excluded: Vec<RuleId> = match path {
-            None => Vec::new(),
+            None => self.path_rules.iter().map(|(id, _)| *id).collect(),
             Some(p) => self
                 .path_rules
                 .iter()
@@ -572,14 +588,34 @@ fn compile_rule(rule: &Rule, id: RuleId, out: &mut Vec<Variant>) -> Result<(), R
                 _ => vec![hir],
             },
         };
+        let ignore_keys = if rule.ignore_keys.is_empty() || json {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .build(&rule.ignore_keys)
+                    .map_err(|e| err(e.to_string()))?,
+            )
+        };
         let family = out.len();
         for hir in parts {
             let nfa = compile::nfa(&hir).map_err(&err)?;
-            let secret = nfa
-                .group_info()
-                .to_index(regex_automata::PatternID::ZERO, "secret");
+            let groups = nfa.group_info();
+            let secret = groups.to_index(regex_automata::PatternID::ZERO, "secret");
+            let key = groups.to_index(regex_automata::PatternID::ZERO, "key");
+            if ignore_keys.is_some() && key.is_none() {
+                return Err(err(
+                    "`ignore_keys` needs a `(?P<key>…)` group in the pattern".into(),
+                ));
+            }
             let captor = compile::Captor::new(nfa).map_err(&err)?;
-            let trim = compile::Trim::new(&hir);
+            // The key group is read from captures: no trimming.
+            let trim = if ignore_keys.is_some() {
+                None
+            } else {
+                compile::Trim::new(&hir)
+            };
             out.push(Variant {
                 rule: id,
                 family,
@@ -588,6 +624,9 @@ fn compile_rule(rule: &Rule, id: RuleId, out: &mut Vec<Variant>) -> Result<(), R
                 captor,
                 trim,
                 secret,
+                key: if ignore_keys.is_some() { key } else { None },
+                ignore_keys: ignore_keys.clone(),
+                shape: rule.shape,
                 keywords: keywords.clone(),
                 allow: Arc::clone(&allow),
                 priority: rule.priority,
@@ -626,6 +665,7 @@ fn build_learned(
                     keywords: Vec::new(),
                     source: "learned".into(),
                     at: None,
+                    decode: None,
                 });
                 RuleId(rules.len() as u32 - 1)
             }
@@ -879,10 +919,19 @@ impl Matcher<'_> {
                 break;
             }
             let vi = self.union.variant_of[m.pattern().as_usize()] as usize;
-            let (secret_start, secret_end, finding) =
+            let (secret_start, secret_end, resolved) =
                 self.resolve(hay, hay_end, vi, m.start(), m.end(), scratch);
-            if let Some(f) = finding {
-                out.push(f);
+            match resolved {
+                Resolved::Found(f) => out.push(f),
+                Resolved::Allowed => {}
+                Resolved::NotMine => {
+                    // Not the rule's value (a value of the wrong shape, an
+                    // ignored key): its bytes are anybody's, so the search
+                    // goes on right after its start.
+                    pos = m.start() + 1;
+                    resume = pos;
+                    continue;
+                }
             }
             if secret_start - m.start() >= self.engine.min_len {
                 // Context before the secret may hold other findings.
@@ -942,15 +991,20 @@ impl Matcher<'_> {
                 return None;
             }
             let vi = st.variant_of[m.pattern.as_usize()] as usize;
-            let (secret_start, secret_end, finding) =
+            let (secret_start, secret_end, resolved) =
                 self.resolve(hay, hay_end, vi, m.start, m.end, scratch);
-            if let Some(f) = finding {
-                out.push(f);
-            }
-            if secret_start - m.start >= min_len {
-                self.rescan(hay, m.start, secret_start, vi, scratch, out);
-            }
-            let pos = secret_end.max(m.start + 1);
+            let pos = match resolved {
+                Resolved::NotMine => m.start + 1,
+                found_or_allowed => {
+                    if let Resolved::Found(f) = found_or_allowed {
+                        out.push(f);
+                    }
+                    if secret_start - m.start >= min_len {
+                        self.rescan(hay, m.start, secret_start, vi, scratch, out);
+                    }
+                    secret_end.max(m.start + 1)
+                }
+            };
             resume[k] = Some(pos);
             Some(pos)
         });
@@ -986,9 +1040,14 @@ impl Matcher<'_> {
                     pos = m.start() + 1;
                     continue;
                 }
-                let (s, e, finding) = self.resolve(hay, end, vi, m.start(), m.end(), scratch);
-                if let Some(f) = finding {
-                    out.push(f);
+                let (s, e, resolved) = self.resolve(hay, end, vi, m.start(), m.end(), scratch);
+                match resolved {
+                    Resolved::Found(f) => out.push(f),
+                    Resolved::Allowed => {}
+                    Resolved::NotMine => {
+                        pos = m.start() + 1;
+                        continue;
+                    }
                 }
                 if s - m.start() >= self.engine.min_len {
                     scratch.stack.push((m.start(), s, vi));
@@ -1008,14 +1067,11 @@ impl Matcher<'_> {
         mstart: usize,
         mend: usize,
         scratch: &mut Scratch,
-    ) -> (usize, usize, Option<Finding>) {
+    ) -> (usize, usize, Resolved) {
         let v = &self.engine.variants[vi];
-        let (s, e) = self.secret_span(hay, vi, mstart, mend, scratch);
-        let bytes = &hay[mstart..mend];
-        let keyword_ok = v.keywords.as_ref().is_none_or(|k| k.is_match(bytes));
-        let secret = &hay[s..e];
-        let allowed = v.allow.iter().any(|a| a.eq_ignore_ascii_case(secret));
-        let accepted = keyword_ok && !allowed && s < e;
+        let (s, e, key) = self.secret_span(hay, vi, mstart, mend, scratch);
+        let verdict = v.accepts(hay, mstart, mend, s, e, key);
+        let accepted = verdict == Verdict::Finding;
         // The match began before its secret (context such as `PRIVATE-TOKEN: `
         // or one byte of boundary). Does a stronger rule match right where the
         // secret starts? Then the value is that: `PRIVATE-TOKEN: glpat-…` is a
@@ -1027,26 +1083,20 @@ impl Matcher<'_> {
                 let v2i = self.union.variant_of[m2.pattern().as_usize()] as usize;
                 let v2 = &self.engine.variants[v2i];
                 if v2.priority > v.priority {
-                    let (s2, e2) = self.secret_span(hay, v2i, m2.start(), m2.end(), scratch);
-                    let ok2 = v2
-                        .keywords
-                        .as_ref()
-                        .is_none_or(|k| k.is_match(&hay[m2.range()]));
-                    let allowed2 = v2
-                        .allow
-                        .iter()
-                        .any(|a| a.eq_ignore_ascii_case(&hay[s2..e2]));
+                    let (s2, e2, key2) = self.secret_span(hay, v2i, m2.start(), m2.end(), scratch);
+                    let ok2 =
+                        v2.accepts(hay, m2.start(), m2.end(), s2, e2, key2) == Verdict::Finding;
                     // Only if it reaches as far as the value it replaces: a
                     // token at the start of a longer value (`"token":"glpat-…
                     // and more"`) must not leave the rest in clear.
-                    if ok2 && !allowed2 && s2 < e2 && (!accepted || e2 >= e) {
+                    if ok2 && (!accepted || e2 >= e) {
                         // Context of the stronger match before its secret
                         // (`glpat-`) is not searched again: it is the
                         // stronger rule's own prefix.
                         return (
                             s,
                             e2.max(e),
-                            Some(Finding {
+                            Resolved::Found(Finding {
                                 rule: v2.rule,
                                 start: s2,
                                 end: e2,
@@ -1056,23 +1106,22 @@ impl Matcher<'_> {
                 }
             }
         }
-        if !accepted {
-            return (s, e, None);
-        }
-        (
-            s,
-            e,
-            Some(Finding {
+        let resolved = match verdict {
+            Verdict::Finding => Resolved::Found(Finding {
                 rule: v.rule,
                 start: s,
                 end: e,
             }),
-        )
+            Verdict::Allowed => Resolved::Allowed,
+            Verdict::NotMine => Resolved::NotMine,
+        };
+        (s, e, resolved)
     }
 
-    /// The `secret` group of variant `vi` in its match `mstart..mend`. The
-    /// capture search is limited to the match: the same leftmost-first match,
-    /// found again anchored, on a few bytes.
+    /// The `secret` group of variant `vi` in its match `mstart..mend`, and
+    /// its `key` group when the variant reads it. The capture search is
+    /// limited to the match: the same leftmost-first match, found again
+    /// anchored, on a few bytes.
     fn secret_span(
         &self,
         hay: &[u8],
@@ -1080,16 +1129,18 @@ impl Matcher<'_> {
         mstart: usize,
         mend: usize,
         scratch: &mut Scratch,
-    ) -> (usize, usize) {
+    ) -> (usize, usize, Option<(usize, usize)>) {
         let v = &self.engine.variants[vi];
         if v.json {
-            return json_value_span(hay, mstart, mend);
+            let (s, e) = json_value_span(hay, mstart, mend);
+            return (s, e, None);
         }
         let Some(group) = v.secret else {
-            return (mstart, mend);
+            return (mstart, mend, None);
         };
         if let Some(t) = &v.trim {
-            return t.span(hay, mstart, mend);
+            let (s, e) = t.span(hay, mstart, mend);
+            return (s, e, None);
         }
         if scratch.caps.len() <= vi {
             scratch.caps.resize_with(vi + 1, || None);
@@ -1103,15 +1154,81 @@ impl Matcher<'_> {
         });
         let input = Input::new(hay).range(mstart..mend).anchored(Anchored::Yes);
         if !v.captor.captures(cache, &input, caps) {
-            return (mstart, mend);
+            return (mstart, mend, None);
         }
+        let key = v
+            .key
+            .and_then(|k| caps.get_group(k))
+            .map(|sp| (sp.start, sp.end));
         match caps.get_group(group) {
-            Some(sp) => (sp.start, sp.end),
+            Some(sp) => (sp.start, sp.end, key),
             // The group exists but did not take part (or the capture engine
             // could not run): protect the whole match.
-            None => (mstart, mend),
+            None => (mstart, mend, key),
         }
     }
+}
+
+impl Variant {
+    /// What the match `mstart..mend` with secret `s..e` (and `key`) is to
+    /// this rule: a finding, an allowed value, or not the rule's at all (no
+    /// keyword inside, a value of the wrong shape, an ignored key).
+    fn accepts(
+        &self,
+        hay: &[u8],
+        mstart: usize,
+        mend: usize,
+        s: usize,
+        e: usize,
+        key: Option<(usize, usize)>,
+    ) -> Verdict {
+        if s >= e {
+            return Verdict::NotMine;
+        }
+        let secret = &hay[s..e];
+        let keyword_ok = self
+            .keywords
+            .as_ref()
+            .is_none_or(|k| k.is_match(&hay[mstart..mend]));
+        if !keyword_ok {
+            return Verdict::NotMine;
+        }
+        if let (Some(ignore), Some((ks, ke))) = (&self.ignore_keys, key) {
+            if ignore.is_match(&hay[ks..ke]) {
+                return Verdict::NotMine;
+            }
+        }
+        let shaped = match self.shape {
+            Shape::Any => true,
+            Shape::Random => shape::looks_random(secret),
+            Shape::Base64 => shape::looks_base64(secret),
+        };
+        if !shaped {
+            return Verdict::NotMine;
+        }
+        if self.allow.iter().any(|a| a.eq_ignore_ascii_case(secret)) {
+            return Verdict::Allowed;
+        }
+        Verdict::Finding
+    }
+}
+
+/// What a rule makes of one of its matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verdict {
+    Finding,
+    /// A value the rule allows: known to be safe, so its bytes are left
+    /// alone (a suffix of `hooks.slack.com` is not searched again).
+    Allowed,
+    /// Not the rule's value: other rules may find something in its bytes.
+    NotMine,
+}
+
+/// The outcome of one union match (see [`Matcher::resolve`]).
+enum Resolved {
+    Found(Finding),
+    Allowed,
+    NotMine,
 }
 
 /// Stretches for interleaved searches of `from..accept_before`: line
@@ -1183,11 +1300,15 @@ mod tests {
         first.find_all(None, text);
         let like = Engine::with_learned_like(&set, &[learned("db01")], &first).unwrap();
         let alone = Engine::with_learned(&set, &[learned("db01")]).unwrap();
-        // Same automata, warm: the union built for `first` is the one used.
+        // Same automata, warm: the unions built for `first` are the ones
+        // used (the whole set, and the one without path-limited rules that
+        // texts of no file get).
         let (a, b) = (unions(&first), unions(&like));
-        assert_eq!(a.len(), 1);
-        assert!(b.len() == 1 && Arc::ptr_eq(&a[0], &b[0]));
-        assert!(!Arc::ptr_eq(&a[0], &unions(&alone)[0]));
+        assert_eq!(a.len(), 2);
+        assert!(b.len() == 2 && b.iter().all(|u| a.iter().any(|x| Arc::ptr_eq(u, x))));
+        let used = |e: &Engine| Arc::clone(&e.matcher(None).union);
+        assert!(Arc::ptr_eq(&used(&first), &used(&like)));
+        assert!(!Arc::ptr_eq(&used(&first), &used(&alone)));
         // Its own learned values, and the same findings as if built alone.
         let found = like.find_all(None, text);
         assert_eq!(found, alone.find_all(None, text));
@@ -1197,7 +1318,9 @@ mod tests {
         // Other rules: nothing shared.
         let fewer = set.filtered(|r| r.id != "ipv4");
         let other = Engine::with_learned_like(&fewer, &[], &first).unwrap();
-        assert!(unions(&other).iter().all(|u| !Arc::ptr_eq(u, &a[0])));
+        assert!(unions(&other)
+            .iter()
+            .all(|u| a.iter().all(|x| !Arc::ptr_eq(u, x))));
         assert!(other
             .find_all(None, text)
             .iter()

@@ -36,7 +36,13 @@ pub fn check_rule(rule: &Rule) -> Vec<Failure> {
         rule: rule.id.clone(),
         msg,
     };
-    let engine = match Engine::new(&RuleSet::only(rule)) {
+    // The examples prove the pattern; `paths` (checked when the rule was
+    // loaded) would leave it out of texts that come from no file.
+    let alone = Rule {
+        paths: Vec::new(),
+        ..rule.clone()
+    };
+    let engine = match Engine::new(&RuleSet::only(&alone)) {
         Ok(e) => e,
         Err(e) => {
             failures.push(fail(&rule.pattern_at, format!("does not compile: {e}")));

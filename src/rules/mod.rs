@@ -157,6 +157,62 @@ pub struct PackInfo {
     pub sha256: String,
 }
 
+/// What a rule's secret must look like to count (see
+/// [`crate::detect::shape`] for the tests).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Shape {
+    /// Anything the pattern matches.
+    #[default]
+    Any,
+    /// A random-looking token: long, mixed, high in entropy; not a path,
+    /// URL, version, number, hash, UUID, reference or placeholder.
+    Random,
+    /// Base64 of text or of key material (not a word that happens to use
+    /// the base64 alphabet).
+    Base64,
+}
+
+impl Shape {
+    fn parse(s: &str) -> Option<Shape> {
+        match s {
+            "any" => Some(Shape::Any),
+            "random" => Some(Shape::Random),
+            "base64" => Some(Shape::Base64),
+            _ => None,
+        }
+    }
+}
+
+/// How a rule's secret is encoded, so that redaction can work on what it
+/// encodes instead of masking it whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decode {
+    /// Base64 (standard or URL-safe, padded or not, possibly
+    /// percent-encoded) of text: the text is redacted with every rule and
+    /// encoded again the same way.
+    Base64,
+    /// Base64 of `user:password` (HTTP Basic, Docker `auth`): the user gets
+    /// its pseudonym, the password a mask.
+    BasicAuth,
+}
+
+impl Decode {
+    fn parse(s: &str) -> Option<Decode> {
+        match s {
+            "base64" => Some(Decode::Base64),
+            "basic-auth" => Some(Decode::BasicAuth),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decode::Base64 => "base64",
+            Decode::BasicAuth => "basic-auth",
+        }
+    }
+}
+
 /// An example of a rule, with where it was written.
 #[derive(Clone, Debug)]
 pub struct Example {
@@ -187,6 +243,10 @@ pub struct Rule {
     pub negative_examples: Vec<NegativeExample>,
     pub priority: i32,
     pub multiline: bool,
+    pub shape: Shape,
+    /// Lower-cased; see the field of the same name in a rules file.
+    pub ignore_keys: Vec<String>,
+    pub decode: Option<Decode>,
     /// Where the rule starts in its file.
     pub at: Location,
     /// Where its pattern is written (for compile errors).
@@ -436,6 +496,44 @@ fn check_spec(
                 .into(),
         );
     }
+    let shape = match &spec.shape {
+        None => Shape::Any,
+        Some(sh) => match Shape::parse(sh.get_ref()) {
+            Some(x) => x,
+            None => {
+                return bad(
+                    sh.span(),
+                    format!(
+                        "shape {:?} is not `any`, `random` or `base64`",
+                        sh.get_ref()
+                    ),
+                )
+            }
+        },
+    };
+    let decode = match &spec.decode {
+        None => None,
+        Some(d) => match Decode::parse(d.get_ref()) {
+            Some(x) => Some(x),
+            None => {
+                return bad(
+                    d.span(),
+                    format!("decode {:?} is not `base64` or `basic-auth`", d.get_ref()),
+                )
+            }
+        },
+    };
+    for k in &spec.ignore_keys {
+        if k.get_ref().is_empty() {
+            return bad(k.span(), "ignore_keys must be non-empty strings".into());
+        }
+    }
+    if let (Some(k), None) = (spec.ignore_keys.first(), &spec.pattern) {
+        return bad(
+            k.span(),
+            "`ignore_keys` look at the pattern's `key` group, but this rule has no pattern".into(),
+        );
+    }
     for g in &spec.paths {
         if let Err(e) = globset::Glob::new(g.get_ref()) {
             return bad(g.span(), format!("invalid path glob: {}", e.kind()));
@@ -480,6 +578,13 @@ fn check_spec(
             })
             .collect(),
         multiline: spec.multiline,
+        shape,
+        ignore_keys: spec
+            .ignore_keys
+            .into_iter()
+            .map(|k| k.into_inner().to_ascii_lowercase())
+            .collect(),
+        decode,
         at,
         pattern_at,
         pack: Arc::clone(pack),

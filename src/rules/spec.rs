@@ -73,6 +73,21 @@ pub struct RuleSpec {
     /// compiled so that they cannot match a line feed at all.
     #[serde(default)]
     pub multiline: bool,
+    /// What the secret must look like to count: `random` (a random-looking
+    /// token, see [`crate::detect::shape`]) or `base64` (encoded text).
+    /// Default: anything the pattern matches.
+    #[serde(default)]
+    pub shape: Option<Spanned<String>>,
+    /// Case-insensitive substrings of the pattern's `key` group that make a
+    /// match no finding (`CI_COMMIT_SHA=…` for a rule about random values
+    /// under any name). Needs a `(?P<key>…)` group.
+    #[serde(default)]
+    pub ignore_keys: Vec<Spanned<String>>,
+    /// The secret is encoded, and redaction works on what it encodes:
+    /// `base64` (decoded text redacted with every rule and encoded again),
+    /// `basic-auth` (base64 of `user:password`).
+    #[serde(default)]
+    pub decode: Option<Spanned<String>>,
     /// Replace an earlier rule (a built-in one) with the same id. Without it a
     /// repeated id is an error.
     #[serde(default, rename = "override")]
