@@ -25,8 +25,9 @@ use std::io::{self, Read, Write};
 use std::path::Path;
 use std::sync::Mutex;
 
-use crate::detect::{ChunkView, Engine, RuleId, ScanOptions};
-use crate::rules::Category;
+use crate::detect::shape::{self, Encoded};
+use crate::detect::{ChunkView, Engine, Finding, Matcher, RuleId, ScanOptions};
+use crate::rules::{Category, Decode};
 
 pub use key::Key;
 pub use pseudo::Pseudonymizer;
@@ -72,6 +73,10 @@ type Replacement = (RuleId, Option<Box<[u8]>>);
 struct Pass {
     cache: foldhash::HashMap<Box<[u8]>, Vec<Replacement>>,
     by_rule: Vec<u64>,
+    /// A chunk's redacted bytes before they are written.
+    buf: Vec<u8>,
+    /// Where masks were written into `buf` (see [`Redactor::settle`]).
+    masks: Vec<(usize, usize)>,
 }
 
 impl Pass {
@@ -184,6 +189,9 @@ impl Redactor {
     /// a mask or a pseudonym).
     pub fn replacement(&self, rule: RuleId, value: &[u8]) -> Option<Vec<u8>> {
         let info = self.engine.rule(rule);
+        if let Some(decode) = info.decode {
+            return Some(self.decoded_replacement(&info.id, decode, value));
+        }
         let text = String::from_utf8_lossy(value);
         if info.category == Category::Credential || info.kind == "encoded" {
             return Some(self.mask_lines(&info.id, value));
@@ -195,8 +203,9 @@ impl Redactor {
         Some(p.into_bytes())
     }
 
-    /// A credential's mask, once per line of it (PEM blocks keep their line
-    /// count; a `\r` before a line feed stays).
+    /// A credential's mask, once per line of it: PEM blocks keep their line
+    /// count, and each line its indentation (a key in a YAML block scalar
+    /// stays inside its block) and a `\r` before its line feed.
     fn mask_lines(&self, rule: &str, value: &[u8]) -> Vec<u8> {
         let mask = self.pseudo.mask(rule, value);
         let mut out = Vec::with_capacity(mask.len());
@@ -204,18 +213,90 @@ impl Redactor {
             if i > 0 {
                 out.push(b'\n');
             }
-            let (body, cr) = match line.strip_suffix(b"\r") {
-                Some(b) => (b, true),
-                None => (line, false),
-            };
-            if !body.is_empty() {
+            let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\r');
+            let lead = line.iter().take_while(|b| blank(b)).count();
+            let trail = line[lead..].iter().rev().take_while(|b| blank(b)).count();
+            out.extend_from_slice(&line[..lead]);
+            if lead + trail < line.len() {
                 out.extend_from_slice(mask.as_bytes());
-            }
-            if cr {
-                out.push(b'\r');
+                out.extend_from_slice(&line[line.len() - trail..]);
+            } else {
+                out.extend_from_slice(&line[lead..]);
             }
         }
         out
+    }
+
+    /// The replacement of an encoded value: what it encodes, redacted and
+    /// encoded again the same way (so a Kubernetes Secret still parses and
+    /// names its keys). A value that does not decode to text is masked
+    /// whole; one that decodes to text with nothing to hide (a CA
+    /// certificate) is kept.
+    fn decoded_replacement(&self, rule: &str, decode: Decode, value: &[u8]) -> Vec<u8> {
+        let whole = || self.mask_lines(rule, value);
+        let Some(enc) = Encoded::parse(value) else {
+            return whole();
+        };
+        let Some(plain) = enc.decode() else {
+            return whole();
+        };
+        if !shape::is_text(&plain) {
+            return whole();
+        }
+        let redacted = match decode {
+            Decode::Base64 => self.redact_decoded(rule, &plain),
+            Decode::BasicAuth => match plain.iter().position(|b| *b == b':') {
+                Some(i) => {
+                    let (user, pass) = (&plain[..i], &plain[i + 1..]);
+                    let mut out = self.user_in_credentials(user);
+                    out.push(b':');
+                    let pass_text = String::from_utf8_lossy(pass);
+                    if pass.is_empty() || pseudo::is_mask(&pass_text) {
+                        out.extend_from_slice(pass);
+                    } else {
+                        out.extend_from_slice(self.pseudo.mask(rule, pass).as_bytes());
+                    }
+                    out
+                }
+                None => self.redact_decoded(rule, &plain),
+            },
+        };
+        if redacted == plain {
+            return value.to_vec();
+        }
+        enc.encode_like(&redacted)
+    }
+
+    /// Decoded text, redacted with every rule. One value on one line that
+    /// no rule recognises (a Secret's `password`, a bare token) is what was
+    /// encoded to keep it secret: it is masked whole.
+    fn redact_decoded(&self, rule: &str, plain: &[u8]) -> Vec<u8> {
+        let mut counts = Counts::default();
+        let out = self.redact_bytes(None, plain, &mut counts);
+        if out != plain {
+            return out;
+        }
+        let core = trim_line_end(plain);
+        if core.contains(&b'\n') || core.is_empty() || is_own_text(core) {
+            return out;
+        }
+        let mut masked = self.pseudo.mask(rule, core).into_bytes();
+        masked.extend_from_slice(&plain[core.len()..]);
+        masked
+    }
+
+    /// The user of a `user:password` pair: its pseudonym, unless it is a
+    /// role every instance has (`gitlab-ci-token`, `oauth2`) or already
+    /// airlock's own.
+    fn user_in_credentials(&self, user: &[u8]) -> Vec<u8> {
+        let text = String::from_utf8_lossy(user);
+        if user.is_empty() || !learn::is_learnable_user(&text) || is_own_text(user) {
+            return user.to_vec();
+        }
+        self.pseudo
+            .pseudonym("username", &text)
+            .unwrap_or_else(|| self.pseudo.generic("username", &text))
+            .into_bytes()
     }
 
     /// What replaces `value` unless airlock wrote it (a mask or a pseudonym
@@ -232,40 +313,162 @@ impl Redactor {
     /// Write one chunk with its findings replaced.
     fn write_chunk(
         &self,
+        matcher: &Matcher<'_>,
         chunk: &ChunkView<'_>,
         out: &mut dyn Write,
         pass: &mut Pass,
     ) -> io::Result<()> {
-        let bytes = chunk.bytes;
+        let mut buf = std::mem::take(&mut pass.buf);
+        let mut masks = std::mem::take(&mut pass.masks);
+        buf.clear();
+        masks.clear();
+        self.replace_findings(chunk.bytes, chunk.findings, &mut buf, &mut masks, pass);
+        if !masks.is_empty() {
+            self.settle(matcher, &mut buf, &masks, pass);
+        }
+        let res = out.write_all(&buf);
+        pass.buf = buf;
+        pass.masks = masks;
+        res
+    }
+
+    /// Append `bytes` to `out` with `findings` (sorted, relative to
+    /// `bytes`) replaced; record where masks went.
+    fn replace_findings(
+        &self,
+        bytes: &[u8],
+        findings: &[Finding],
+        out: &mut Vec<u8>,
+        masks: &mut Vec<(usize, usize)>,
+        pass: &mut Pass,
+    ) {
         // Masks around a finding change what it is (see `is_own_at`); in a
         // chunk without any, the value alone decides, and the decision is
         // cached.
         let masks_here = memchr::memmem::find(bytes, MASK_OPEN).is_some();
         let mut pos = 0;
-        for f in chunk.findings {
+        for f in findings {
             let (mut s, e) = escape_safe_span(bytes, f.start, f.end);
             s = s.max(pos);
             if e <= s {
                 continue;
             }
-            out.write_all(&bytes[pos..s])?;
+            out.extend_from_slice(&bytes[pos..s]);
             let value = &bytes[s..e];
             let own_by_context = masks_here && is_own_at(&self.engine, f.rule, bytes, s, e);
             let replaced = if own_by_context {
                 None
             } else {
                 pass.replacement(f.rule, value, || self.replacement_unless_own(f.rule, value))
+                    .filter(|r| *r != value)
             };
             match replaced {
                 Some(r) => {
-                    out.write_all(r)?;
+                    let quote = r.starts_with(MASK_OPEN) && is_plain_yaml_scalar(bytes, s, e);
+                    let at = out.len();
+                    if quote {
+                        out.push(b'\'');
+                    }
+                    out.extend_from_slice(r);
+                    if quote {
+                        out.push(b'\'');
+                    }
+                    if memchr::memmem::find(r, MASK_OPEN).is_some() {
+                        masks.push((at, out.len()));
+                    }
                     pass.count(f.rule);
                 }
-                None => out.write_all(value)?,
+                None => out.extend_from_slice(value),
             }
             pos = e;
         }
-        out.write_all(&bytes[pos..])
+        out.extend_from_slice(&bytes[pos..]);
+    }
+
+    /// Search the lines of `buf` that got a mask again, and redact what the
+    /// rules find there now, until nothing is left.
+    ///
+    /// A mask changes the text around it, and a rule that lost to another
+    /// at that place may match now: in `https://gitlab-ci-token:glcbt-…@host`
+    /// the URL rule took the token, but once it is masked the URL rule no
+    /// longer matches and `token:` + value does. Verification, which reads
+    /// the output, would then refuse the whole bundle for a value airlock
+    /// can mask. So the finding that overlaps a mask is redacted with it,
+    /// here, before anything is written. Lines without a mask read as
+    /// they did, so only those are searched again.
+    fn settle(
+        &self,
+        matcher: &Matcher<'_>,
+        buf: &mut Vec<u8>,
+        masks: &[(usize, usize)],
+        pass: &mut Pass,
+    ) {
+        // Lines holding a mask, merged, in order.
+        let mut lines: Vec<(usize, usize)> = Vec::new();
+        for &(ms, me) in masks {
+            let ls = memchr::memrchr(b'\n', &buf[..ms]).map_or(0, |i| i + 1);
+            let le = memchr::memchr(b'\n', &buf[me..]).map_or(buf.len(), |i| me + i);
+            match lines.last_mut() {
+                Some(last) if ls <= last.1 => last.1 = last.1.max(le),
+                _ => lines.push((ls, le)),
+            }
+        }
+        let mut rebuilt: Option<Vec<u8>> = None;
+        let mut pos = 0;
+        for (ls, le) in lines {
+            let Some(line) = self.settle_line(matcher, &buf[ls..le], pass) else {
+                continue;
+            };
+            let out = rebuilt.get_or_insert_with(|| Vec::with_capacity(buf.len() + 64));
+            out.extend_from_slice(&buf[pos..ls]);
+            out.extend_from_slice(&line);
+            pos = le;
+        }
+        if let Some(mut out) = rebuilt {
+            out.extend_from_slice(&buf[pos..]);
+            *buf = out;
+        }
+    }
+
+    /// One line of [`Redactor::settle`]: `None` when nothing is left to
+    /// redact in it.
+    fn settle_line(&self, matcher: &Matcher<'_>, line: &[u8], pass: &mut Pass) -> Option<Vec<u8>> {
+        // Each round masks what is left; masks are airlock's own, so two or
+        // three rounds settle any line. A line that does not settle is left
+        // to verification, which refuses it.
+        const ROUNDS: usize = 4;
+        let mut current: Option<Vec<u8>> = None;
+        for _ in 0..ROUNDS {
+            let text = current.as_deref().unwrap_or(line);
+            let mut left: Vec<Finding> = Vec::new();
+            let _ = matcher.scan_slice(text, &ScanOptions::default(), |chunk| {
+                for f in chunk.findings {
+                    let (s, e) = (
+                        f.start + chunk.offset as usize,
+                        f.end + chunk.offset as usize,
+                    );
+                    if !is_own_at(&self.engine, f.rule, text, s, e) {
+                        left.push(Finding {
+                            start: s,
+                            end: e,
+                            ..*f
+                        });
+                    }
+                }
+                Ok::<(), std::convert::Infallible>(())
+            });
+            if left.is_empty() {
+                break;
+            }
+            let mut next = Vec::with_capacity(text.len() + 32);
+            let mut masks = Vec::new();
+            self.replace_findings(text, &left, &mut next, &mut masks, pass);
+            if next == text {
+                break;
+            }
+            current = Some(next);
+        }
+        current
     }
 
     /// Redact a stream. `path` selects path-limited rules (`None`: all).
@@ -301,7 +504,7 @@ impl Redactor {
             let work = |chunk: ChunkView<'_>| {
                 let mut local = lock(&caches).pop().unwrap_or_default();
                 let mut buf = Vec::with_capacity(chunk.bytes.len() + chunk.bytes.len() / 8);
-                self.write_chunk(&chunk, &mut buf, &mut local)
+                self.write_chunk(&matcher, &chunk, &mut buf, &mut local)
                     .expect("writing to a Vec cannot fail");
                 let by_rule = std::mem::take(&mut local.by_rule);
                 lock(&caches).push(local);
@@ -319,7 +522,7 @@ impl Redactor {
             )?;
         } else {
             matcher.scan_reader(input, &self.opts, |chunk| {
-                self.write_chunk(&chunk, out, &mut pass)
+                self.write_chunk(&matcher, &chunk, out, &mut pass)
             })?;
         }
         pass.add_to(&self.engine, counts);
@@ -333,7 +536,7 @@ impl Redactor {
         let mut pass = Pass::default();
         matcher
             .scan_slice(data, &self.opts, |chunk| {
-                self.write_chunk(&chunk, &mut out, &mut pass)
+                self.write_chunk(&matcher, &chunk, &mut out, &mut pass)
             })
             .expect("writing to a Vec cannot fail");
         pass.add_to(&self.engine, counts);
@@ -362,7 +565,102 @@ pub fn is_own_at(engine: &Engine, rule: RuleId, hay: &[u8], s: usize, e: usize) 
 pub fn is_own_value(engine: &Engine, rule: RuleId, value: &[u8]) -> bool {
     let info = engine.rule(rule);
     let text = String::from_utf8_lossy(value);
-    pseudo::is_own(&info.kind, &text) || pseudo::is_generic_own(&info.kind, &text)
+    if pseudo::is_own(&info.kind, &text) || pseudo::is_generic_own(&info.kind, &text) {
+        return true;
+    }
+    match info.decode {
+        Some(decode) => decoded_is_own(decode, value, |plain| {
+            engine
+                .find_all(None, plain)
+                .iter()
+                .all(|f| is_own_at(engine, f.rule, plain, f.start, f.end))
+        }),
+        None => false,
+    }
+}
+
+/// Is the encoded `value` of a rule with `decode` airlock's own output:
+/// what it encodes holds nothing `inner_clean` objects to, and, when it is
+/// one value on one line, is a mask or a pseudonym or holds one (redaction
+/// masks a lone value no rule recognises: left as it was, it is a leak).
+/// A value that does not decode to text is own only as a mask.
+pub fn decoded_is_own(decode: Decode, value: &[u8], inner_clean: impl Fn(&[u8]) -> bool) -> bool {
+    let Some(plain) = Encoded::parse(value).and_then(|e| e.decode()) else {
+        return false;
+    };
+    if !shape::is_text(&plain) {
+        return false;
+    }
+    if decode == Decode::BasicAuth {
+        if let Some(i) = plain.iter().position(|b| *b == b':') {
+            let pass = &plain[i + 1..];
+            return pass.is_empty() || pseudo::is_mask(&String::from_utf8_lossy(pass));
+        }
+    }
+    if !inner_clean(&plain) {
+        return false;
+    }
+    let core = trim_line_end(&plain);
+    core.contains(&b'\n') || core.is_empty() || holds_own(core)
+}
+
+/// `value` without one trailing line break (`echo secret | base64` adds
+/// one).
+fn trim_line_end(value: &[u8]) -> &[u8] {
+    let v = value.strip_suffix(b"\n").unwrap_or(value);
+    v.strip_suffix(b"\r").unwrap_or(v)
+}
+
+/// Is `text` as a whole a mask or a pseudonym of any kind?
+fn is_own_text(text: &[u8]) -> bool {
+    let t = String::from_utf8_lossy(text);
+    pseudo::is_mask(&t) || pseudo::is_own_any(&t)
+}
+
+/// Does `text` hold a mask, or is any blank-separated word of it a
+/// pseudonym?
+fn holds_own(text: &[u8]) -> bool {
+    memchr::memmem::find(text, MASK_OPEN).is_some()
+        || text
+            .split(|b| {
+                b.is_ascii_whitespace()
+                    || matches!(b, b':' | b'"' | b'\'' | b',' | b'<' | b'>' | b'=' | b'@')
+            })
+            .any(|w| !w.is_empty() && is_own_text(w))
+}
+
+/// Is `bytes[s..e]` a whole plain (unquoted) YAML scalar: after `key: ` or
+/// `- ` at the start of its line, and followed only by blanks or a
+/// comment? A mask there must be quoted, or `[` would start a list.
+fn is_plain_yaml_scalar(bytes: &[u8], s: usize, e: usize) -> bool {
+    let ls = memchr::memrchr(b'\n', &bytes[..s]).map_or(0, |i| i + 1);
+    let le = memchr::memchr(b'\n', &bytes[e..]).map_or(bytes.len(), |i| e + i);
+    let after = &bytes[e..le];
+    let after = after.strip_suffix(b"\r").unwrap_or(after);
+    let rest_ok = after.iter().all(|b| *b == b' ' || *b == b'\t')
+        || after
+            .iter()
+            .position(|b| *b == b'#')
+            .is_some_and(|i| i > 0 && after[..i].iter().all(|b| *b == b' ' || *b == b'\t'));
+    if !rest_ok {
+        return false;
+    }
+    let before = &bytes[ls..s];
+    let trimmed = before.trim_ascii_end();
+    if trimmed.len() == before.len() {
+        return false;
+    }
+    let lead = trimmed.trim_ascii_start();
+    if lead == b"-" {
+        return true;
+    }
+    let key = lead.strip_prefix(b"- ").unwrap_or(lead);
+    match key.strip_suffix(b":") {
+        Some(k) => {
+            !k.is_empty() && !k.contains(&b' ') && !k.starts_with(b"\"") && !k.starts_with(b"{")
+        }
+        None => false,
+    }
 }
 
 /// Do masks around `hay[s..e]` account for all of it (see [`is_own_at`])?

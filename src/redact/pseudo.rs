@@ -720,6 +720,14 @@ pub fn is_own(kind: &str, value: &str) -> bool {
     }
 }
 
+/// Is `value` a pseudonym of any kind (an address in airlock's ranges, a
+/// `user-`/`name-`/`h-` word, a pseudonym host or e-mail address)?
+pub fn is_own_any(value: &str) -> bool {
+    ["ipv4", "ipv6", "mac", "hostname", "email", "username"]
+        .iter()
+        .any(|k| is_own(k, value))
+}
+
 /// `[REDACTED:<rule>/<6 hex>]`.
 pub fn is_mask(value: &str) -> bool {
     let Some(inner) = value
