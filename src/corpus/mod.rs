@@ -230,7 +230,7 @@ pub fn credential_cases(seed: u64) -> Vec<CredentialCase> {
     let t = r.string(B64, 28) + "==";
     add(
         "Authorization: Basic",
-        "authorization_header",
+        "authorization_basic",
         format!("Authorization: Basic {t}"),
         vec![t],
     );

@@ -11,6 +11,9 @@ pub const PACKS: &[(&str, &str)] = &[
         include_str!("../../rules/credentials.toml"),
     ),
     ("cloud.toml", include_str!("../../rules/cloud.toml")),
+    ("commands.toml", include_str!("../../rules/commands.toml")),
+    ("files.toml", include_str!("../../rules/files.toml")),
+    ("encoded.toml", include_str!("../../rules/encoded.toml")),
     (
         "gitlab-config.toml",
         include_str!("../../rules/gitlab-config.toml"),
