@@ -13,6 +13,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use super::pseudo::{self, Assignment};
+use super::suspect;
 use super::{is_own_at, is_own_by_masks, is_own_value, learn, lock, MASK_OPEN};
 use crate::bundle::{LeftOut, Member, Transform};
 use crate::detect::{Boundary, ChunkView, Engine, Finding, LearnedValue, RuleId, ScanOptions};
@@ -40,6 +41,8 @@ pub struct Verifier {
     /// Threads for the chunks of one member (see
     /// [`crate::detect::Matcher::scan_reader_parallel_map`]).
     jobs: usize,
+    /// Also run the independent detector ([`suspect`]).
+    suspicious: bool,
     leaks: Mutex<Vec<Leak>>,
     unreadable: Mutex<Vec<(String, String)>>,
 }
@@ -148,6 +151,7 @@ impl Verifier {
             engine,
             allowed: allowed_values(set),
             jobs: 1,
+            suspicious: true,
             leaks: Mutex::new(Vec::new()),
             unreadable: Mutex::new(Vec::new()),
         }
@@ -156,6 +160,13 @@ impl Verifier {
     /// Verify the chunks of one member on `jobs` threads.
     pub fn with_jobs(mut self, jobs: usize) -> Verifier {
         self.jobs = jobs.max(1);
+        self
+    }
+
+    /// Run the independent detector of random-looking strings in
+    /// secret-ish context ([`suspect`]) besides the rules (the default).
+    pub fn with_suspicious(mut self, on: bool) -> Verifier {
+        self.suspicious = on;
         self
     }
 
@@ -228,6 +239,9 @@ impl OwnCache {
     }
 }
 
+/// The rule id of a leak found by the independent detector.
+const SUSPICIOUS: RuleId = RuleId(u32::MAX);
+
 /// A leak with its line and column (`f` relative to `chunk`, in order).
 fn located(
     lines: &mut scan::LineTracker,
@@ -274,6 +288,33 @@ impl Verifier {
                 let preview = scan::preview(&self.engine, f.rule, before, value);
                 out.push((*f, preview));
             }
+        }
+        if self.suspicious {
+            // Candidates of the independent detector, where no rule leak is
+            // reported already (a rule found it, or it is inside a value a
+            // rule judged).
+            let covered =
+                |s: usize, e: usize| chunk.findings.iter().any(|f| f.start < e && s < f.end);
+            for c in suspect::find(chunk.bytes) {
+                if covered(c.start, c.end) {
+                    continue;
+                }
+                let chars = String::from_utf8_lossy(&chunk.bytes[c.start..c.end])
+                    .chars()
+                    .count();
+                out.push((
+                    Finding {
+                        rule: SUSPICIOUS,
+                        start: c.start,
+                        end: c.end,
+                    },
+                    format!(
+                        "random-looking value after a secret-named {} …[{chars} chars]",
+                        c.context
+                    ),
+                ));
+            }
+            out.sort_by_key(|(f, _)| f.start);
         }
         out
     }
@@ -338,13 +379,18 @@ impl Transform for Verifier {
             let (shown, _) = self.shown_name(&full);
             let mut leaks = self.leaks.lock().unwrap_or_else(|p| p.into_inner());
             for l in found {
-                let info = self.engine.rule(l.rule);
+                let (rule, category) = if l.rule == SUSPICIOUS {
+                    ("suspicious".to_string(), "credential".to_string())
+                } else {
+                    let info = self.engine.rule(l.rule);
+                    (info.id.clone(), info.category.to_string())
+                };
                 leaks.push(Leak {
                     member: shown.clone(),
                     line: l.line,
                     col: l.col,
-                    rule: info.id.clone(),
-                    category: info.category.to_string(),
+                    rule,
+                    category,
                     preview: l.preview,
                 });
             }

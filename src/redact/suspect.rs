@@ -1,0 +1,446 @@
+//! A second detector, independent of the rules: random-looking strings in
+//! secret-ish context.
+//!
+//! Verification must not be the redactor's twin. When it runs the same
+//! rules, a credential no rule knows passes redaction and verification
+//! alike, and the report says "clean". This detector shares no pattern, no
+//! automaton and no shape test with the rule engine ([`crate::detect::shape`]); it
+//! looks at text the way a reviewer would:
+//!
+//! 1. split each line into **tokens**: runs of letters, digits and
+//!    `+/_.~-`, with `=` padding at the end;
+//! 2. keep tokens of at least [`MIN_LEN`] bytes that look **machine-made**:
+//!    two or more character classes, a run of ten or more letters and digits
+//!    that mixes digits or cases, and a Shannon entropy above a bar that
+//!    rises with length ([`min_entropy`]);
+//! 3. keep only those in **secret-ish context**: the key, flag or header
+//!    name right before the token (`NAME=`, `name: `, `"name":"`, `--name `,
+//!    `Name: Bearer `) holds a word such as `pass`, `secret`, `token`, `key`,
+//!    `auth`, `cred`, `cookie`, `session`, `signature`, `salt`, `private`;
+//! 4. drop **known-safe shapes**, each by name ([`SafeShape`]): hex digests
+//!    (commit SHAs, SHA-256), UUIDs, ULIDs, job ids, `sha256:` digests,
+//!    versions, paths, airlock's own masks and pseudonyms, and values under
+//!    keys that name an id, a hash or a file.
+//!
+//! What is left is a *candidate*: `verify` reports it by place and kind,
+//! never by value, and fails on it; `scan --suspicious` lists candidates
+//! for review.
+//!
+//! # Performance
+//!
+//! One pass over the bytes with a byte-class table; the context look-back
+//! and the entropy count run only for tokens of [`MIN_LEN`] bytes or more.
+
+use super::pseudo;
+
+/// Shortest token considered.
+pub const MIN_LEN: usize = 16;
+
+/// Words that make a key, flag or header name secret-ish (lower case).
+const SECRET_WORDS: &[&str] = &[
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "key",
+    "auth",
+    "cred",
+    "cookie",
+    "session",
+    "signature",
+    "sig",
+    "salt",
+    "private",
+    "bearer",
+    "apikey",
+    "jwt",
+];
+
+/// Words that make a name an id, hash or reference rather than a secret.
+const SAFE_NAME_WORDS: &[&str] = &[
+    "sha",
+    "digest",
+    "checksum",
+    "hash",
+    "fingerprint",
+    "uuid",
+    "guid",
+    "correlation",
+    "request_id",
+    "trace",
+    "span",
+    "jid",
+    "_id",
+    "-id",
+    "file",
+    "path",
+    "dir",
+    "url",
+    "name",
+    "version",
+    "commit",
+    "ref",
+    "etag",
+    "nonce_id",
+    "public",
+];
+
+/// Why a candidate is not reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SafeShape {
+    /// Hex digits of a digest length (SHA-1, SHA-256, SHA-512, MD5 in a
+    /// hash-named field) or after `sha256:`.
+    Digest,
+    /// `8-4-4-4-12` hex.
+    Uuid,
+    /// 26 characters of Crockford base32 (correlation ids).
+    Ulid,
+    /// 24 hex digits (Sidekiq job ids).
+    JobId,
+    /// Dotted numbers (`17.11.2-ee`).
+    Version,
+    /// A hexadecimal number (`0x34ed9ac1c1e007a`: ZooKeeper session ids).
+    HexNumber,
+    /// Several `/`-separated lower-case names.
+    Path,
+    /// Mostly an ascending run (`0123456789abcdef…`: an alphabet).
+    Sequence,
+    /// A mask or pseudonym airlock wrote.
+    Own,
+    /// The name in front says id, hash, file, path, URL, name, version.
+    SafeName,
+}
+
+/// A random-looking string in secret-ish context. Holds no bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    pub start: usize,
+    pub end: usize,
+    /// What the context was: `assignment`, `flag` or `header`.
+    pub context: &'static str,
+}
+
+/// Token bytes; `=` only as padding at the end (see [`find`]).
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'_' | b'.' | b'~' | b'-')
+}
+
+/// Does the token have a long machine-like run: 10 or more letters and
+/// digits together, letters with digits or with both cases
+/// (`this-is-some-words` and `30546173_4289083966` have none)?
+fn has_machine_run(token: &[u8]) -> bool {
+    token.split(|b| !b.is_ascii_alphanumeric()).any(|run| {
+        let upper = run.iter().any(u8::is_ascii_uppercase);
+        let lower = run.iter().any(u8::is_ascii_lowercase);
+        let digit = run.iter().any(u8::is_ascii_digit);
+        run.len() >= 10 && ((upper || lower) && digit || upper && lower && !camel_case(run))
+    })
+}
+
+/// Words in CamelCase (`RefreshBatteryInfo`): few capitals, and rarely two
+/// side by side, where random letters have about half of each.
+fn camel_case(run: &[u8]) -> bool {
+    let upper = run.iter().filter(|b| b.is_ascii_uppercase()).count();
+    let pairs = run
+        .windows(2)
+        .filter(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase())
+        .count();
+    upper * 3 < run.len() || pairs < 2
+}
+
+/// Entropy (bits per byte) a token of `len` bytes must exceed: random
+/// text of a 16-symbol alphabet reaches about 3.5 at 16 bytes and 4.0 when
+/// long; of 64 symbols about 3.9 at 16 and 5 and more when long.
+pub fn min_entropy(len: usize) -> f64 {
+    match len {
+        0..=23 => 3.3,
+        24..=39 => 3.5,
+        _ => 3.7,
+    }
+}
+
+fn entropy(v: &[u8]) -> f64 {
+    let mut counts = [0u32; 256];
+    for b in v {
+        counts[*b as usize] += 1;
+    }
+    let n = v.len() as f64;
+    counts
+        .iter()
+        .filter(|c| **c > 0)
+        .map(|c| {
+            let p = f64::from(*c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+fn classes(v: &[u8]) -> usize {
+    let upper = v.iter().any(u8::is_ascii_uppercase);
+    let lower = v.iter().any(u8::is_ascii_lowercase);
+    let digit = v.iter().any(u8::is_ascii_digit);
+    let symbol = v.iter().any(|b| !b.is_ascii_alphanumeric());
+    [upper, lower, digit, symbol].iter().filter(|x| **x).count()
+}
+
+/// The known-safe shape `token` has, if any (`name` is the key in front,
+/// lower case).
+pub fn safe_shape(token: &[u8], name: &str, before: &[u8]) -> Option<SafeShape> {
+    let t = std::str::from_utf8(token).unwrap_or("");
+    let hex = token.iter().all(u8::is_ascii_hexdigit);
+    if hex && matches!(token.len(), 40 | 64 | 128) {
+        return Some(SafeShape::Digest);
+    }
+    if before.ends_with(b"sha256:") || before.ends_with(b"sha1:") || before.ends_with(b"sha512:") {
+        return Some(SafeShape::Digest);
+    }
+    if hex && token.len() == 24 {
+        return Some(SafeShape::JobId);
+    }
+    if (token.starts_with(b"0x") || token.starts_with(b"0X"))
+        && token[2..].iter().all(u8::is_ascii_hexdigit)
+    {
+        return Some(SafeShape::HexNumber);
+    }
+    if token.len() == 36
+        && token.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+    {
+        return Some(SafeShape::Uuid);
+    }
+    if token.len() == 26
+        && token
+            .iter()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+    {
+        return Some(SafeShape::Ulid);
+    }
+    let v = t.strip_prefix('v').unwrap_or(t);
+    let core = v.split(['-', '+']).next().unwrap_or("");
+    if core.split('.').count() >= 2
+        && core
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Some(SafeShape::Version);
+    }
+    if token.iter().filter(|b| **b == b'/').count() >= 2
+        && token
+            .split(|b| *b == b'/')
+            .all(|p| p.iter().all(|b| !b.is_ascii_uppercase()))
+    {
+        return Some(SafeShape::Path);
+    }
+    let ascending = token
+        .windows(2)
+        .filter(|w| w[1] == w[0].wrapping_add(1))
+        .count();
+    if ascending * 2 >= token.len() {
+        return Some(SafeShape::Sequence);
+    }
+    if pseudo::is_mask(t) || pseudo::is_own_any(t) {
+        return Some(SafeShape::Own);
+    }
+    // `credentialId`, `keyId` (but `sid` is a session cookie).
+    let id_suffix = name.ends_with("id") && !name.ends_with("sid");
+    if id_suffix || SAFE_NAME_WORDS.iter().any(|w| name.contains(w)) {
+        return Some(SafeShape::SafeName);
+    }
+    None
+}
+
+/// The key, flag or header name right before `line[..start]`, lower case,
+/// and the kind of context; `None` if the token does not follow one.
+fn context_before(line: &[u8], start: usize) -> Option<(String, &'static str)> {
+    let mut i = start;
+    let skip = |i: &mut usize, set: &[u8]| {
+        while *i > 0 && set.contains(&line[*i - 1]) {
+            *i -= 1;
+        }
+    };
+    // Opening quotes and blanks before the value.
+    skip(&mut i, b"\"' \t\\");
+    // An auth scheme (`Authorization: Bearer <token>`).
+    let scheme_end = i;
+    while i > 0 && line[i - 1].is_ascii_alphabetic() {
+        i -= 1;
+    }
+    let word = String::from_utf8_lossy(&line[i..scheme_end]).to_ascii_lowercase();
+    let mut header = false;
+    if matches!(word.as_str(), "bearer" | "basic" | "token" | "apikey") {
+        header = true;
+        skip(&mut i, b"\"' \t");
+    } else {
+        i = scheme_end;
+    }
+    // The separator: `=`, `:`, `=>`, `:=`, or blanks after a flag.
+    let sep_end = i;
+    skip(&mut i, b"=:>");
+    let had_sep = i < sep_end;
+    skip(&mut i, b"\"' \t\\");
+    // The name: letters, digits, `_`, `-`, `.`.
+    let name_end = i;
+    while i > 0
+        && (line[i - 1].is_ascii_alphanumeric() || matches!(line[i - 1], b'_' | b'-' | b'.'))
+    {
+        i -= 1;
+    }
+    if i == name_end {
+        return None;
+    }
+    let mut name = String::from_utf8_lossy(&line[i..name_end]).to_ascii_lowercase();
+    // A word before it, one blank apart, qualifies it (`public key:`).
+    let flag = name.starts_with("--") || (name.starts_with('-') && name.len() > 2);
+    if !flag && i >= 2 && line[i - 1] == b' ' && line[i - 2].is_ascii_alphabetic() {
+        let mut j = i - 1;
+        while j > 0 && line[j - 1].is_ascii_alphabetic() {
+            j -= 1;
+        }
+        name = format!(
+            "{} {name}",
+            String::from_utf8_lossy(&line[j..i - 1]).to_ascii_lowercase()
+        );
+    }
+    if !had_sep && !flag && !header {
+        return None;
+    }
+    let kind = if header {
+        "header"
+    } else if flag {
+        "flag"
+    } else {
+        "assignment"
+    };
+    Some((name, kind))
+}
+
+/// Every candidate in `hay` (offsets into it), in order.
+pub fn find(hay: &[u8]) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    let mut line_start = 0;
+    let mut i = 0;
+    while i < hay.len() {
+        let b = hay[i];
+        if b == b'\n' {
+            line_start = i + 1;
+            i += 1;
+            continue;
+        }
+        if !is_token_byte(b) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < hay.len() && is_token_byte(hay[i]) {
+            i += 1;
+        }
+        // Base64 padding belongs to the token; an `=` followed by more is
+        // an assignment's.
+        let mut pad = 0;
+        while pad < 2 && hay.get(i + pad) == Some(&b'=') {
+            pad += 1;
+        }
+        if pad > 0
+            && !hay
+                .get(i + pad)
+                .is_some_and(|b| is_token_byte(*b) || *b == b'=')
+        {
+            i += pad;
+        }
+        let token = &hay[start..i];
+        if token.len() < MIN_LEN || token.len() > 4096 {
+            continue;
+        }
+        // Inside a mask (`[REDACTED:rule/abc123]`): airlock's own.
+        if start > line_start && hay[start - 1] == b':' && hay[..start].ends_with(b"[REDACTED:") {
+            continue;
+        }
+        if classes(token) < 2
+            || !has_machine_run(token)
+            || entropy(token) < min_entropy(token.len())
+        {
+            continue;
+        }
+        let line = &hay[line_start..];
+        let Some((name, context)) = context_before(line, start - line_start) else {
+            continue;
+        };
+        if !SECRET_WORDS.iter().any(|w| name.contains(w)) {
+            continue;
+        }
+        if safe_shape(token, &name, &hay[line_start..start]).is_some() {
+            continue;
+        }
+        out.push(Candidate {
+            start,
+            end: i,
+            context,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<&str> {
+        find(text.as_bytes())
+            .iter()
+            .map(|c| &text[c.start..c.end])
+            .collect()
+    }
+
+    #[test]
+    fn random_values_after_secret_names_are_candidates() {
+        for (text, value) in [
+            (
+                "FROB_TOKEN=Zq8xT2mN4vB7kL1pR9sD3fG6hJ0w",
+                "Zq8xT2mN4vB7kL1pR9sD3fG6hJ0w",
+            ),
+            (
+                r#"{"x_signing_key":"a7Fq9ZkR2mLp4XwT8vNc3BdY"}"#,
+                "a7Fq9ZkR2mLp4XwT8vNc3BdY",
+            ),
+            (
+                "/usr/bin/frob --frob-secret 9f2c1e9b7a6d5c4b3a2f1e0d9c8b7a6f",
+                "9f2c1e9b7a6d5c4b3a2f1e0d9c8b7a6f",
+            ),
+            (
+                "X-Frob-Auth: Bearer Qm9ndXNUb2tlbkZvclRlc3RzMTIz",
+                "Qm9ndXNUb2tlbkZvclRlc3RzMTIz",
+            ),
+            (
+                "session_cookie: 'k2LmQp8RsT4vWx6Yz1Ab3Cd5Ef'",
+                "k2LmQp8RsT4vWx6Yz1Ab3Cd5Ef",
+            ),
+        ] {
+            assert_eq!(found(text), vec![value], "{text}");
+        }
+    }
+
+    #[test]
+    fn ids_hashes_words_and_own_values_are_not() {
+        for text in [
+            "commit_sha=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b",
+            r#"{"correlation_id":"01GYDSAKAN2SPZPAMJNRWW5H8S","token_id":"6f1d3c2a-9b8e-4d7f-a6c5-1e2d3c4b5a69"}"#,
+            r#"{"jid":"a1b2c3d4e5f6a7b8c9d0e1f2","token":"[REDACTED:gitlab_pat/3f9a2c]"}"#,
+            "image_digest: sha256:4c0f2bb4e64e3a8f6c9d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b",
+            "password_file=/etc/gitlab/secrets/smtp-password-file",
+            "key: gitlab.h-abcdefgh.d-ijklmnop.example",
+            "random words Zq8xT2mN4vB7kL1pR9sD3fG6hJ0w with no key in front",
+            "secret_key: this-is-just-some-words",
+            "token_version=17.11.2-ee-with-a-suffix",
+            "Session: 30546173_4289083966 initialized by client",
+            "V KeyguardUpdateMonitor: RefreshBatteryInfo isBatteryLow: 23",
+            "# public key: age1epzmwwzw8n09slh0c7z1z52x43nnga7lkksx3qrh07tqz5v7lcys45428t",
+            r#""credentialId": "B9mTcFSck2LzJO2S3ols63","#,
+            r#"const validKeyChars = "0123456789abcdefghijklmnopqrstuvwxyz_-.""#,
+            "Processed session termination for sessionid: 0x34ed9ac1c1e007a",
+        ] {
+            assert!(found(text).is_empty(), "{text}: {:?}", found(text));
+        }
+    }
+}
