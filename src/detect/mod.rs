@@ -1106,6 +1106,34 @@ impl Matcher<'_> {
                 }
             }
         }
+        // A rule that reads a key name (`ignore_keys`) starts its match at
+        // the name's first word, before a specific rule keyed on its last
+        // words (`aws_secret_access_key = …`: the generic `…_key` rule
+        // starts at `aws`, the AWS rule at `secret`). When a stronger rule
+        // matches inside the name and takes the same value, it is that.
+        if accepted && v.key.is_some() && s > mstart + 1 {
+            let input = Input::new(hay).range(mstart + 1..hay_end);
+            if let Some(m2) = self.union_search(scratch, &input) {
+                let v2i = self.union.variant_of[m2.pattern().as_usize()] as usize;
+                let v2 = &self.engine.variants[v2i];
+                if m2.start() < s && v2.priority > v.priority {
+                    let (s2, e2, key2) = self.secret_span(hay, v2i, m2.start(), m2.end(), scratch);
+                    if (s2, e2) == (s, e)
+                        && v2.accepts(hay, m2.start(), m2.end(), s2, e2, key2) == Verdict::Finding
+                    {
+                        return (
+                            s,
+                            e,
+                            Resolved::Found(Finding {
+                                rule: v2.rule,
+                                start: s,
+                                end: e,
+                            }),
+                        );
+                    }
+                }
+            }
+        }
         let resolved = match verdict {
             Verdict::Finding => Resolved::Found(Finding {
                 rule: v.rule,

@@ -294,7 +294,10 @@ impl Encoded {
             return None;
         }
         Some(Encoded {
-            padded: body_len < text.len(),
+            // Padded unless the value shows it is not: a length that is no
+            // multiple of four (a value that needed no padding says
+            // nothing).
+            padded: text.len() % 4 == 0,
             text,
             url_safe: url,
             percent,

@@ -44,6 +44,14 @@ const NOT_USERS: &[&str] = &[
     "user",
     "users",
     "name",
+    // Words a home directory or a path may hold that name no one
+    // (`/home/project/cache`).
+    "project",
+    "projects",
+    "cache",
+    "data",
+    "build",
+    "builds",
     // Words of airlock's own output (`d-….example`, `[REDACTED:…]`).
     "example",
     "redacted",
@@ -96,7 +104,55 @@ const NOT_HOSTS: &[&str] = &[
     "localhost.localdomain",
     "gitlab.com",
     "example.com",
+    // Placeholders of configuration templates (`'hostname:port'`).
+    "hostname",
+    "host",
+    "server",
+    "domain",
+    "example",
 ];
+
+/// Registrable domains that identify nobody: documentation placeholders
+/// and public services. A host under one (`mattermost.example.com` in a
+/// template, `secure.gravatar.com`) is not the customer's, and learning its
+/// labels would rewrite GitLab's own words. (The `fqdn` rule's allow list
+/// keeps the same names when a rule finds them.)
+const PUBLIC_DOMAINS: &[&str] = &[
+    "example.com",
+    "example.org",
+    "example.net",
+    "gitlab.com",
+    "gitlab.io",
+    "gitlab.net",
+    "gravatar.com",
+    "github.com",
+    "githubusercontent.com",
+    "amazonaws.com",
+    "amazonaws-us-gov.com",
+    "googleapis.com",
+    "google.com",
+    "microsoft.com",
+    "azure.com",
+    "windows.net",
+    "usgovcloudapi.net",
+    "slack.com",
+    "docker.com",
+    "docker.io",
+    "sentry.io",
+    "letsencrypt.org",
+    "mozilla.org",
+    "w3.org",
+];
+
+/// Is `host` (lower case) under a public domain or a reserved top-level
+/// domain (`.example`, `.test`, `.invalid`, `.localhost`)?
+fn is_public_host(host: &str) -> bool {
+    let reg = pseudo::registrable(host);
+    PUBLIC_DOMAINS.contains(&reg.as_str())
+        || [".example", ".test", ".invalid", ".localhost"]
+            .iter()
+            .any(|t| host.ends_with(t))
+}
 
 /// Can `v` be searched for everywhere as a user name without wrecking the
 /// bundle? (Also applied to the originals `verify` searches for.)
@@ -182,6 +238,7 @@ impl Identity {
             && host.bytes().any(|b| b.is_ascii_alphabetic())
             && host.parse::<std::net::IpAddr>().is_err()
             && !NOT_HOSTS.contains(&host.as_str())
+            && !is_public_host(&host)
             && !pseudo::is_own("hostname", &host);
         if valid {
             self.hosts.insert(host);
@@ -306,29 +363,35 @@ impl Identity {
         let mut seen = BTreeSet::new();
         for host in &self.hosts {
             let labels: Vec<&str> = host.split('.').collect();
-            let mut add = |v: &str| {
+            // A whole host name ends at `_` (`gitlabsos.<host>_<timestamp>`);
+            // one label of it does not: `mattermost` of
+            // `mattermost.acme.us` is a host in `ssh mattermost`, but a
+            // word of GitLab's own in `gitlab_rails['mattermost_host']`.
+            let mut add = |v: &str, boundary: Boundary| {
                 if !pseudo::is_own("hostname", v) && seen.insert(v.to_string()) {
                     push(
                         v,
                         "learned_hostname",
                         Category::Network,
                         "hostname",
-                        Boundary::Alnum,
+                        boundary,
                     );
                 }
             };
-            add(host);
+            add(host, Boundary::Alnum);
             let short = labels[0];
-            if labels.len() == 1 || (short.len() >= 3 && !pseudo::is_generic_label(short)) {
-                add(short);
+            if labels.len() == 1 {
+                add(short, Boundary::Alnum);
+            } else if short.len() >= 3 && !pseudo::is_generic_label(short) {
+                add(short, Boundary::Word);
             }
             if labels.len() >= 2 {
                 let reg = pseudo::registrable(host);
-                add(&reg);
+                add(&reg, Boundary::Alnum);
                 let first = reg.split('.').next().unwrap_or("");
                 if first.len() >= 4 && !pseudo::is_generic_label(first) {
                     pseudo.learn_domain_label(first, &reg);
-                    add(first);
+                    add(first, Boundary::Word);
                 }
             }
         }
@@ -381,10 +444,13 @@ impl Learner {
     /// A learner using the identity rules of `set` (kinds `username`,
     /// `name`) and its address rules (for the networks to preassign).
     pub fn new(set: &RuleSet) -> Result<Learner, RuleError> {
+        // Also the `user:password` pairs redaction decodes (Basic auth,
+        // Docker `auth`): their user is replaced there, so it must be
+        // replaced everywhere else too.
         let people = set.filtered(|r| match r.category {
             Category::Identity => matches!(r.kind.as_str(), "username" | "name"),
             Category::Network => matches!(r.kind.as_str(), "ipv4" | "ipv4_dashed" | "ipv6"),
-            _ => false,
+            _ => r.decode == Some(crate::rules::Decode::BasicAuth),
         });
         let settings = [
             // external_url 'https://gitlab.example.com', registry_external_url …
@@ -437,6 +503,14 @@ impl Learner {
             }
         }
     }
+}
+
+/// The user of a base64 `user:password` pair.
+fn basic_auth_user(encoded: &str) -> Option<String> {
+    let plain = crate::detect::shape::Encoded::parse(encoded.as_bytes())?.decode()?;
+    let text = String::from_utf8(plain).ok()?;
+    let (user, _) = text.split_once(':')?;
+    Some(user.to_string())
 }
 
 /// Distinct values one member's learning remembers having handled.
@@ -535,7 +609,9 @@ impl Learner {
             let mut out = Vec::new();
             for f in chunk.findings {
                 let bytes = &chunk.bytes[f.start..f.end];
-                let k = match self.engine.rule(f.rule).kind.as_str() {
+                let info = self.engine.rule(f.rule);
+                let k = match info.kind.as_str() {
+                    _ if info.decode.is_some() => 5,
                     "name" => 0,
                     "username" => 1,
                     "ipv4" => 2,
@@ -550,7 +626,7 @@ impl Learner {
         };
         // And once per member, up to a bound (a log of millions of distinct
         // addresses must not keep them all here).
-        let mut seen: [HashSet<String>; 5] = Default::default();
+        let mut seen: [HashSet<String>; 6] = Default::default();
         let mut seen_total = 0;
         let mut take = |found: Vec<(u8, String)>| {
             for (k, v) in found {
@@ -563,7 +639,12 @@ impl Learner {
                     1 => users.push(v.clone()),
                     2 => addresses.add_address("ipv4", &v),
                     3 => addresses.add_address("ipv4_dashed", &v),
-                    _ => addresses.add_address("ipv6", &v),
+                    4 => addresses.add_address("ipv6", &v),
+                    _ => {
+                        if let Some(user) = basic_auth_user(&v) {
+                            users.push(user);
+                        }
+                    }
                 }
                 if seen_total < SEEN_MAX {
                     seen.insert(v);

@@ -18,6 +18,7 @@ pub mod learn;
 pub mod map;
 pub mod pseudo;
 pub mod report;
+pub mod suspect;
 pub mod verify;
 
 use std::collections::BTreeMap;
@@ -208,6 +209,9 @@ impl Redactor {
     /// stays inside its block) and a `\r` before its line feed.
     fn mask_lines(&self, rule: &str, value: &[u8]) -> Vec<u8> {
         let mask = self.pseudo.mask(rule, value);
+        if !value.contains(&b'\n') {
+            return mask.into_bytes();
+        }
         let mut out = Vec::with_capacity(mask.len());
         for (i, line) in value.split(|b| *b == b'\n').enumerate() {
             if i > 0 {

@@ -128,6 +128,32 @@ const GENERIC_LABELS: &[&str] = &[
     "vpn",
     "bastion",
     "jump",
+    // GitLab components named in gitlab.rb settings and omnibus paths
+    // (`gitlab_rails['mattermost_host']`, `/var/opt/gitlab/mattermost`).
+    "mattermost",
+    "smartcard",
+    "matomo",
+    "nginx",
+    "gitlab-pages",
+    "gitlab-kas",
+    "spamcheck",
+    "letsencrypt",
+    // Placeholders of documentation and templates (`'your.prom:9090'`).
+    "your",
+    "yours",
+    "my",
+    "our",
+    "yourdomain",
+    "mydomain",
+    "company",
+    "yourcompany",
+    "mycompany",
+    "domain",
+    "host",
+    "hostname",
+    "server",
+    "example",
+    "sample",
 ];
 
 /// Second-level labels under which registrations happen (`acme.co.uk`).
