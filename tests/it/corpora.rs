@@ -762,12 +762,12 @@ const FLOORS: &[(Ty, usize, usize)] = &[
     (Ty::Slack, 14, 9),
     (Ty::Aws, 14, 5),
     (Ty::Gcp, 10, 15),
-    (Ty::Azure, 13, 6),
+    (Ty::Azure, 13, 7),
     (Ty::Jwt, 8, 2),
     (Ty::Pem, 7, 1),
     (Ty::UrlPassword, 46, 7),
     (Ty::HttpAuth, 8, 3),
-    (Ty::Generic, 67, 44),
+    (Ty::Generic, 67, 45),
     (Ty::Ipv4, 8, 0),
 ];
 

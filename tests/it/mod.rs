@@ -1,8 +1,10 @@
 mod analytics;
 mod bundle_gen;
+mod config_fill;
 mod corpora;
 mod corpus;
 mod docs;
+mod encoded;
 mod engine;
 mod hostile;
 mod leaks;
