@@ -87,11 +87,14 @@ pub struct ReportArgs {
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Print original values (users, IPs, hosts, messages) instead of
-    /// pseudonyms. For use on the customer's side only.
+    /// pseudonyms. For use on the customer's side only; not needed on a
+    /// bundle airlock redacted, whose own pseudonyms and masks every report
+    /// shows as they are.
     #[arg(long)]
     pub raw: bool,
     /// The redaction key (as given to `redact --key-file`), so pseudonyms
-    /// here match the redacted bundle's. Without it a random key is used.
+    /// of original values here match the redacted bundle's. Without it a
+    /// random key is used.
     #[arg(long, value_name = "PATH", conflicts_with = "raw")]
     pub key_file: Option<PathBuf>,
     /// Rows per table (0 = all).

@@ -196,12 +196,14 @@ pub struct TraceHit {
     pub raw: String,
 }
 
-/// Identifying values seen in typed fields, to teach the sanitizer.
+/// Identifying values seen in typed fields, to teach the sanitizer and to
+/// tell whether the input is a bundle airlock redacted.
 #[derive(Clone, Default)]
 pub struct Seen {
     pub users: Set<String>,
     pub projects: Set<String>,
     pub hosts: Set<String>,
+    pub ips: Set<String>,
 }
 
 impl Seen {
@@ -209,6 +211,45 @@ impl Seen {
         if set.len() < MAX_LEARNED && !set.contains(v) {
             set.insert(v.to_string());
         }
+    }
+
+    /// Distinct user names, hosts and addresses seen: (airlock's own
+    /// pseudonyms, others). Service accounts, `localhost` and loopback
+    /// addresses are neither: a redacted bundle keeps them too.
+    pub fn names(&self) -> (usize, usize) {
+        use super::sanitize::{is_own_value, ValueKind};
+        let (mut own, mut other) = (0, 0);
+        let mut count = |is_own: bool, counts: bool| {
+            if is_own {
+                own += 1;
+            } else if counts {
+                other += 1;
+            }
+        };
+        for u in &self.users {
+            count(
+                is_own_value(ValueKind::User, u),
+                crate::redact::learn::is_learnable_user(u),
+            );
+        }
+        for h in &self.hosts {
+            let h = h.trim();
+            count(
+                is_own_value(ValueKind::Host, h),
+                h.bytes().any(|b| b.is_ascii_alphabetic())
+                    && !h.eq_ignore_ascii_case("localhost")
+                    && h.parse::<std::net::IpAddr>().is_err(),
+            );
+        }
+        for ip in &self.ips {
+            if let Ok(a) = ip.trim().parse::<std::net::IpAddr>() {
+                count(
+                    is_own_value(ValueKind::Ip, ip),
+                    !a.is_loopback() && !a.is_unspecified(),
+                );
+            }
+        }
+        (own, other)
     }
 }
 
@@ -288,6 +329,7 @@ impl std::fmt::Debug for Seen {
             .field("users", &self.users.len())
             .field("projects", &self.projects.len())
             .field("hosts", &self.hosts.len())
+            .field("ips", &self.ips.len())
             .finish()
     }
 }
@@ -571,6 +613,9 @@ impl Analysis {
                 if let Some(h) = &e.host {
                     Seen::add(&mut self.seen.hosts, h);
                 }
+                if let Some(ip) = &e.client_ip {
+                    Seen::add(&mut self.seen.ips, ip);
+                }
                 hit.time = e.time;
                 hit.kind = e.kind.as_ref().map(|k| k.name().to_string());
                 hit.key = e.key.as_deref().map(str::to_string);
@@ -654,6 +699,9 @@ impl Analysis {
         }
         if let Some(h) = &e.host {
             Seen::add(&mut self.seen.hosts, h);
+        }
+        if let Some(ip) = &e.client_ip {
+            Seen::add(&mut self.seen.ips, ip);
         }
         if want.errors {
             self.add_error(kind, e);
@@ -743,6 +791,22 @@ impl Analysis {
         if g.key.is_none() {
             g.key = e.key.as_deref().map(str::to_string);
         }
+    }
+
+    /// Distinct user names, hosts and addresses of the input: (airlock's own
+    /// pseudonyms, others). See [`Seen::names`].
+    pub fn names(&self) -> (usize, usize) {
+        let (mut own, mut other) = self.seen.names();
+        if let Some(h) = &self.facts.hostname {
+            if !self.seen.hosts.contains(h.as_str()) {
+                if super::sanitize::is_own_value(super::sanitize::ValueKind::Host, h) {
+                    own += 1;
+                } else {
+                    other += 1;
+                }
+            }
+        }
+        (own, other)
     }
 
     /// Overall time span of all logs.

@@ -166,11 +166,7 @@ pub fn blocks(r: &Report) -> Vec<Block> {
     b.push(Block::P(format!(
         "Input: {}. {}",
         r.inputs.join(", "),
-        if r.redacted {
-            "Identifiers are replaced by keyed pseudonyms and credentials are masked (shareable)."
-        } else {
-            "RAW: originals shown (--raw); do not share outside the customer site."
-        }
+        header_note(r)
     )));
     if let Some(o) = &r.overview {
         b.push(Block::H2("Overview".into()));
@@ -545,6 +541,34 @@ pub fn blocks(r: &Report) -> Vec<Block> {
         b.push(Block::P(n.clone()));
     }
     b
+}
+
+/// What the header says about the names in the report.
+fn header_note(r: &Report) -> String {
+    let n = &r.input_names;
+    if n.redacted_bundle {
+        let mut s = format!(
+            "This input is a bundle redacted by airlock: its {} pseudonyms and its masks are shown as they are, so every name here can be found in it with grep.",
+            n.pseudonyms
+        );
+        if n.other > 0 {
+            s.push_str(&format!(
+                " {} other name(s) in it {}.",
+                n.other,
+                if r.redacted {
+                    "were replaced by new pseudonyms"
+                } else {
+                    "are shown as they are (--raw)"
+                }
+            ));
+        }
+        s
+    } else if r.redacted {
+        "Identifiers are replaced by keyed pseudonyms and credentials are masked (shareable)."
+            .into()
+    } else {
+        "RAW: originals shown (--raw); do not share outside the customer site.".into()
+    }
 }
 
 fn chart_caption(t: &Timeline) -> String {

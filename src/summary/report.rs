@@ -48,6 +48,9 @@ pub struct Report {
     /// False with `--raw`.
     pub redacted: bool,
     pub inputs: Vec<String>,
+    /// Whose names the input holds: airlock's pseudonyms (a redacted
+    /// bundle, shown as they are) or others.
+    pub input_names: InputNames,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overview: Option<Overview>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -64,6 +67,34 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compare: Option<CompareReport>,
     pub notes: Vec<String>,
+}
+
+/// The user names, hosts and addresses of the input, by who wrote them.
+#[derive(Clone, Debug, Serialize, Default, PartialEq, Eq)]
+pub struct InputNames {
+    /// Distinct names that are airlock's own pseudonyms.
+    pub pseudonyms: usize,
+    /// Distinct other names (originals).
+    pub other: usize,
+    /// The input is a bundle airlock redacted: nine names in ten, or more,
+    /// are its pseudonyms.
+    pub redacted_bundle: bool,
+}
+
+impl InputNames {
+    pub fn of(analyses: &[&Analysis]) -> InputNames {
+        let (mut own, mut other) = (0, 0);
+        for a in analyses {
+            let (o, x) = a.names();
+            own += o;
+            other += x;
+        }
+        InputNames {
+            pseudonyms: own,
+            other,
+            redacted_bundle: own > 0 && own >= 9 * other,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Default)]
@@ -433,13 +464,19 @@ fn timeline(minutes: &BTreeMap<i64, Bucket>, interval_s: u64) -> Timeline {
 }
 
 impl Report {
-    fn new(command: &str, sz: &dyn Sanitize, opts: &ReportOptions) -> Report {
+    fn new(
+        command: &str,
+        sz: &dyn Sanitize,
+        opts: &ReportOptions,
+        analyses: &[&Analysis],
+    ) -> Report {
         Report {
             tool: "airlock".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             command: command.into(),
             redacted: sz.redacting(),
             inputs: opts.inputs.iter().map(|i| s(sz, i)).collect(),
+            input_names: InputNames::of(analyses),
             ..Report::default()
         }
     }
@@ -447,7 +484,7 @@ impl Report {
     /// `airlock summary`: overview, per-key tables, failures over time and
     /// the main error groups.
     pub fn summary(a: &mut Analysis, sz: &dyn Sanitize, opts: &ReportOptions) -> Report {
-        let mut r = Report::new("summary", sz, opts);
+        let mut r = Report::new("summary", sz, opts, &[&*a]);
         r.overview = Some(overview(a, sz));
         let interval = opts.interval_s.unwrap_or_else(|| {
             let (f, l) = a.span();
@@ -473,7 +510,7 @@ impl Report {
 
     /// `airlock errors`.
     pub fn errors(a: &mut Analysis, sz: &dyn Sanitize, opts: &ReportOptions) -> Report {
-        let mut r = Report::new("errors", sz, opts);
+        let mut r = Report::new("errors", sz, opts, &[&*a]);
         let (f, l) = a.span();
         let interval = opts
             .interval_s
@@ -493,7 +530,7 @@ impl Report {
 
     /// `airlock top`.
     pub fn top(a: &mut Analysis, sz: &dyn Sanitize, opts: &ReportOptions) -> Report {
-        let mut r = Report::new("top", sz, opts);
+        let mut r = Report::new("top", sz, opts, &[&*a]);
         for sec in &a.sections {
             let t = &sec.top;
             if t.users.map.is_empty()
@@ -523,7 +560,7 @@ impl Report {
 
     /// `airlock trace`.
     pub fn trace(a: &mut Analysis, id: &str, sz: &dyn Sanitize, opts: &ReportOptions) -> Report {
-        let mut r = Report::new("trace", sz, opts);
+        let mut r = Report::new("trace", sz, opts, &[&*a]);
         let mut hits = std::mem::take(&mut a.trace);
         // Time order; lines without a time keep their place after the
         // timed line before them in the same file (stable sort on the
@@ -576,7 +613,7 @@ impl Report {
         sz: &dyn Sanitize,
         opts: &ReportOptions,
     ) -> Report {
-        let mut r = Report::new("compare", sz, opts);
+        let mut r = Report::new("compare", sz, opts, &[&*a, &*b]);
         let ka = by_kind(a);
         let kb = by_kind(b);
         let mut kinds: Vec<&LogKind> = ka.keys().chain(kb.keys()).collect();

@@ -9,6 +9,7 @@ mod leaks;
 mod loghub_redact;
 mod props;
 mod redact;
+mod redacted_reports;
 mod rules;
 mod scan;
 pub mod util;
