@@ -144,11 +144,12 @@ impl SectionAcc {
         }
     }
 
-    /// Seconds between the first and last event (at least 1).
-    pub fn span_s(&self) -> f64 {
+    /// Seconds between the first and last event; `None` when they are the
+    /// same instant (or the log has no times), where a rate is not defined.
+    pub fn span_s(&self) -> Option<f64> {
         match (self.first, self.last) {
-            (Some(a), Some(b)) if b > a => ((b - a) as f64 / 1000.0).max(1.0),
-            _ => 1.0,
+            (Some(a), Some(b)) if b > a => Some((b - a) as f64 / 1000.0),
+            _ => None,
         }
     }
 }

@@ -56,11 +56,12 @@ pub struct Table {
     pub note: Option<String>,
 }
 
+/// Milliseconds as fast-stats prints them (one decimal), with two below
+/// 1 ms so sub-millisecond Gitaly calls do not all read `0.0`.
 fn ms(v: Option<f64>) -> String {
     match v {
         None => "-".into(),
-        Some(v) if v >= 100.0 => format!("{v:.0}"),
-        Some(v) if v >= 10.0 => format!("{v:.1}"),
+        Some(v) if v >= 1.0 => format!("{v:.1}"),
         Some(v) => format!("{v:.2}"),
     }
 }
@@ -135,14 +136,14 @@ fn stats_table(label: &str, rows: &[Row], more: usize) -> Table {
                 vec![
                     r.key.clone(),
                     r.count.to_string(),
-                    num(r.rps),
+                    r.rps.map_or("-".into(), num),
                     ms(r.p99_ms),
                     ms(r.p95_ms),
                     ms(r.median_ms),
                     ms(r.max_ms),
                     ms(r.min_ms),
                     ms(r.stddev_ms),
-                    r.score.map_or("-".into(), |s| format!("{s:.0}")),
+                    r.score.map_or("-".into(), |s| format!("{s:.1}")),
                     pct(r.fail_pct),
                 ]
             })

@@ -141,7 +141,8 @@ pub struct FileRow {
 pub struct Row {
     pub key: String,
     pub count: u64,
-    pub rps: f64,
+    /// COUNT / the log's span in seconds; null when the span is zero.
+    pub rps: Option<f64>,
     pub p99_ms: Option<f64>,
     pub p95_ms: Option<f64>,
     pub median_ms: Option<f64>,
@@ -161,8 +162,9 @@ pub struct Section {
     pub key_label: String,
     pub first: Option<String>,
     pub last: Option<String>,
-    /// Seconds the RPS column divides by (first to last event of the log).
-    pub span_s: f64,
+    /// Seconds the RPS column divides by (first to last event of the log);
+    /// null when they are the same instant.
+    pub span_s: Option<f64>,
     pub total: Row,
     pub rows: Vec<Row>,
     /// Rows left out by `--limit`.
@@ -328,12 +330,14 @@ fn round(v: f64, places: i32) -> f64 {
 }
 
 /// A table row from the statistics of one key.
-pub fn row(key: String, st: &mut KeyStats, span_s: f64) -> Row {
+pub fn row(key: String, st: &mut KeyStats, span_s: Option<f64>) -> Row {
     let p99 = st.percentile(99.0);
     Row {
         key,
         count: st.count,
-        rps: round(st.count as f64 / span_s, 4),
+        rps: span_s
+            .filter(|s| *s > 0.0)
+            .map(|s| round(st.count as f64 / s, 4)),
         p99_ms: p99.map(|v| round(v, 3)),
         p95_ms: st.percentile(95.0).map(|v| round(v, 3)),
         median_ms: st.percentile(50.0).map(|v| round(v, 3)),
@@ -348,7 +352,7 @@ pub fn row(key: String, st: &mut KeyStats, span_s: f64) -> Row {
 fn metric(r: &Row, by: SortBy) -> f64 {
     match by {
         SortBy::Count => r.count as f64,
-        SortBy::Rps => r.rps,
+        SortBy::Rps => r.rps.unwrap_or(-1.0),
         SortBy::P99 => r.p99_ms.unwrap_or(-1.0),
         SortBy::P95 => r.p95_ms.unwrap_or(-1.0),
         SortBy::Median => r.median_ms.unwrap_or(-1.0),
@@ -621,7 +625,7 @@ impl Report {
         kinds.dedup();
         let mut sections = Vec::new();
         for kind in kinds {
-            let empty = (Map::default(), 1.0);
+            let empty = (Map::default(), None);
             let (ma, span_a) = ka.get(kind).unwrap_or(&empty);
             let (mb, span_b) = kb.get(kind).unwrap_or(&empty);
             let mut keys: Vec<&Box<str>> = ma.keys().chain(mb.keys()).collect();
@@ -685,21 +689,27 @@ impl Report {
 
 fn percentile_note() -> String {
     format!(
-        "Percentiles are nearest-rank; exact for keys with up to {} timed values, within {}% of the true value above that (log-bucket sketch). STDDEV is the population standard deviation; RPS is COUNT divided by the seconds between the log's first and last event.",
+        "Percentiles are interpolated linearly between the closest ranks (as fast-stats); exact for keys with up to {} timed values, within {}% of the true value above that (log-bucket sketch). STDDEV is the population standard deviation; SCORE is COUNT × P99; RPS is COUNT divided by the seconds between the log's first and last event (- when they are the same instant).",
         super::stats::EXACT_MAX,
         super::stats::ALPHA * 100.0
     )
 }
 
+/// A kind's keys merged over its logs, and the longest span.
+type KindKeys = (Map<Box<str>, KeyStats>, Option<f64>);
+
 /// Per kind: keys merged over all logs of the kind, and the longest span.
-fn by_kind(a: &Analysis) -> HashMap<LogKind, (Map<Box<str>, KeyStats>, f64)> {
-    let mut out: HashMap<LogKind, (Map<Box<str>, KeyStats>, f64)> = HashMap::new();
+fn by_kind(a: &Analysis) -> HashMap<LogKind, KindKeys> {
+    let mut out: HashMap<LogKind, KindKeys> = HashMap::new();
     for sec in &a.sections {
         if sec.total.count == 0 {
             continue;
         }
         let e = out.entry(sec.kind.clone()).or_default();
-        e.1 = e.1.max(sec.span_s());
+        e.1 = match (e.1, sec.span_s()) {
+            (Some(x), Some(y)) => Some(x.max(y)),
+            (x, y) => x.or(y),
+        };
         for (k, st) in &sec.keys {
             e.0.entry(k.clone()).or_default().merge(st);
         }

@@ -1,8 +1,8 @@
 //! `summary`, `errors`, `top`, `trace`, `compare` on a generated bundle
 //! (`airlock::corpus::logs`) whose ground truth the tests turn into expected
-//! figures on their own: counts and %FAIL exactly, percentiles by nearest
-//! rank (the rank ⌈p/100·n⌉ value of the sorted durations), population
-//! standard deviation.
+//! figures on their own: counts and %FAIL exactly, percentiles interpolated
+//! linearly between the closest ranks (numpy's default, as fast-stats),
+//! population standard deviation.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -25,9 +25,12 @@ fn json_of(dir: &TempDir, args: &[&str]) -> Value {
     serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("bad JSON: {e}\n{}", r.describe()))
 }
 
-fn nearest_rank(sorted: &[f64], p: f64) -> f64 {
-    let r = ((p / 100.0 * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[r - 1]
+/// The p-th percentile of sorted values: rank h = (n − 1)·p/100, linear
+/// between the values at ⌊h⌋ and ⌈h⌉.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * p / 100.0;
+    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
 fn close(a: f64, b: f64, tol: f64) -> bool {
@@ -122,7 +125,7 @@ fn summary_json_matches_ground_truth() {
             };
             for (field, p) in [("p99_ms", 99.0), ("p95_ms", 95.0), ("median_ms", 50.0)] {
                 let got = num(&row[field]).unwrap();
-                let want = nearest_rank(&s, p);
+                let want = percentile(&s, p);
                 assert!(
                     close(got, want, tol(want)),
                     "{ctx} {field}: {got} vs {want} (exact: {exact})"
@@ -139,7 +142,7 @@ fn summary_json_matches_ground_truth() {
                 close(num(&row["stddev_ms"]).unwrap(), sd, 1e-3 + sd * 1e-9),
                 "{ctx} stddev"
             );
-            let score = *count as f64 * nearest_rank(&s, 99.0);
+            let score = *count as f64 * percentile(&s, 99.0);
             assert!(
                 close(num(&row["score"]).unwrap(), score, 0.1 + tol(score)),
                 "{ctx} score"
@@ -511,7 +514,7 @@ fn compare_shows_changes() {
                 .filter_map(|t| t.duration_ms)
                 .collect();
             d.sort_by(f64::total_cmp);
-            nearest_rank(&d, 95.0)
+            percentile(&d, 95.0)
         };
         assert!(
             close(

@@ -4,6 +4,7 @@ mod corpora;
 mod corpus;
 mod docs;
 mod engine;
+mod fast_stats;
 mod hostile;
 mod leaks;
 mod loghub_redact;

@@ -1,0 +1,162 @@
+//! fast-stats' definitions, checked against its own published output and
+//! against computations written here: percentiles interpolated between the
+//! closest ranks, population STDDEV, SCORE = COUNT × P99, RPS not defined
+//! over a zero-length span, per-interval tables, `--print-fields`.
+
+use serde_json::Value;
+
+use super::util::{airlock, run, TempDir};
+
+/// One Gitaly line per duration, all for `method`, one second apart.
+fn gitaly_log(method: &str, durations: &[f64]) -> String {
+    durations
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            format!(
+                r#"{{"grpc.code":"OK","grpc.method":"{method}","grpc.service":"gitaly.RepositoryService","grpc.time_ms":{d},"level":"info","msg":"finished unary call with code OK","time":"2026-11-20T13:00:{:02}.000Z"}}"#,
+                i % 60
+            ) + "\n"
+        })
+        .collect()
+}
+
+fn summary_json(dir: &TempDir, file: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["summary", file, "--format", "json", "--limit", "0"];
+    args.extend(extra);
+    let r = run(dir, airlock(dir).args(&args), None).expect_code(0);
+    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}\n{}", r.describe()))
+}
+
+/// omnibus-gitlab MR 8618 shows fast-stats' output for a Gitaly log: `Fsck`,
+/// COUNT 4, P99 591534.8, P95 518360.3, MEDIAN 27.9, STDDEV 264053.5,
+/// SCORE 2366139.2. The four durations are not shown; they follow from the
+/// figures if percentiles are interpolated at rank (n − 1)·p:
+/// P99 = x₂ + 0.97·(x₃ − x₂), P95 = x₂ + 0.85·(x₃ − x₂), MEDIAN = (x₁ + x₂)/2,
+/// and the population STDDEV fixes x₀ (a quadratic with one root in
+/// [0, x₁]). That such durations exist, sorted and non-negative, is the
+/// consistency check; airlock must then print the published figures.
+#[test]
+fn mr_8618_gitaly_fsck_figures() {
+    let (p99, p95, median, stddev) = (591_534.8_f64, 518_360.3_f64, 27.9_f64, 264_053.5_f64);
+    let span = (p99 - p95) / (0.97 - 0.85);
+    let x2 = p95 - 0.85 * span;
+    let x3 = x2 + span;
+    let x1 = 2.0 * median - x2;
+    // 16·Var = 4·Σx² − (Σx)², with x₀ unknown: 3x₀² − 2·S1·x₀ + (4·S2 − S1² − 16·Var) = 0.
+    let (s1, s2) = (x1 + x2 + x3, x1 * x1 + x2 * x2 + x3 * x3);
+    let (a, b, c) = (3.0, -2.0 * s1, 4.0 * s2 - s1 * s1 - 16.0 * stddev * stddev);
+    let disc = b * b - 4.0 * a * c;
+    assert!(disc >= 0.0, "no x0 gives that STDDEV");
+    let roots = [
+        (-b - disc.sqrt()) / (2.0 * a),
+        (-b + disc.sqrt()) / (2.0 * a),
+    ];
+    let in_range: Vec<f64> = roots
+        .into_iter()
+        .filter(|r| (0.0..=x1).contains(r))
+        .collect();
+    assert_eq!(in_range.len(), 1, "roots {roots:?}, x1 {x1}");
+    let x0 = in_range[0];
+    // Gitaly logs grpc.time_ms with three decimals.
+    let xs: Vec<f64> = [x0, x1, x2, x3]
+        .iter()
+        .map(|v| (v * 1000.0).round() / 1000.0)
+        .collect();
+    assert!(
+        xs.windows(2).all(|w| w[0] <= w[1]) && xs[0] >= 0.0,
+        "{xs:?}"
+    );
+    assert_eq!(xs, [13.165, 14.875, 40.925, 609_828.425]);
+
+    let dir = TempDir::new("mr8618");
+    // Shuffled: the order of lines must not matter.
+    dir.write(
+        "gitaly/current",
+        gitaly_log("Fsck", &[xs[2], xs[0], xs[3], xs[1]]),
+    );
+    let v = summary_json(&dir, "gitaly/current", &[]);
+    let row = &v["sections"][0]["rows"][0];
+    assert_eq!(row["key"], "Fsck");
+    assert_eq!(row["count"], 4);
+    let one = |f: &str| format!("{:.1}", row[f].as_f64().unwrap());
+    assert_eq!(one("p99_ms"), "591534.8");
+    assert_eq!(one("p95_ms"), "518360.3");
+    assert_eq!(one("median_ms"), "27.9");
+    assert_eq!(one("stddev_ms"), "264053.5");
+    assert_eq!(one("score"), "2366139.2");
+    // The text table prints them as fast-stats does.
+    let r = run(
+        &dir,
+        airlock(&dir).args(["summary", "gitaly/current"]),
+        None,
+    )
+    .expect_code(0);
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("Fsck "))
+        .unwrap_or_else(|| panic!("{}", r.describe()));
+    let cells: Vec<&str> = line.split_whitespace().collect();
+    // KEY COUNT RPS P99 P95 MEDIAN MAX MIN STDDEV SCORE %FAIL
+    assert_eq!(
+        [cells[3], cells[4], cells[5], cells[8], cells[9]],
+        ["591534.8", "518360.3", "27.9", "264053.5", "2366139.2"],
+        "{line}"
+    );
+}
+
+/// The same source's two-value row: 85.4 and 110.5 ms printed as P99 110.2
+/// and P95 109.2, where nearest rank gives 110.5 for both. (Its MEDIAN, 97.9,
+/// is 97.95 rounded: the durations are themselves shown rounded to 0.1 ms;
+/// 85.43 and 110.46 print as 85.4 and 110.5 and give all three figures.)
+#[test]
+fn two_values_interpolate_not_nearest_rank() {
+    let dir = TempDir::new("two-values");
+    dir.write("gitaly/current", gitaly_log("FindCommit", &[110.46, 85.43]));
+    let v = summary_json(&dir, "gitaly/current", &[]);
+    let row = &v["sections"][0]["rows"][0];
+    let one = |f: &str| format!("{:.1}", row[f].as_f64().unwrap());
+    assert_eq!(
+        [
+            one("p99_ms"),
+            one("p95_ms"),
+            one("median_ms"),
+            one("min_ms"),
+            one("max_ms")
+        ],
+        ["110.2", "109.2", "97.9", "85.4", "110.5"]
+    );
+}
+
+/// RPS is COUNT over the seconds between the log's first and last event;
+/// when they are the same instant it is not defined (null, `-`), not COUNT.
+#[test]
+fn rps_over_a_zero_length_span_is_not_defined() {
+    let dir = TempDir::new("rps-zero");
+    let same_second: String = (0..3)
+        .map(|_| {
+            r#"{"time":"2026-11-20T13:00:00.000Z","severity":"INFO","duration_s":0.1,"status":200,"method":"GET","path":"/api/v4/projects","route":"/api/:version/projects"}"#
+                .to_string()
+                + "\n"
+        })
+        .collect();
+    dir.write("api_json.log", &same_second);
+    let v = summary_json(&dir, "api_json.log", &[]);
+    let sec = &v["sections"][0];
+    assert!(sec["span_s"].is_null(), "{sec}");
+    assert!(sec["rows"][0]["rps"].is_null(), "{sec}");
+    assert_eq!(sec["rows"][0]["count"], 3);
+    let r = run(&dir, airlock(&dir).args(["summary", "api_json.log"]), None).expect_code(0);
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("/api/:version/projects"))
+        .unwrap();
+    assert_eq!(line.split_whitespace().nth(2), Some("-"), "{line}");
+    // Ten seconds apart: 3 / 10.
+    let spread = same_second.replacen("13:00:00.000Z", "13:00:10.000Z", 1);
+    dir.write("api_json.log", &spread);
+    let v = summary_json(&dir, "api_json.log", &[]);
+    assert_eq!(v["sections"][0]["rows"][0]["rps"].as_f64(), Some(0.3));
+}
