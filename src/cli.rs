@@ -54,8 +54,8 @@ pub enum Command {
     ///
     /// Exit status: 0 lines found, 1 none found, 2 error.
     Trace(TraceArgs),
-    /// Per-endpoint tables of two inputs side by side, with the change in
-    /// COUNT, P95 and %FAIL (B − A).
+    /// Per-endpoint tables of two inputs side by side, with the change
+    /// (B − A) in COUNT, P95 and %FAIL, or the columns `--print-fields` names.
     Compare(CompareArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     ///
@@ -128,6 +128,21 @@ pub enum SortColumn {
     Key,
 }
 
+/// A statistics column, for `--print-fields`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FieldName {
+    Count,
+    Rps,
+    P99,
+    P95,
+    Median,
+    Max,
+    Min,
+    Stddev,
+    Score,
+    Fail,
+}
+
 #[derive(Debug, Args)]
 pub struct SummaryArgs {
     /// Bundle directory, log files or `-` for stdin.
@@ -142,6 +157,10 @@ pub struct SummaryArgs {
     /// from the time span.
     #[arg(long, value_name = "DURATION")]
     pub interval: Option<String>,
+    /// Columns of the statistics tables, in this order (KEY always comes
+    /// first), e.g. `count,p99,score`. Default: all ten.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "FIELD,…")]
+    pub print_fields: Vec<FieldName>,
 }
 
 #[derive(Debug, Args)]
@@ -190,6 +209,10 @@ pub struct CompareArgs {
     /// Sort by this column (the larger of A and B).
     #[arg(long, value_enum, default_value_t = SortColumn::Score)]
     pub sort_by: SortColumn,
+    /// Columns to compare, in this order: each shows A, B and B − A.
+    /// Default: count,p95,fail.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "FIELD,…")]
+    pub print_fields: Vec<FieldName>,
 }
 
 #[derive(Debug, Args)]

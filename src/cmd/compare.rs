@@ -9,7 +9,13 @@ use crate::cli::CompareArgs;
 
 pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let inputs = vec![args.a.clone(), args.b.clone()];
-    let opts = options(&args.report, &inputs, Some(args.sort_by), None)?;
+    let opts = options(
+        &args.report,
+        &inputs,
+        Some(args.sort_by),
+        None,
+        &args.print_fields,
+    )?;
     let want = Want {
         stats: true,
         ..Want::default()

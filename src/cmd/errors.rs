@@ -9,7 +9,13 @@ use super::report::{analyze, emit, options, sanitizer};
 use crate::cli::ErrorsArgs;
 
 pub fn run(args: ErrorsArgs) -> anyhow::Result<ExitCode> {
-    let opts = options(&args.report, &args.inputs, None, args.interval.as_deref())?;
+    let opts = options(
+        &args.report,
+        &args.inputs,
+        None,
+        args.interval.as_deref(),
+        &[],
+    )?;
     let want = Want {
         errors: true,
         ..Want::default()

@@ -7,12 +7,12 @@ use std::sync::Mutex;
 
 use airlock::bundle::{Input, LeftOut, Limits, Member, NullSink, Transform, Traversal};
 use airlock::summary::{
-    render, Analysis, Format, Known, Pseudonyms, Raw, ReportOptions, Sanitize, SortBy, Want,
+    render, Analysis, Field, Format, Known, Pseudonyms, Raw, ReportOptions, Sanitize, SortBy, Want,
 };
 use anyhow::Context;
 
 use super::load_rules;
-use crate::cli::{ReportArgs, ReportFormat, SortColumn};
+use crate::cli::{FieldName, ReportArgs, ReportFormat, SortColumn};
 
 /// Read `inputs` once, through the same bundle reader as `redact`
 /// (directories, files, tar, tar.gz, nested archives, gzip members by magic
@@ -183,6 +183,7 @@ pub fn options(
     inputs: &[PathBuf],
     sort: Option<SortColumn>,
     interval: Option<&str>,
+    fields: &[FieldName],
 ) -> anyhow::Result<ReportOptions> {
     let interval_s = match interval {
         None => None,
@@ -208,6 +209,21 @@ pub fn options(
             SortColumn::Key => SortBy::Key,
         },
         interval_s,
+        fields: fields
+            .iter()
+            .map(|f| match f {
+                FieldName::Count => Field::Count,
+                FieldName::Rps => Field::Rps,
+                FieldName::P99 => Field::P99,
+                FieldName::P95 => Field::P95,
+                FieldName::Median => Field::Median,
+                FieldName::Max => Field::Max,
+                FieldName::Min => Field::Min,
+                FieldName::Stddev => Field::Stddev,
+                FieldName::Score => Field::Score,
+                FieldName::Fail => Field::Fail,
+            })
+            .collect(),
         inputs: inputs.iter().map(|p| p.display().to_string()).collect(),
     })
 }

@@ -13,6 +13,7 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<ExitCode> {
         &args.inputs,
         Some(args.sort_by),
         args.interval.as_deref(),
+        &args.print_fields,
     )?;
     let want = Want {
         stats: true,

@@ -8,7 +8,7 @@ use super::report::{analyze, emit, options, sanitizer};
 use crate::cli::TopArgs;
 
 pub fn run(args: TopArgs) -> anyhow::Result<ExitCode> {
-    let opts = options(&args.report, &args.inputs, None, None)?;
+    let opts = options(&args.report, &args.inputs, None, None, &[])?;
     let want = Want {
         top: true,
         ..Want::default()

@@ -13,7 +13,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
         id.len() >= 4,
         "trace id {id:?} is too short (at least 4 characters)"
     );
-    let opts = options(&args.report, &args.inputs, None, None)?;
+    let opts = options(&args.report, &args.inputs, None, None, &[])?;
     let want = Want {
         trace: Some(id.to_string()),
         ..Want::default()

@@ -19,5 +19,5 @@ pub mod stats;
 
 pub use analyze::{Analysis, Want};
 pub use render::{render, Format};
-pub use report::{Report, ReportOptions, SortBy};
+pub use report::{Field, Report, ReportOptions, SortBy};
 pub use sanitize::{Known, Placeholders, Pseudonyms, Raw, Sanitize, ValueKind};

@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use super::report::{Report, Row, Timeline};
+use super::report::{CompareRow, Field, Report, Row, Timeline};
 use crate::logs::time::format_ms;
 use crate::scan::escape_for_terminal;
 
@@ -48,7 +48,7 @@ pub enum Block {
 
 #[derive(Clone, Debug, Default)]
 pub struct Table {
-    pub headers: Vec<&'static str>,
+    pub headers: Vec<String>,
     /// Right-aligned (numeric) columns.
     pub numeric: Vec<bool>,
     pub rows: Vec<Vec<String>>,
@@ -111,41 +111,77 @@ fn opt(v: &Option<String>) -> String {
     v.clone().unwrap_or_else(|| "-".into())
 }
 
-fn stats_table(label: &str, rows: &[Row], more: usize) -> Table {
-    let _ = label;
+fn hdr(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| n.to_string()).collect()
+}
+
+/// One cell of a statistics column.
+fn field_cell(f: Field, r: &Row) -> String {
+    match f {
+        Field::Count => r.count.to_string(),
+        Field::Rps => r.rps.map_or("-".into(), num),
+        Field::Score => r.score.map_or("-".into(), |s| format!("{s:.1}")),
+        Field::Fail => pct(r.fail_pct),
+        f => ms(f.value(r)),
+    }
+}
+
+/// KEY, then the chosen columns in the chosen order.
+fn stats_table(fields: &[Field], rows: &[Row], more: usize) -> Table {
+    let mut headers = vec!["KEY".to_string()];
+    headers.extend(fields.iter().map(|f| f.header().to_string()));
+    let mut numeric = vec![false];
+    numeric.extend(fields.iter().map(|_| true));
     Table {
-        headers: vec![
-            "KEY",
-            "COUNT",
-            "RPS",
-            "P99_ms",
-            "P95_ms",
-            "MEDIAN_ms",
-            "MAX_ms",
-            "MIN_ms",
-            "STDDEV",
-            "SCORE",
-            "%FAIL",
-        ],
-        numeric: vec![
-            false, true, true, true, true, true, true, true, true, true, true,
-        ],
+        headers,
+        numeric,
         rows: rows
             .iter()
             .map(|r| {
-                vec![
-                    r.key.clone(),
-                    r.count.to_string(),
-                    r.rps.map_or("-".into(), num),
-                    ms(r.p99_ms),
-                    ms(r.p95_ms),
-                    ms(r.median_ms),
-                    ms(r.max_ms),
-                    ms(r.min_ms),
-                    ms(r.stddev_ms),
-                    r.score.map_or("-".into(), |s| format!("{s:.1}")),
-                    pct(r.fail_pct),
-                ]
+                let mut cells = vec![r.key.clone()];
+                cells.extend(fields.iter().map(|f| field_cell(*f, r)));
+                cells
+            })
+            .collect(),
+        note: (more > 0).then(|| format!("… {more} more rows (--limit 0 shows all)")),
+    }
+}
+
+/// KEY, then per chosen column: A, B and B − A. A key absent on one side
+/// says so in that side's cells; its deltas are `-`.
+fn compare_table(fields: &[Field], rows: &[CompareRow], more: usize) -> Table {
+    let mut headers = vec!["KEY".to_string()];
+    for f in fields {
+        let hd = f.header();
+        headers.extend([format!("{hd}_A"), format!("{hd}_B"), format!("Δ{hd}")]);
+    }
+    let mut numeric = vec![false];
+    numeric.extend(fields.iter().flat_map(|_| [true; 3]));
+    Table {
+        headers,
+        numeric,
+        rows: rows
+            .iter()
+            .map(|x| {
+                let mut cells = vec![x.key.clone()];
+                for f in fields {
+                    let side = |r: &Option<Row>| match r {
+                        Some(r) => field_cell(*f, r),
+                        None => "absent".to_string(),
+                    };
+                    cells.push(side(&x.a));
+                    cells.push(side(&x.b));
+                    cells.push(match x.delta.get(f.json_name()).copied().flatten() {
+                        None => "-".into(),
+                        Some(d) => match f {
+                            Field::Count => format!("{d:+.0}"),
+                            Field::Fail => format!("{d:+.2}"),
+                            Field::Rps => format!("{d:+.3}"),
+                            _ => format!("{d:+.1}"),
+                        },
+                    });
+                }
+                cells
             })
             .collect(),
         note: (more > 0).then(|| format!("… {more} more rows (--limit 0 shows all)")),
@@ -213,7 +249,7 @@ pub fn blocks(r: &Report) -> Vec<Block> {
         if !o.services.is_empty() {
             b.push(Block::H3("Services (gitlab_status)".into()));
             b.push(Block::Table(Table {
-                headers: vec!["SERVICE", "STATE", "UPTIME", "NOTE"],
+                headers: hdr(&["SERVICE", "STATE", "UPTIME", "NOTE"]),
                 numeric: vec![false, false, true, false],
                 rows: o
                     .services
@@ -233,7 +269,7 @@ pub fn blocks(r: &Report) -> Vec<Block> {
         if !h.disks.is_empty() {
             b.push(Block::H3("Disks (df_hT)".into()));
             b.push(Block::Table(Table {
-                headers: vec![
+                headers: hdr(&[
                     "MOUNT",
                     "TYPE",
                     "SIZE",
@@ -241,7 +277,7 @@ pub fn blocks(r: &Report) -> Vec<Block> {
                     "AVAIL",
                     "USE%",
                     "FILESYSTEM",
-                ],
+                ]),
                 numeric: vec![false, false, true, true, true, true, false],
                 rows: h
                     .disks
@@ -263,9 +299,9 @@ pub fn blocks(r: &Report) -> Vec<Block> {
         }
         b.push(Block::H3("Logs".into()));
         b.push(Block::Table(Table {
-            headers: vec![
+            headers: hdr(&[
                 "FILE", "KINDS", "SIZE", "LINES", "UNPARSED", "FIRST", "LAST",
-            ],
+            ]),
             numeric: vec![false, false, true, true, true, false, false],
             rows: o
                 .files
@@ -320,7 +356,7 @@ pub fn blocks(r: &Report) -> Vec<Block> {
             ms(s.total.p99_ms),
             pct(s.total.fail_pct)
         )));
-        b.push(Block::Table(stats_table(&s.key_label, &s.rows, s.more)));
+        b.push(Block::Table(stats_table(&r.fields, &s.rows, s.more)));
         if s.timeline.total_fails > 0 {
             b.push(Block::Chart {
                 title: format!("{} failures", s.kind),
@@ -334,7 +370,7 @@ pub fn blocks(r: &Report) -> Vec<Block> {
             b.push(Block::P("No exceptions or failures found.".into()));
         } else {
             b.push(Block::Table(Table {
-                headers: vec![
+                headers: hdr(&[
                     "COUNT",
                     "KIND",
                     "CLASS",
@@ -343,7 +379,7 @@ pub fn blocks(r: &Report) -> Vec<Block> {
                     "LAST",
                     "CORRELATION_ID",
                     "WHERE",
-                ],
+                ]),
                 numeric: vec![true, false, false, false, false, false, false, false],
                 rows: e
                     .groups
@@ -372,7 +408,7 @@ pub fn blocks(r: &Report) -> Vec<Block> {
         if !e.http_statuses.is_empty() {
             b.push(Block::H3("HTTP statuses ≥ 400".into()));
             b.push(Block::Table(Table {
-                headers: vec!["KIND", "STATUS", "COUNT"],
+                headers: hdr(&["KIND", "STATUS", "COUNT"]),
                 numeric: vec![false, true, true],
                 rows: e
                     .http_statuses
@@ -385,7 +421,7 @@ pub fn blocks(r: &Report) -> Vec<Block> {
         if !e.grpc_codes.is_empty() {
             b.push(Block::H3("gRPC codes".into()));
             b.push(Block::Table(Table {
-                headers: vec!["CODE", "COUNT"],
+                headers: hdr(&["CODE", "COUNT"]),
                 numeric: vec![false, true],
                 rows: e
                     .grpc_codes
@@ -398,7 +434,7 @@ pub fn blocks(r: &Report) -> Vec<Block> {
         if !e.grpc_failures.is_empty() {
             b.push(Block::H3("gRPC failures by method".into()));
             b.push(Block::Table(Table {
-                headers: vec!["METHOD", "CODE", "COUNT"],
+                headers: hdr(&["METHOD", "CODE", "COUNT"]),
                 numeric: vec![false, false, true],
                 rows: e
                     .grpc_failures
@@ -411,7 +447,7 @@ pub fn blocks(r: &Report) -> Vec<Block> {
         if !e.sidekiq_failures.is_empty() {
             b.push(Block::H3("Sidekiq failures by worker".into()));
             b.push(Block::Table(Table {
-                headers: vec!["CLASS", "FAILED", "ERROR_CLASS"],
+                headers: hdr(&["CLASS", "FAILED", "ERROR_CLASS"]),
                 numeric: vec![false, true, false],
                 rows: e
                     .sidekiq_failures
@@ -447,7 +483,7 @@ pub fn blocks(r: &Report) -> Vec<Block> {
                     table.distinct
                 )));
                 b.push(Block::Table(Table {
-                    headers: vec!["VALUE", "COUNT", "%", "TOTAL_s", "MEAN_ms"],
+                    headers: hdr(&["VALUE", "COUNT", "%", "TOTAL_s", "MEAN_ms"]),
                     numeric: vec![false, true, true, true, true],
                     rows: rows
                         .iter()
@@ -479,7 +515,7 @@ pub fn blocks(r: &Report) -> Vec<Block> {
             }
         )));
         b.push(Block::Table(Table {
-            headers: vec!["TIME", "FILE:LINE", "KIND", "WHAT", "STATUS", "DURATION_ms"],
+            headers: hdr(&["TIME", "FILE:LINE", "KIND", "WHAT", "STATUS", "DURATION_ms"]),
             numeric: vec![false, false, false, false, true, true],
             rows: t
                 .hits
@@ -508,34 +544,7 @@ pub fn blocks(r: &Report) -> Vec<Block> {
         b.push(Block::P(format!("A = {}; B = {}. Δ = B − A.", c.a, c.b)));
         for s in &c.sections {
             b.push(Block::H2(format!("{} ({})", s.kind, s.key_label)));
-            b.push(Block::Table(Table {
-                headers: vec![
-                    "KEY", "COUNT_A", "COUNT_B", "ΔCOUNT", "P95_A", "P95_B", "ΔP95_ms", "%FAIL_A",
-                    "%FAIL_B", "Δ%FAIL",
-                ],
-                numeric: vec![false, true, true, true, true, true, true, true, true, true],
-                rows: s
-                    .rows
-                    .iter()
-                    .map(|x| {
-                        let a = x.a.clone().unwrap_or_default();
-                        let bb = x.b.clone().unwrap_or_default();
-                        vec![
-                            x.key.clone(),
-                            a.count.to_string(),
-                            bb.count.to_string(),
-                            format!("{:+}", x.count_delta),
-                            ms(a.p95_ms),
-                            ms(bb.p95_ms),
-                            x.p95_delta_ms.map_or("-".into(), |d| format!("{d:+.1}")),
-                            pct(a.fail_pct),
-                            pct(bb.fail_pct),
-                            format!("{:+.2}", x.fail_pct_delta),
-                        ]
-                    })
-                    .collect(),
-                note: (s.more > 0).then(|| format!("… {} more rows", s.more)),
-            }));
+            b.push(Block::Table(compare_table(&r.fields, &s.rows, s.more)));
         }
     }
     for n in &r.notes {

@@ -30,11 +30,94 @@ pub enum SortBy {
     Key,
 }
 
+/// A statistics column (`--print-fields`), in fast-stats' order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Count,
+    Rps,
+    P99,
+    P95,
+    Median,
+    Max,
+    Min,
+    Stddev,
+    Score,
+    Fail,
+}
+
+impl Field {
+    /// Every column, in the order fast-stats prints them.
+    pub const ALL: [Field; 10] = [
+        Field::Count,
+        Field::Rps,
+        Field::P99,
+        Field::P95,
+        Field::Median,
+        Field::Max,
+        Field::Min,
+        Field::Stddev,
+        Field::Score,
+        Field::Fail,
+    ];
+
+    /// The table header.
+    pub fn header(self) -> &'static str {
+        match self {
+            Field::Count => "COUNT",
+            Field::Rps => "RPS",
+            Field::P99 => "P99_ms",
+            Field::P95 => "P95_ms",
+            Field::Median => "MEDIAN_ms",
+            Field::Max => "MAX_ms",
+            Field::Min => "MIN_ms",
+            Field::Stddev => "STDDEV",
+            Field::Score => "SCORE",
+            Field::Fail => "%FAIL",
+        }
+    }
+
+    /// The name of the field in a JSON [`Row`].
+    pub fn json_name(self) -> &'static str {
+        match self {
+            Field::Count => "count",
+            Field::Rps => "rps",
+            Field::P99 => "p99_ms",
+            Field::P95 => "p95_ms",
+            Field::Median => "median_ms",
+            Field::Max => "max_ms",
+            Field::Min => "min_ms",
+            Field::Stddev => "stddev_ms",
+            Field::Score => "score",
+            Field::Fail => "fail_pct",
+        }
+    }
+
+    /// The value of this column in `r` (`None`: not defined there).
+    pub fn value(self, r: &Row) -> Option<f64> {
+        match self {
+            Field::Count => Some(r.count as f64),
+            Field::Rps => r.rps,
+            Field::P99 => r.p99_ms,
+            Field::P95 => r.p95_ms,
+            Field::Median => r.median_ms,
+            Field::Max => r.max_ms,
+            Field::Min => r.min_ms,
+            Field::Stddev => r.stddev_ms,
+            Field::Score => r.score,
+            Field::Fail => Some(r.fail_pct),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct ReportOptions {
     /// Rows per table; 0 = all.
     pub limit: usize,
     pub sort_by: SortBy,
+    /// Columns of the statistics tables, in order (`--print-fields`);
+    /// empty: the command's default.
+    pub fields: Vec<Field>,
     /// Timeline bucket size; `None` picks one from the time span.
     pub interval_s: Option<u64>,
     pub inputs: Vec<String>,
@@ -51,6 +134,9 @@ pub struct Report {
     /// Whose names the input holds: airlock's pseudonyms (a redacted
     /// bundle, shown as they are) or others.
     pub input_names: InputNames,
+    /// Columns the statistics tables show, in order (JSON rows keep every
+    /// field).
+    pub fields: Vec<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overview: Option<Overview>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -306,14 +392,16 @@ pub struct CompareSection {
     pub more: usize,
 }
 
+/// One key of a comparison. A key absent on one side has no row there
+/// (`null`), and no deltas.
 #[derive(Clone, Debug, Serialize, Default)]
 pub struct CompareRow {
     pub key: String,
     pub a: Option<Row>,
     pub b: Option<Row>,
-    pub count_delta: i64,
-    pub p95_delta_ms: Option<f64>,
-    pub fail_pct_delta: f64,
+    /// B − A per column (named as in [`Row`]); `null` where either side
+    /// is absent or the column is not defined on it.
+    pub delta: BTreeMap<&'static str, Option<f64>>,
 }
 
 fn s(sz: &dyn Sanitize, v: &str) -> String {
@@ -349,20 +437,31 @@ pub fn row(key: String, st: &mut KeyStats, span_s: Option<f64>) -> Row {
     }
 }
 
+impl SortBy {
+    /// The column sorted by (`None` for the key).
+    pub fn field(self) -> Option<Field> {
+        Some(match self {
+            SortBy::Count => Field::Count,
+            SortBy::Rps => Field::Rps,
+            SortBy::P99 => Field::P99,
+            SortBy::P95 => Field::P95,
+            SortBy::Median => Field::Median,
+            SortBy::Max => Field::Max,
+            SortBy::Min => Field::Min,
+            SortBy::Stddev => Field::Stddev,
+            SortBy::Score => Field::Score,
+            SortBy::Fail => Field::Fail,
+            SortBy::Key => return None,
+        })
+    }
+}
+
 fn metric(r: &Row, by: SortBy) -> f64 {
-    match by {
-        SortBy::Count => r.count as f64,
-        SortBy::Rps => r.rps.unwrap_or(-1.0),
-        SortBy::P99 => r.p99_ms.unwrap_or(-1.0),
-        SortBy::P95 => r.p95_ms.unwrap_or(-1.0),
-        SortBy::Median => r.median_ms.unwrap_or(-1.0),
-        SortBy::Max => r.max_ms.unwrap_or(-1.0),
-        SortBy::Min => r.min_ms.unwrap_or(-1.0),
-        SortBy::Stddev => r.stddev_ms.unwrap_or(-1.0),
+    match by.field() {
         // Without durations, SCORE falls back to COUNT.
-        SortBy::Score => r.score.unwrap_or(r.count as f64),
-        SortBy::Fail => r.fail_pct,
-        SortBy::Key => 0.0,
+        Some(Field::Score) => r.score.unwrap_or(r.count as f64),
+        Some(f) => f.value(r).unwrap_or(-1.0),
+        None => 0.0,
     }
 }
 
@@ -481,6 +580,14 @@ impl Report {
             redacted: sz.redacting(),
             inputs: opts.inputs.iter().map(|i| s(sz, i)).collect(),
             input_names: InputNames::of(analyses),
+            fields: if !opts.fields.is_empty() {
+                opts.fields.clone()
+            } else if command == "compare" {
+                // Side by side, three columns already make nine.
+                vec![Field::Count, Field::P95, Field::Fail]
+            } else {
+                Field::ALL.to_vec()
+            },
             ..Report::default()
         }
     }
@@ -636,22 +743,24 @@ impl Report {
                 .map(|k| {
                     let ra = ma.get(k).map(|st| row(s(sz, k), &mut st.clone(), *span_a));
                     let rb = mb.get(k).map(|st| row(s(sz, k), &mut st.clone(), *span_b));
-                    let ca = ra.as_ref().map_or(0, |r| r.count) as i64;
-                    let cb = rb.as_ref().map_or(0, |r| r.count) as i64;
-                    let pa = ra.as_ref().and_then(|r| r.p95_ms);
-                    let pb = rb.as_ref().and_then(|r| r.p95_ms);
-                    let fa = ra.as_ref().map_or(0.0, |r| r.fail_pct);
-                    let fb = rb.as_ref().map_or(0.0, |r| r.fail_pct);
+                    let delta = Field::ALL
+                        .iter()
+                        .map(|f| {
+                            let d = match (&ra, &rb) {
+                                (Some(x), Some(y)) => match (f.value(x), f.value(y)) {
+                                    (Some(x), Some(y)) => Some(round(y - x, 4)),
+                                    _ => None,
+                                },
+                                _ => None,
+                            };
+                            (f.json_name(), d)
+                        })
+                        .collect();
                     CompareRow {
                         key: s(sz, k),
-                        count_delta: cb - ca,
-                        p95_delta_ms: match (pa, pb) {
-                            (Some(x), Some(y)) => Some(round(y - x, 3)),
-                            _ => None,
-                        },
-                        fail_pct_delta: round(fb - fa, 2),
                         a: ra,
                         b: rb,
+                        delta,
                     }
                 })
                 .collect();

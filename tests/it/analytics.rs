@@ -502,8 +502,8 @@ fn compare_shows_changes() {
     for row in sec["rows"].as_array().unwrap() {
         let k = row["key"].as_str().unwrap();
         assert_eq!(
-            row["count_delta"].as_i64(),
-            Some(count(&b, k) - count(&a, k)),
+            row["delta"]["count"].as_f64(),
+            Some((count(&b, k) - count(&a, k)) as f64),
             "{row}"
         );
         let p95 = |bun: &Bundle| {
@@ -518,7 +518,7 @@ fn compare_shows_changes() {
         };
         assert!(
             close(
-                row["p95_delta_ms"].as_f64().unwrap(),
+                row["delta"]["p95_ms"].as_f64().unwrap(),
                 p95(&b) - p95(&a),
                 2e-3
             ),
@@ -539,8 +539,10 @@ fn compare_shows_changes() {
     );
     for s in same["compare"]["sections"].as_array().unwrap() {
         for r in s["rows"].as_array().unwrap() {
-            assert_eq!(r["count_delta"], 0, "{r}");
-            assert_eq!(r["fail_pct_delta"].as_f64(), Some(0.0), "{r}");
+            for (field, d) in r["delta"].as_object().unwrap() {
+                assert!(d.is_null() || d.as_f64() == Some(0.0), "{field} {r}");
+            }
+            assert_eq!(r["delta"]["count"].as_f64(), Some(0.0), "{r}");
         }
     }
 }

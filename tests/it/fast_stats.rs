@@ -160,3 +160,132 @@ fn rps_over_a_zero_length_span_is_not_defined() {
     let v = summary_json(&dir, "api_json.log", &[]);
     assert_eq!(v["sections"][0]["rows"][0]["rps"].as_f64(), Some(0.3));
 }
+
+/// `--print-fields` chooses the columns and their order; KEY stays first.
+#[test]
+fn print_fields_select_and_order_columns() {
+    let dir = TempDir::new("print-fields");
+    dir.write("gitaly/current", gitaly_log("Fsck", &[1.0, 2.0, 3.0, 4.0]));
+    let r = run(
+        &dir,
+        airlock(&dir).args([
+            "summary",
+            "gitaly/current",
+            "--print-fields",
+            "score,count,p99",
+        ]),
+        None,
+    )
+    .expect_code(0);
+    let header = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("KEY "))
+        .unwrap_or_else(|| panic!("{}", r.describe()));
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        ["KEY", "SCORE", "COUNT", "P99_ms"]
+    );
+    let row = r.stdout.lines().find(|l| l.starts_with("Fsck ")).unwrap();
+    // P99 of 1..4: 3 + 0.97 = 3.97; SCORE 4 × 3.97.
+    assert_eq!(
+        row.split_whitespace().collect::<Vec<_>>(),
+        ["Fsck", "15.9", "4", "4.0"]
+    );
+    let md = run(
+        &dir,
+        airlock(&dir).args([
+            "summary",
+            "gitaly/current",
+            "--print-fields",
+            "median",
+            "--format",
+            "markdown",
+        ]),
+        None,
+    )
+    .expect_code(0);
+    assert!(
+        md.stdout.contains("| KEY | MEDIAN\\_ms |"),
+        "{}",
+        md.describe()
+    );
+    let bad = run(
+        &dir,
+        airlock(&dir).args(["summary", "gitaly/current", "--print-fields", "p98"]),
+        None,
+    )
+    .expect_code(2);
+    assert!(bad.stderr.contains("p98"), "{}", bad.describe());
+}
+
+/// `compare`: a key on one side only is absent on the other, not zero; its
+/// deltas are not defined. Every column of both sides is in the JSON and
+/// can be shown.
+#[test]
+fn compare_shows_absent_keys_as_absent() {
+    let dir = TempDir::new("compare-absent");
+    dir.write(
+        "a/gitaly/current",
+        gitaly_log("FindCommit", &[10.0, 20.0]) + &gitaly_log("Gone", &[5.0]),
+    );
+    dir.write(
+        "b/gitaly/current",
+        gitaly_log("FindCommit", &[30.0, 40.0, 50.0]) + &gitaly_log("New", &[7.0]),
+    );
+    let r = run(
+        &dir,
+        airlock(&dir).args(["compare", "a", "b", "--format", "json", "--limit", "0"]),
+        None,
+    )
+    .expect_code(0);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let rows = v["compare"]["sections"][0]["rows"].as_array().unwrap();
+    let row = |k: &str| rows.iter().find(|r| r["key"] == k).unwrap();
+    assert!(row("Gone")["b"].is_null() && row("Gone")["a"]["count"] == 1);
+    assert!(row("New")["a"].is_null() && row("New")["b"]["count"] == 1);
+    for k in ["Gone", "New"] {
+        for (f, d) in row(k)["delta"].as_object().unwrap() {
+            assert!(d.is_null(), "{k} {f}: {d}");
+        }
+    }
+    let fc = row("FindCommit");
+    // Medians 15 and 40; P99 19.9 and 49.8; counts 2 and 3.
+    assert_eq!(fc["delta"]["count"].as_f64(), Some(1.0));
+    assert_eq!(fc["delta"]["median_ms"].as_f64(), Some(25.0));
+    assert!((fc["delta"]["p99_ms"].as_f64().unwrap() - 29.9).abs() < 1e-9);
+    assert_eq!(fc["delta"]["fail_pct"].as_f64(), Some(0.0));
+    let t = run(
+        &dir,
+        airlock(&dir).args(["compare", "a", "b", "--print-fields", "median,count"]),
+        None,
+    )
+    .expect_code(0);
+    let header = t.stdout.lines().find(|l| l.starts_with("KEY ")).unwrap();
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        [
+            "KEY",
+            "MEDIAN_ms_A",
+            "MEDIAN_ms_B",
+            "ΔMEDIAN_ms",
+            "COUNT_A",
+            "COUNT_B",
+            "ΔCOUNT"
+        ]
+    );
+    let gone = t.stdout.lines().find(|l| l.starts_with("Gone ")).unwrap();
+    assert_eq!(
+        gone.split_whitespace().collect::<Vec<_>>(),
+        ["Gone", "5.0", "absent", "-", "1", "absent", "-"]
+    );
+    let fc = t
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("FindCommit "))
+        .unwrap();
+    assert_eq!(
+        fc.split_whitespace().collect::<Vec<_>>(),
+        ["FindCommit", "15.0", "40.0", "+25.0", "2", "3", "+1"]
+    );
+}
