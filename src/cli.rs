@@ -153,8 +153,9 @@ pub struct SummaryArgs {
     /// Sort per-endpoint tables by this column.
     #[arg(long, value_enum, default_value_t = SortColumn::Score)]
     pub sort_by: SortColumn,
-    /// Time bucket for the charts (`1m`, `15m`, `1h`, `1d`); default: chosen
-    /// from the time span.
+    /// Also print one statistics table per interval of this length (`1m`,
+    /// `15m`, `1h`, `1d`; aligned to UTC), as fast-stats does; it is the
+    /// charts' bucket too (default: chosen from the time span, no tables).
     #[arg(long, value_name = "DURATION")]
     pub interval: Option<String>,
     /// Columns of the statistics tables, in this order (KEY always comes

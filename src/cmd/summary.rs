@@ -18,6 +18,8 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<ExitCode> {
     let want = Want {
         stats: true,
         errors: true,
+        // Tables per interval only when asked for (`--interval`).
+        interval_ms: opts.interval_s.map(|s| s as i64 * 1000),
         ..Want::default()
     };
     let (mut a, errors) = analyze(&args.inputs, &want);

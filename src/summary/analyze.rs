@@ -43,6 +43,14 @@ pub const MAX_ERRORS: usize = 10_000;
 pub const MAX_MINUTES: usize = 1_000_000;
 /// Trace lines kept.
 pub const MAX_TRACE: usize = 100_000;
+/// Intervals per log with a table of their own (`--interval`): a week of
+/// minutes. Events after that are in the log's table only (and counted).
+pub const MAX_INTERVALS: usize = 10_080;
+/// (interval, key) cells per log, over all its intervals; past that, new
+/// keys of an interval go to its `(other keys)` row. Each cell is bounded
+/// as a key is ([`super::stats`]), so this bounds the memory of
+/// `--interval` whatever the input.
+pub const MAX_INTERVAL_CELLS: usize = 50_000;
 /// Identifying values remembered to teach the sanitizer, per kind.
 pub const MAX_LEARNED: usize = 50_000;
 /// Messages and trace lines are kept up to this many bytes.
@@ -59,6 +67,9 @@ pub struct Want {
     pub top: bool,
     /// A correlation id or jid to follow.
     pub trace: Option<String>,
+    /// Per-key statistics per interval of this many milliseconds (aligned to
+    /// the epoch, UTC), as fast-stats' `--interval`.
+    pub interval_ms: Option<i64>,
 }
 
 /// One input file as read.
@@ -115,6 +126,55 @@ pub struct TopAcc {
     pub agents: Counter,
 }
 
+/// The keys of one interval of one log.
+#[derive(Clone, Default)]
+pub struct IntervalAcc {
+    pub keys: Map<Box<str>, KeyStats>,
+    pub other_keys: KeyStats,
+    pub total: KeyStats,
+}
+
+/// Per-interval statistics of one log (`--interval`).
+#[derive(Clone, Default)]
+pub struct Intervals {
+    /// Interval start (ms since the epoch) → its keys.
+    pub by_start: BTreeMap<i64, IntervalAcc>,
+    /// (interval, key) cells in use.
+    pub cells: usize,
+    /// Events in no table: past [`MAX_INTERVALS`], or without a time.
+    pub left_out: u64,
+}
+
+impl Intervals {
+    fn add(&mut self, size_ms: i64, time: Option<i64>, key: &str, ms: Option<f64>, failed: bool) {
+        let Some(t) = time else {
+            self.left_out += 1;
+            return;
+        };
+        let start = t.div_euclid(size_ms) * size_ms;
+        let n = self.by_start.len();
+        let iv = match self.by_start.get_mut(&start) {
+            Some(iv) => iv,
+            None if n < MAX_INTERVALS => self.by_start.entry(start).or_default(),
+            None => {
+                self.left_out += 1;
+                return;
+            }
+        };
+        iv.total.add(ms, failed);
+        if let Some(k) = iv.keys.get_mut(key) {
+            k.add(ms, failed);
+        } else if self.cells < MAX_INTERVAL_CELLS {
+            let mut k = KeyStats::default();
+            k.add(ms, failed);
+            iv.keys.insert(key.into(), k);
+            self.cells += 1;
+        } else {
+            iv.other_keys.add(ms, failed);
+        }
+    }
+}
+
 /// One log (rotated files merged) of one kind.
 #[derive(Clone)]
 pub struct SectionAcc {
@@ -127,6 +187,7 @@ pub struct SectionAcc {
     pub last: Option<i64>,
     pub minutes: BTreeMap<i64, Bucket>,
     pub top: TopAcc,
+    pub intervals: Intervals,
 }
 
 impl SectionAcc {
@@ -141,6 +202,7 @@ impl SectionAcc {
             last: None,
             minutes: BTreeMap::new(),
             top: TopAcc::default(),
+            intervals: Intervals::default(),
         }
     }
 
@@ -655,6 +717,9 @@ impl Analysis {
                     s.keys.insert(key.into(), k);
                 } else {
                     s.other_keys.add(e.duration_ms, e.failed);
+                }
+                if let Some(size) = want.interval_ms.filter(|s| *s > 0) {
+                    s.intervals.add(size, e.time, key, e.duration_ms, e.failed);
                 }
             }
             if want.top {

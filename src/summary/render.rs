@@ -363,6 +363,24 @@ pub fn blocks(r: &Report) -> Vec<Block> {
                 timeline: s.timeline.clone(),
             });
         }
+        for iv in &s.intervals {
+            b.push(Block::H3(format!(
+                "{} — {} → {}: {} events, {}% failed",
+                s.kind,
+                iv.start,
+                iv.end,
+                iv.total.count,
+                pct(iv.total.fail_pct)
+            )));
+            b.push(Block::Table(stats_table(&r.fields, &iv.rows, iv.more)));
+        }
+        if s.intervals_left_out > 0 {
+            b.push(Block::P(format!(
+                "{} events of this log are in no interval table (no time, or past {} intervals).",
+                s.intervals_left_out,
+                super::analyze::MAX_INTERVALS
+            )));
+        }
     }
     if let Some(e) = &r.errors {
         b.push(Block::H2("Errors".into()));

@@ -256,6 +256,30 @@ pub struct Section {
     /// Rows left out by `--limit`.
     pub more: usize,
     pub timeline: Timeline,
+    /// One table per interval (`--interval`), oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub intervals: Vec<IntervalTable>,
+    /// Events in no interval table (past the cap, or without a time).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub intervals_left_out: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// The statistics of one interval of a log (fast-stats' `--interval`).
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct IntervalTable {
+    pub start: String,
+    pub end: String,
+    pub start_ms: i64,
+    /// Seconds RPS divides by: the interval clipped to the log's first and
+    /// last event; null when that is no time at all.
+    pub span_s: Option<f64>,
+    pub total: Row,
+    pub rows: Vec<Row>,
+    pub more: usize,
 }
 
 #[derive(Clone, Debug, Serialize, Default)]
@@ -848,6 +872,10 @@ fn section(
     }
     sort_rows(&mut rows, opts.sort_by);
     let more = limit(&mut rows, opts.limit);
+    let intervals = match opts.interval_s {
+        Some(size_s) => interval_tables(sec, sz, opts, size_s as i64 * 1000),
+        None => Vec::new(),
+    };
     Section {
         log: s(sz, &sec.log),
         kind: sec.kind.name().to_string(),
@@ -859,7 +887,53 @@ fn section(
         rows,
         more,
         timeline: timeline(&sec.minutes, interval),
+        intervals,
+        intervals_left_out: sec.intervals.left_out,
     }
+}
+
+/// One table per interval of `sec`: RPS over the part of the interval
+/// between the log's first and last event.
+fn interval_tables(
+    sec: &mut SectionAcc,
+    sz: &dyn Sanitize,
+    opts: &ReportOptions,
+    size_ms: i64,
+) -> Vec<IntervalTable> {
+    let (first, last) = (sec.first, sec.last);
+    sec.intervals
+        .by_start
+        .iter_mut()
+        .map(|(&start, iv)| {
+            let end = start + size_ms;
+            let span_s = match (first, last) {
+                (Some(f), Some(l)) => {
+                    let (a, b) = (start.max(f), end.min(l));
+                    (b > a).then(|| (b - a) as f64 / 1000.0)
+                }
+                _ => None,
+            };
+            let mut rows: Vec<Row> = iv
+                .keys
+                .iter_mut()
+                .map(|(k, st)| row(s(sz, k), st, span_s))
+                .collect();
+            if iv.other_keys.count > 0 {
+                rows.push(row("(other keys)".into(), &mut iv.other_keys, span_s));
+            }
+            sort_rows(&mut rows, opts.sort_by);
+            let more = limit(&mut rows, opts.limit);
+            IntervalTable {
+                start: format_ms(start),
+                end: format_ms(end),
+                start_ms: start,
+                span_s,
+                total: row("(all)".into(), &mut iv.total, span_s),
+                rows,
+                more,
+            }
+        })
+        .collect()
 }
 
 fn overview(a: &Analysis, sz: &dyn Sanitize) -> Overview {

@@ -289,3 +289,93 @@ fn compare_shows_absent_keys_as_absent() {
         ["FindCommit", "15.0", "40.0", "+25.0", "2", "3", "+1"]
     );
 }
+
+/// `--interval 1h` prints one table per hour (aligned to UTC), checked
+/// against a computation written here: per hour and key, COUNT, %FAIL,
+/// interpolated percentiles, RPS over the part of the hour between the
+/// log's first and last event.
+#[test]
+fn interval_tables_match_an_independent_computation() {
+    // 400 requests from 13:20:00 to 16:39:00, every 30 s, two routes;
+    // durations and failures from the index.
+    let routes = ["/api/:version/projects", "/api/:version/jobs/request"];
+    let mut lines = String::new();
+    // (hour, route) → (count, fails, durations)
+    let mut want: std::collections::BTreeMap<(u32, &str), (u64, u64, Vec<f64>)> =
+        Default::default();
+    let (mut first, mut last) = (u32::MAX, 0u32);
+    for i in 0..400u32 {
+        let t = 13 * 3600 + 20 * 60 + i * 30; // seconds of the day
+        let route = routes[(i % 3 == 0) as usize];
+        let ms = ((i * 37) % 500) as f64 + 0.25;
+        let status = if i % 11 == 0 { 500 } else { 200 };
+        lines.push_str(&format!(
+            r#"{{"time":"2026-11-20T{:02}:{:02}:{:02}.000Z","severity":"INFO","duration_s":{},"status":{status},"method":"GET","path":"/x","route":"{route}"}}"#,
+            t / 3600,
+            t / 60 % 60,
+            t % 60,
+            ms / 1000.0
+        ));
+        lines.push('\n');
+        let e = want.entry((t / 3600, route)).or_default();
+        e.0 += 1;
+        e.1 += (status >= 500) as u64;
+        e.2.push(ms);
+        first = first.min(t);
+        last = last.max(t);
+    }
+    let dir = TempDir::new("interval");
+    dir.write("api_json.log", &lines);
+    let v = summary_json(&dir, "api_json.log", &["--interval", "1h"]);
+    let tables = v["sections"][0]["intervals"].as_array().unwrap();
+    let hours: Vec<u32> = (first / 3600..=last / 3600).collect();
+    assert_eq!(hours, [13, 14, 15, 16]);
+    assert_eq!(tables.len(), hours.len());
+    for (table, hour) in tables.iter().zip(&hours) {
+        assert_eq!(
+            table["start"],
+            format!("2026-11-20 {hour:02}:00:00Z"),
+            "{table}"
+        );
+        let (a, b) = ((hour * 3600).max(first), ((hour + 1) * 3600).min(last));
+        let span = (b - a) as f64;
+        assert_eq!(table["span_s"].as_f64(), Some(span), "{hour}");
+        let rows = table["rows"].as_array().unwrap();
+        let mine: Vec<_> = want.iter().filter(|((h, _), _)| h == hour).collect();
+        assert_eq!(rows.len(), mine.len(), "{hour}");
+        for ((_, route), (count, fails, durs)) in mine {
+            let r = rows.iter().find(|r| r["key"] == *route).unwrap();
+            let ctx = format!("{hour}h {route}");
+            assert_eq!(r["count"].as_u64(), Some(*count), "{ctx}");
+            let fail = (10_000.0 * *fails as f64 / *count as f64).round() / 100.0;
+            assert_eq!(r["fail_pct"].as_f64(), Some(fail), "{ctx}");
+            let rps = (*count as f64 / span * 1e4).round() / 1e4;
+            assert_eq!(r["rps"].as_f64(), Some(rps), "{ctx}");
+            let mut d = durs.clone();
+            d.sort_by(f64::total_cmp);
+            for (f, p) in [("p99_ms", 99.0), ("p95_ms", 95.0), ("median_ms", 50.0)] {
+                let want = super::analytics::percentile(&d, p);
+                let got = r[f].as_f64().unwrap();
+                assert!((got - want).abs() < 1e-3, "{ctx} {f}: {got} vs {want}");
+            }
+        }
+    }
+    // The text report has a table per hour, after the log's own table.
+    let r = run(
+        &dir,
+        airlock(&dir).args(["summary", "api_json.log", "--interval", "1h"]),
+        None,
+    )
+    .expect_code(0);
+    for hour in hours {
+        assert!(
+            r.stdout
+                .contains(&format!("2026-11-20 {hour:02}:00:00Z → ")),
+            "{}",
+            r.describe()
+        );
+    }
+    // Without --interval, no interval tables.
+    let v = summary_json(&dir, "api_json.log", &[]);
+    assert!(v["sections"][0].get("intervals").is_none());
+}
