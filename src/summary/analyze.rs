@@ -59,6 +59,42 @@ const MAX_TEXT: usize = 2_000;
 /// its first lines parse as log lines.
 const SNIFF_LINES: usize = 50;
 
+/// Lines of one file that wait for its majority kind (see
+/// [`Analysis::read_lines`]): enough for any real mix, bounded.
+pub const PENDING_LINES: usize = 10_000;
+pub const PENDING_BYTES: usize = 16 << 20;
+
+/// The state of one file's line loop.
+struct FileState {
+    log: String,
+    /// The kind the file's path names, if any.
+    file_kind: Option<LogKind>,
+    /// The kind of a line that tells none, when the file tells none either.
+    fallback: LogKind,
+    /// The last section used, and its index (most lines repeat it).
+    last: Option<(LogKind, usize)>,
+    /// Kinds the file's lines told, with counts.
+    told: BTreeMap<LogKind, u64>,
+    /// Lines that told no kind, waiting for the majority.
+    pending: Vec<Vec<u8>>,
+    pending_bytes: usize,
+    overflowed: bool,
+}
+
+impl FileState {
+    /// The kind most of the file's lines told so far (ties: the first in
+    /// kind order, so the result does not depend on hashing).
+    fn majority(&self) -> Option<LogKind> {
+        let mut best: Option<(&LogKind, u64)> = None;
+        for (k, n) in &self.told {
+            if best.is_none_or(|(_, m)| *n > m) {
+                best = Some((k, *n));
+            }
+        }
+        best.map(|(k, _)| k.clone())
+    }
+}
+
 /// What to collect.
 #[derive(Clone, Debug, Default)]
 pub struct Want {
@@ -545,6 +581,14 @@ impl Analysis {
     }
 
     /// The line loop. Returns the bytes read.
+    ///
+    /// A line that says nothing about its kind (`Event::kind_guessed`: a
+    /// production_json line with `"controller":null`) joins its file's
+    /// kind: the one the path names, else the kind most of the file's other
+    /// lines have. The second needs the whole file, so in a file whose path
+    /// names no specific kind such lines wait (their bytes, up to
+    /// [`PENDING_LINES`] / [`PENDING_BYTES`]) and are read again as that
+    /// kind at the end; past the cap they join the majority so far.
     fn read_lines(
         &mut self,
         info: &mut FileInfo,
@@ -554,10 +598,23 @@ impl Analysis {
         want: &Want,
     ) -> u64 {
         let mut parser = LineParser::new(path_kind.clone());
-        let default_kind = path_kind.unwrap_or_else(|| LogKind::from_name("unknown"));
+        let file_kind = path_kind.clone();
+        // Only a kind the path names generically (or none) is open to the
+        // file's majority.
+        let by_majority = matches!(path_kind, None | Some(LogKind::Other(_)));
+        let fallback = path_kind.unwrap_or_else(|| LogKind::from_name("unknown"));
         let trace = want.trace.as_deref().filter(|t| !t.is_empty());
         let finder = trace.map(|t| memchr::memmem::Finder::new(t.as_bytes()).into_owned());
-        let mut last: Option<(LogKind, usize)> = None;
+        let mut st = FileState {
+            log,
+            file_kind,
+            fallback,
+            last: None,
+            told: BTreeMap::new(),
+            pending: Vec::new(),
+            pending_bytes: 0,
+            overflowed: false,
+        };
         let mut line_no = 0u64;
         let name = info.name.clone();
         let result = for_each_line(reader, |line| {
@@ -585,37 +642,38 @@ impl Analysis {
                         widen(&mut info.first, &mut info.last, t);
                     }
                 }
+                Line::Event(e) if by_majority && e.kind_guessed => {
+                    info.lines += 1;
+                    if !st.overflowed {
+                        st.pending_bytes += line.len();
+                        st.pending.push(line.to_vec());
+                        if st.pending.len() >= PENDING_LINES || st.pending_bytes >= PENDING_BYTES {
+                            self.flush_pending(info, &mut st, want);
+                            st.overflowed = true;
+                        }
+                        return;
+                    }
+                    match st.majority() {
+                        Some(k) => {
+                            if let Line::Event(e) = LineParser::new(Some(k)).parse(line) {
+                                self.take_event(info, &mut st, &e, want);
+                            }
+                        }
+                        None => self.take_event(info, &mut st, &e, want),
+                    }
+                }
                 Line::Event(e) => {
                     info.lines += 1;
-                    if let Some(t) = e.time {
-                        widen(&mut info.first, &mut info.last, t);
-                    }
-                    let kind = e.kind.clone().unwrap_or_else(|| default_kind.clone());
-                    let idx = match &last {
-                        Some((k, i)) if *k == kind => *i,
-                        _ => {
-                            let i = *self
-                                .index
-                                .entry((log.clone(), kind.clone()))
-                                .or_insert_with(|| {
-                                    self.sections
-                                        .push(SectionAcc::new(log.clone(), kind.clone()));
-                                    self.sections.len() - 1
-                                });
-                            last = Some((kind.clone(), i));
-                            i
-                        }
-                    };
-                    match info.kinds.get_mut(kind.name()) {
-                        Some(n) => *n += 1,
-                        None => {
-                            info.kinds.insert(kind.name().to_string(), 1);
+                    if by_majority {
+                        if let Some(k) = &e.kind {
+                            *st.told.entry(k.clone()).or_default() += 1;
                         }
                     }
-                    self.add_event(idx, &kind, &e, want);
+                    self.take_event(info, &mut st, &e, want);
                 }
             }
         });
+        self.flush_pending(info, &mut st, want);
         match result {
             Ok(n) => {
                 info.bytes = n;
@@ -626,6 +684,51 @@ impl Analysis {
                 0
             }
         }
+    }
+
+    /// Read the lines that waited for their file's majority kind as that
+    /// kind (or as they are, if no line of the file told one).
+    fn flush_pending(&mut self, info: &mut FileInfo, st: &mut FileState, want: &Want) {
+        let pending = std::mem::take(&mut st.pending);
+        st.pending_bytes = 0;
+        let mut parser = LineParser::new(st.majority().or_else(|| st.file_kind.clone()));
+        for line in &pending {
+            if let Line::Event(e) = parser.parse(line) {
+                self.take_event(info, st, &e, want);
+            }
+        }
+    }
+
+    /// One event of a file into its section (`kind`, or the file's
+    /// fallback) and the other accumulators.
+    fn take_event(&mut self, info: &mut FileInfo, st: &mut FileState, e: &Event<'_>, want: &Want) {
+        if let Some(t) = e.time {
+            widen(&mut info.first, &mut info.last, t);
+        }
+        let kind = e.kind.clone().unwrap_or_else(|| st.fallback.clone());
+        let idx = match &st.last {
+            Some((k, i)) if *k == kind => *i,
+            _ => {
+                let log = &st.log;
+                let i = *self
+                    .index
+                    .entry((log.clone(), kind.clone()))
+                    .or_insert_with(|| {
+                        self.sections
+                            .push(SectionAcc::new(log.clone(), kind.clone()));
+                        self.sections.len() - 1
+                    });
+                st.last = Some((kind.clone(), i));
+                i
+            }
+        };
+        match info.kinds.get_mut(kind.name()) {
+            Some(n) => *n += 1,
+            None => {
+                info.kinds.insert(kind.name().to_string(), 1);
+            }
+        }
+        self.add_event(idx, &kind, e, want);
     }
 
     fn trace_line(
@@ -793,7 +896,7 @@ impl Analysis {
                 *er.statuses.entry((kind.clone(), st)).or_default() += 1;
             }
         }
-        if *kind == LogKind::Sidekiq && e.failed {
+        if *kind == LogKind::Sidekiq && e.failed && e.stat {
             let class = e.key.as_deref().unwrap_or("(unknown)").to_string();
             let ent = er.sidekiq_failures.entry(class).or_default();
             ent.0 += 1;
@@ -801,7 +904,9 @@ impl Analysis {
                 ent.1 = e.error_class.as_deref().map(str::to_string);
             }
         }
-        if !(e.failed || e.error_class.is_some()) {
+        // The same test as %FAIL (see `logs::parse::from_json`): every
+        // failed request, job or call, and every line logged at error level.
+        if !e.failed {
             return;
         }
         let class = match (&e.error_class, &e.grpc_code, e.status) {
@@ -815,12 +920,25 @@ impl Analysis {
                 .map(|s| s.to_ascii_uppercase())
                 .unwrap_or_else(|| "failure".into()),
         };
-        let msg = e
-            .error_message
-            .as_deref()
-            .or(e.message.as_deref())
-            .or(e.key.as_deref())
-            .unwrap_or("");
+        // A Go service's error line says what failed in `msg` and why in
+        // `error` (`error executing git hook: exit status 1`): both.
+        let joined;
+        let msg = match (
+            &e.error_class,
+            e.message.as_deref(),
+            e.error_message.as_deref(),
+        ) {
+            (None, Some(m), Some(err)) if !m.is_empty() && m != err => {
+                joined = format!("{m}: {err}");
+                joined.as_str()
+            }
+            _ => e
+                .error_message
+                .as_deref()
+                .or(e.message.as_deref())
+                .or(e.key.as_deref())
+                .unwrap_or(""),
+        };
         // The event's own user, project and client are folded out of its
         // message first, so one error met by many users is one group.
         let mut folded = std::borrow::Cow::Borrowed(msg);

@@ -2,6 +2,7 @@ mod analytics;
 mod bundle_gen;
 mod corpora;
 mod corpus;
+mod coverage;
 mod docs;
 mod engine;
 mod fast_stats;
