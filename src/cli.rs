@@ -40,14 +40,21 @@ pub enum Command {
     /// Summarise GitLab logs: overview, per-endpoint statistics (fast-stats
     /// columns), failures over time, main errors.
     ///
-    /// Reads a bundle directory, log files (gzip too) or stdin (`-`).
-    /// Identifiers are replaced and credentials masked unless `--raw`.
+    /// Reads a bundle directory or archive, log files (gzip too) or stdin
+    /// (`-`); several inputs get a report each. Identifiers are replaced and
+    /// credentials masked unless `--raw`; a redacted bundle's own
+    /// pseudonyms are shown as they are. Exit status: 0 a report, 1 an
+    /// input holds no GitLab log, 2 error (nothing written).
     Summary(SummaryArgs),
     /// Exceptions and failures grouped by class and normalised message;
     /// gRPC codes; Sidekiq failures by worker.
+    ///
+    /// Exit status: 0 a report, 1 an input holds no GitLab log, 2 error.
     Errors(ErrorsArgs),
     /// Top users, projects, client IPs and user agents by request count and
     /// total duration, per log.
+    ///
+    /// Exit status: 0 a report, 1 an input holds no GitLab log, 2 error.
     Top(TopArgs),
     /// Every line of every log carrying a correlation id (or Sidekiq jid), in
     /// time order.
@@ -56,6 +63,8 @@ pub enum Command {
     Trace(TraceArgs),
     /// Per-endpoint tables of two inputs side by side, with the change
     /// (B − A) in COUNT, P95 and %FAIL, or the columns `--print-fields` names.
+    ///
+    /// Exit status: 0 a report, 1 an input holds no GitLab log, 2 error.
     Compare(CompareArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     ///
@@ -83,9 +92,13 @@ pub struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
-    /// Write the report to FILE instead of stdout.
+    /// Write the report to FILE instead of stdout (whole or not at all: a
+    /// report that fails leaves no file).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Replace FILE if it exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
     /// Print original values (users, IPs, hosts, messages) instead of
     /// pseudonyms. For use on the customer's side only; not needed on a
     /// bundle airlock redacted, whose own pseudonyms and masks every report

@@ -2,12 +2,13 @@
 
 use std::process::ExitCode;
 
-use airlock::summary::{Report, Want};
+use airlock::summary::{Analysis, Report, Want};
 
-use super::report::{analyze, emit, options, sanitizer};
+use super::report::{analyze, check_output, finish, no_log_note, options, sanitizer};
 use crate::cli::CompareArgs;
 
 pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
+    check_output(&args.report)?;
     let inputs = vec![args.a.clone(), args.b.clone()];
     let opts = options(
         &args.report,
@@ -20,14 +21,22 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         stats: true,
         ..Want::default()
     };
-    let (mut a, ea) = analyze(std::slice::from_ref(&args.a), &want);
-    let (mut b, eb) = analyze(std::slice::from_ref(&args.b), &want);
-    let sz = sanitizer(&args.report, &inputs, &[&a, &b])?;
-    let report = Report::compare(&mut a, &mut b, sz.as_ref(), &opts);
-    emit(&args.report, &report)?;
-    Ok(if ea + eb > 0 {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let (analyzed, errors) = analyze(&inputs, &want);
+    let mut sides: Vec<Analysis> = analyzed.into_iter().map(|x| x.analysis).collect();
+    if errors > 0 || sides.len() != 2 {
+        return finish(&args.report, &[], errors.max(1), false);
+    }
+    let all: Vec<&Analysis> = sides.iter().collect();
+    let sz = sanitizer(&args.report, &inputs, &all)?;
+    let notes: Vec<String> = sides
+        .iter()
+        .zip(&inputs)
+        .filter(|(a, _)| !a.has_logs())
+        .map(|(a, p)| no_log_note(&sz.text(&p.display().to_string()), a))
+        .collect();
+    let (a, b) = sides.split_at_mut(1);
+    let mut report = Report::compare(&mut a[0], &mut b[0], sz.as_ref(), &opts);
+    let no_logs = !notes.is_empty();
+    report.notes.splice(0..0, notes);
+    finish(&args.report, &[report], errors, no_logs)
 }

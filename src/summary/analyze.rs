@@ -977,6 +977,38 @@ impl Analysis {
         }
     }
 
+    /// Whether any file held lines of a GitLab log.
+    pub fn has_logs(&self) -> bool {
+        self.files.iter().any(|f| !f.kinds.is_empty())
+    }
+
+    /// Take `other`'s trace lines (their files named `label: file` when a
+    /// label is given) and what it saw, for one trace over several inputs.
+    pub fn absorb_trace(&mut self, other: Analysis, label: Option<&str>) {
+        for mut h in other.trace {
+            if let Some(l) = label {
+                h.file = format!("{l}: {}", h.file);
+            }
+            if self.trace.len() < MAX_TRACE {
+                self.trace.push(h);
+            } else {
+                self.trace_overflow += 1;
+            }
+        }
+        self.trace_overflow += other.trace_overflow;
+        for (mine, theirs) in [
+            (&mut self.seen.users, other.seen.users),
+            (&mut self.seen.projects, other.seen.projects),
+            (&mut self.seen.hosts, other.seen.hosts),
+            (&mut self.seen.ips, other.seen.ips),
+        ] {
+            for v in theirs {
+                Seen::add(mine, &v);
+            }
+        }
+        self.files.extend(other.files);
+    }
+
     /// Distinct user names, hosts and addresses of the input: (airlock's own
     /// pseudonyms, others). See [`Seen::names`].
     pub fn names(&self) -> (usize, usize) {

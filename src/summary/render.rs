@@ -20,6 +20,35 @@ pub enum Format {
     Html,
 }
 
+/// Render several reports (one per input) as one document: one after the
+/// other in text and Markdown, one page in HTML, `{"reports":[…]}` in JSON.
+/// One report renders as [`render`] does.
+pub fn render_all(reports: &[Report], format: Format) -> String {
+    match reports {
+        [one] => render(one, format),
+        _ => match format {
+            Format::Json => {
+                let mut s =
+                    serde_json::to_string_pretty(&serde_json::json!({ "reports": reports }))
+                        .expect("reports serialize");
+                s.push('\n');
+                s
+            }
+            Format::Text => reports
+                .iter()
+                .map(|r| text(&blocks(r)))
+                .collect::<Vec<_>>()
+                .join("\n\n"),
+            Format::Markdown => reports
+                .iter()
+                .map(|r| markdown(&blocks(r)))
+                .collect::<Vec<_>>()
+                .join("\n---\n\n"),
+            Format::Html => html_page(reports),
+        },
+    }
+}
+
 /// Render `report` in `format`.
 pub fn render(report: &Report, format: Format) -> String {
     match format {
@@ -30,7 +59,7 @@ pub fn render(report: &Report, format: Format) -> String {
         }
         Format::Text => text(&blocks(report)),
         Format::Markdown => markdown(&blocks(report)),
-        Format::Html => html(report, &blocks(report)),
+        Format::Html => html_page(std::slice::from_ref(report)),
     }
 }
 
@@ -933,10 +962,12 @@ fn svg_chart(t: &Timeline) -> String {
     o
 }
 
-fn html(r: &Report, blocks: &[Block]) -> String {
+fn html_page(reports: &[Report]) -> String {
+    let all: Vec<Vec<Block>> = reports.iter().map(blocks).collect();
     let mut o = String::new();
-    let title = blocks
+    let title = all
         .iter()
+        .flatten()
         .find_map(|b| match b {
             Block::H1(t) => Some(t.clone()),
             _ => None,
@@ -947,10 +978,10 @@ fn html(r: &Report, blocks: &[Block]) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\"><title>{}</title><style>{CSS}</style></head><body>\n",
         esc(&title)
     );
-    if !r.redacted {
+    if reports.iter().any(|r| !r.redacted) {
         o.push_str("<p class=\"raw\"><b>RAW report</b>: original values shown (--raw). Do not share outside the customer site.</p>\n");
     }
-    for b in blocks {
+    for b in all.iter().flatten() {
         match b {
             Block::H1(t) => {
                 let _ = writeln!(o, "<h1>{}</h1>", esc(t));

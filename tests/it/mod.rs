@@ -12,6 +12,7 @@ mod loghub_redact;
 mod props;
 mod redact;
 mod redacted_reports;
+mod report_edges;
 mod rules;
 mod scan;
 pub mod util;
