@@ -33,6 +33,9 @@ pub enum Command {
     /// Exit status: 0 clean, 1 something remains (listed, masked), 2 error.
     Verify(VerifyArgs),
     /// Turn pseudonyms back into originals, with the private map.
+    ///
+    /// Exit status: 0 every pseudonym found, 1 one is not in the map, 2
+    /// error (nothing to look up is a usage error).
     Unmask(UnmaskArgs),
     /// List or check rules (built-in packs and your own).
     #[command(subcommand)]
@@ -289,7 +292,8 @@ pub struct VerifyArgs {
 #[derive(Debug, Args)]
 pub struct UnmaskArgs {
     /// Pseudonyms to look up (`244.17.93.208`, `user-7hq2xk0p`, a host name).
-    #[arg(value_name = "PSEUDONYM")]
+    /// One at least, unless `--file` is given.
+    #[arg(value_name = "PSEUDONYM", required_unless_present = "file")]
     pub pseudonyms: Vec<String>,
     /// The private map written by `redact --map`.
     #[arg(long, value_name = "PATH", required = true)]

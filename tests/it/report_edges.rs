@@ -214,3 +214,75 @@ fn input_without_a_gitlab_log_says_so_and_exits_1() {
     .expect_code(1);
     run(&dir, airlock(&dir).args(["compare", "b", "b"]), None).expect_code(0);
 }
+
+/// Rule errors say their cause once (a missing file printed `No such file
+/// or directory (os error 2)` twice), and a pattern that does not compile
+/// makes the file invalid: exit 2 as the help says, not 1.
+#[test]
+fn rule_errors_name_one_cause_and_a_bad_pattern_exits_2() {
+    let dir = TempDir::new("rule-errors");
+    for cmd in [
+        vec!["rules", "check", "--rules", "nope.toml"],
+        vec!["rules", "list", "--rules", "nope.toml"],
+        vec!["scan", "--rules", "nope.toml", "-"],
+        vec!["summary", "--rules", "nope.toml", "-"],
+    ] {
+        let r = run(&dir, airlock(&dir).args(&cmd), Some(b"x\n")).expect_code(2);
+        assert_eq!(
+            r.stderr.matches("No such file or directory").count(),
+            1,
+            "{cmd:?}\n{}",
+            r.describe()
+        );
+        assert!(r.stderr.contains("nope.toml"), "{}", r.describe());
+    }
+    dir.write(
+        "bad.toml",
+        "[[rules]]\nid = \"x\"\ndescription = \"d\"\ncategory = \"credential\"\npattern = \"(unclosed\"\nexamples = [\"a\"]\n",
+    );
+    let r = run(
+        &dir,
+        airlock(&dir).args(["rules", "check", "--rules", "bad.toml"]),
+        None,
+    )
+    .expect_code(2);
+    assert!(r.stderr.contains("bad.toml:5:"), "{}", r.describe());
+    assert_eq!(
+        r.stderr.matches("bad.toml:5:").count(),
+        1,
+        "{}",
+        r.describe()
+    );
+    let help = run(&dir, airlock(&dir).args(["rules", "check", "--help"]), None).expect_code(0);
+    assert!(
+        help.stdout.contains("2 a rules file is invalid"),
+        "{}",
+        help.describe()
+    );
+    // A rule that compiles but misses its example is a failed check: 1.
+    dir.write(
+        "miss.toml",
+        "[[rules]]\nid = \"y\"\ndescription = \"d\"\ncategory = \"credential\"\npattern = \"zz[0-9]{4}\"\nexamples = [\"zz12\"]\n",
+    );
+    run(
+        &dir,
+        airlock(&dir).args(["rules", "check", "--rules", "miss.toml"]),
+        None,
+    )
+    .expect_code(1);
+}
+
+/// `unmask --map m.json` with nothing to look up exited 0 in silence: a
+/// usage error now, before the map is read.
+#[test]
+fn unmask_with_nothing_to_do_is_a_usage_error() {
+    let dir = TempDir::new("unmask-nothing");
+    let r = run(
+        &dir,
+        airlock(&dir).args(["unmask", "--map", "m.json"]),
+        None,
+    )
+    .expect_code(2);
+    assert!(r.stderr.contains("PSEUDONYM"), "{}", r.describe());
+    assert!(r.stdout.is_empty());
+}
