@@ -609,13 +609,88 @@ fn html_report_is_self_contained() {
     ] {
         assert!(html.contains(needle), "missing {needle}");
     }
-    // No network: no external resources of any kind.
-    for bad in [
-        "src=", "href=", "<link", "@import", "url(", "<iframe", "<object",
-    ] {
+    // No network: no external resources of any kind; links only to
+    // anchors of the page itself.
+    for bad in ["src=", "<link", "@import", "url(", "<iframe", "<object"] {
         assert!(!html.contains(bad), "found {bad}");
     }
+    for (i, _) in html.match_indices("href=") {
+        assert!(
+            html[i..].starts_with("href=\"#"),
+            "external link: {}",
+            &html[i..i + 40]
+        );
+    }
     assert_no_secret(&html, &b.secrets, "html report");
+    check_html_shape(&html);
+}
+
+/// The page's navigation and charts: a table of contents that links every
+/// section, honest scales, wrapping at separators, down services marked.
+fn check_html_shape(html: &str) {
+    // Table of contents: one link per <h2>, each to an id that exists.
+    let h2_ids: Vec<&str> = html
+        .match_indices("<h2 id=\"")
+        .map(|(i, _)| {
+            let rest = &html[i + 8..];
+            &rest[..rest.find('"').unwrap()]
+        })
+        .collect();
+    assert!(h2_ids.len() >= 10, "{h2_ids:?}");
+    let nav = &html[html
+        .find("<nav class=\"toc\">")
+        .expect("a table of contents")..];
+    let nav = &nav[..nav.find("</nav>").unwrap()];
+    for id in &h2_ids {
+        assert!(nav.contains(&format!("href=\"#{id}\"")), "no link to {id}");
+    }
+    // Charts: each bucket's failure bar is its share of the events bar (one
+    // scale): red height / blue height = failed / events.
+    let mut checked = 0;
+    for svg in html.split("<svg").skip(1) {
+        let svg = &svg[..svg.find("</svg>").unwrap()];
+        let rects: Vec<(f64, &str, &str)> = svg
+            .split("<rect ")
+            .skip(1)
+            .map(|r| {
+                let attr = |name: &str| {
+                    let i = r.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+                    &r[i..i + r[i..].find('"').unwrap()]
+                };
+                let title = &r[r.find("<title>").unwrap() + 7..r.find("</title>").unwrap()];
+                (attr("height").parse::<f64>().unwrap(), attr("fill"), title)
+            })
+            .collect();
+        for pair in rects.windows(2) {
+            let ((eh, blue, title), (fh, red, t2)) = (pair[0], pair[1]);
+            if blue != "#c9d7f2" || red != "#d1242f" || title != t2 {
+                continue;
+            }
+            // "<start>: E events, F failed (P%)"
+            let nums: Vec<f64> = title
+                .split(": ")
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .filter_map(|w| w.parse().ok())
+                .collect();
+            let (events, failed) = (nums[0], nums[1]);
+            assert!(
+                (fh / eh - failed / events).abs() < 0.02,
+                "{title}: red {fh} / blue {eh} is not {failed}/{events}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 5, "no bucket with failures checked");
+    assert!(html.contains("same scale"));
+    // Long names wrap at separators, never anywhere in a word.
+    assert!(!html.contains("overflow-wrap:anywhere"));
+    assert!(html.contains("/<wbr>"));
+    // The generated bundle's sidekiq is down: said, and its row marked.
+    assert!(html.contains("<p class=\"alert\">Not running: sidekiq (down).</p>"));
+    let marked = &html[html.find("<tr class=\"down\">").expect("a marked row")..];
+    assert!(marked[..marked.find("</tr>").unwrap()].contains("<td>sidekiq</td>"));
 }
 
 /// GitLab's documented example lines (../shared/corpora), one file per

@@ -154,11 +154,12 @@ fn reports_of_a_redacted_bundle_name_what_grep_finds_in_it() {
                     r.describe()
                 );
             }
-            // What a reader sees: Markdown escapes `_` and `*` with `\`.
-            let shown = if format == "markdown" {
-                r.stdout.replace("\\_", "_").replace("\\*", "*")
-            } else {
-                r.stdout.clone()
+            // What a reader sees: Markdown escapes `_` and `*` with `\`;
+            // HTML offers line breaks with `<wbr>`.
+            let shown = match format {
+                "markdown" => r.stdout.replace("\\_", "_").replace("\\*", "*"),
+                "html" => r.stdout.replace("<wbr>", ""),
+                _ => r.stdout.clone(),
             };
             let names = names_in(&shown);
             for (kind, name) in &names {

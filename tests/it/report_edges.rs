@@ -286,3 +286,35 @@ fn unmask_with_nothing_to_do_is_a_usage_error() {
     assert!(r.stderr.contains("PSEUDONYM"), "{}", r.describe());
     assert!(r.stdout.is_empty());
 }
+
+/// `trace` cut FILE:LINE at 80 characters, so the line number was lost. A
+/// long place loses its start instead; the file name and line stay.
+#[test]
+fn trace_never_cuts_the_location() {
+    let dir = TempDir::new("trace-place");
+    let deep = format!(
+        "gitlabsos.gitlab01_20261120134410/{}/var/log/gitlab/gitaly/current",
+        ["a-rather-long-directory-name"; 4].join("/")
+    );
+    let mut text = gitaly("FindCommit", 40, "other");
+    text.push_str(&gitaly("GetBlobs", 1, "c-deep"));
+    dir.write(&deep, &text);
+    let r = run(
+        &dir,
+        airlock(&dir).args([
+            "trace",
+            "c-deep",
+            "gitlabsos.gitlab01_20261120134410",
+            "--raw",
+        ]),
+        None,
+    )
+    .expect_code(0);
+    let row = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("GetBlobs"))
+        .unwrap_or_else(|| panic!("{}", r.describe()));
+    assert!(row.contains("/gitaly/current:41 "), "{row}");
+    assert!(deep.len() > 100, "the test needs a long path");
+}
