@@ -300,3 +300,99 @@ fn readme_custom_rule_example_works_when_copied() {
         .collect();
     assert_eq!(acme, [1], "{}", scan.describe());
 }
+
+/// The codes an "Exit status: 0 …, 1 …, 2 …" sentence names.
+fn codes_in(sentence: &str) -> Vec<u8> {
+    let mut codes: Vec<u8> = sentence
+        .split([',', ':', ';'])
+        .filter_map(|p| p.split_whitespace().next()?.parse().ok())
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+/// Every page has EXIT STATUS and EXAMPLES; a page's statuses are the ones
+/// its command's help states, and its examples run the command it is for.
+#[test]
+fn man_pages_have_exit_status_and_examples_that_agree_with_help() {
+    let dir = TempDir::new("man-sections");
+    run(&dir, airlock(&dir).args(["man", "--dir", "pages"]), None).expect_code(0);
+    let mut pages: Vec<_> = std::fs::read_dir(dir.path().join("pages"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    pages.sort();
+    assert!(pages.len() >= 14, "{pages:?}");
+    for page in &pages {
+        let name = page.file_stem().unwrap().to_str().unwrap().to_string();
+        let text = std::fs::read_to_string(page).unwrap();
+        let status_at = text
+            .find(".SH \"EXIT STATUS\"")
+            .unwrap_or_else(|| panic!("{name}: no EXIT STATUS"));
+        let examples_at = text
+            .find(".SH EXAMPLES")
+            .unwrap_or_else(|| panic!("{name}: no EXAMPLES"));
+        let status = &text[status_at..examples_at];
+        let mut page_codes: Vec<u8> = status
+            .lines()
+            .collect::<Vec<_>>()
+            .windows(2)
+            .filter(|w| w[0] == ".TP")
+            .filter_map(|w| w[1].parse().ok())
+            .collect();
+        page_codes.sort();
+        assert!(
+            page_codes.contains(&0) && page_codes.contains(&2),
+            "{name}: {page_codes:?}"
+        );
+        // The command line of every example runs this page's command.
+        let words: Vec<&str> = name.split('-').collect();
+        let examples = &text[examples_at..];
+        let lines: Vec<&str> = examples
+            .lines()
+            .filter_map(|l| l.strip_prefix("\\fB"))
+            .collect();
+        assert!(!lines.is_empty(), "{name}: no example");
+        for l in lines {
+            let l = l.replace("\\-", "-");
+            assert!(
+                l.contains(&words.join(" ")),
+                "{name}: example `{l}` does not run {}",
+                words.join(" ")
+            );
+        }
+        // What `--help` says of the exit status, the page says too.
+        if words.len() > 1 {
+            let mut args: Vec<&str> = words[1..].to_vec();
+            args.push("--help");
+            let help = run(&dir, airlock(&dir).args(&args), None).expect_code(0);
+            let flat = help.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+            if let Some(i) = flat.find("Exit status:") {
+                let sentence = &flat[i + 12..];
+                let sentence = &sentence[..sentence.find('.').unwrap_or(sentence.len())];
+                assert_eq!(
+                    codes_in(sentence),
+                    page_codes,
+                    "{name}: help says {sentence:?}"
+                );
+            }
+        }
+    }
+    // It renders: man(1) shows the sections.
+    let page = dir.path().join("pages/airlock-summary.1");
+    if let Ok(out) = Command::new("man")
+        .arg("-l")
+        .arg(&page)
+        .env("MANWIDTH", "100")
+        .output()
+    {
+        if out.status.success() {
+            let shown = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                shown.contains("EXIT STATUS") && shown.contains("EXAMPLES"),
+                "{shown}"
+            );
+        }
+    }
+}
