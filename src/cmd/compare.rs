@@ -23,11 +23,12 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     };
     let (analyzed, errors) = analyze(&inputs, &want);
     let mut sides: Vec<Analysis> = analyzed.into_iter().map(|x| x.analysis).collect();
-    if errors > 0 || sides.len() != 2 {
-        return finish(&args.report, &[], errors.max(1), false);
-    }
     let all: Vec<&Analysis> = sides.iter().collect();
     let sz = sanitizer(&args.report, &inputs, &all)?;
+    errors.print(sz.as_ref());
+    if errors.count() > 0 || sides.len() != 2 {
+        return finish(&args.report, &[], errors.count().max(1), false);
+    }
     let notes: Vec<String> = sides
         .iter()
         .zip(&inputs)
@@ -38,5 +39,5 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let mut report = Report::compare(&mut a[0], &mut b[0], sz.as_ref(), &opts);
     let no_logs = !notes.is_empty();
     report.notes.splice(0..0, notes);
-    finish(&args.report, &[report], errors, no_logs)
+    finish(&args.report, &[report], errors.count(), no_logs)
 }

@@ -28,9 +28,10 @@ pub struct Analyzed {
 /// reported one by one, so two bundles with the same relative paths stay
 /// apart. Unreadable inputs and members are reported on stderr and counted
 /// (the caller writes no report and exits 2); members that are not text are
-/// skipped.
-pub fn analyze(inputs: &[PathBuf], want: &Want) -> (Vec<Analyzed>, usize) {
-    let mut errors = 0;
+/// skipped. The messages are returned, not printed: they name files of the
+/// bundle, and go out through the report's sanitizer ([`Problems::print`]).
+pub fn analyze(inputs: &[PathBuf], want: &Want) -> (Vec<Analyzed>, Problems) {
+    let mut errors = Problems::default();
     let mut out = Vec::new();
     for p in inputs {
         let input = if p.as_os_str() == "-" {
@@ -38,11 +39,10 @@ pub fn analyze(inputs: &[PathBuf], want: &Want) -> (Vec<Analyzed>, usize) {
         } else if p.exists() {
             Input::Path(p.clone())
         } else {
-            eprintln!(
-                "airlock: cannot read {}: no such file or directory",
-                airlock::scan::escape_for_terminal(&p.display().to_string())
-            );
-            errors += 1;
+            errors.0.push(format!(
+                "cannot read {}: no such file or directory",
+                p.display()
+            ));
             continue;
         };
         let collect = Collect {
@@ -64,11 +64,7 @@ pub fn analyze(inputs: &[PathBuf], want: &Want) -> (Vec<Analyzed>, usize) {
         }
         .run(&input, &mut NullSink);
         if let Err(e) = result {
-            eprintln!(
-                "airlock: {}",
-                airlock::scan::escape_for_terminal(&e.to_string())
-            );
-            errors += 1;
+            errors.0.push(e.to_string());
         }
         let mut a = collect
             .analysis
@@ -77,12 +73,7 @@ pub fn analyze(inputs: &[PathBuf], want: &Want) -> (Vec<Analyzed>, usize) {
         a.finish();
         for f in &a.files {
             if let Some(e) = &f.error {
-                eprintln!(
-                    "airlock: {}: {}",
-                    airlock::scan::escape_for_terminal(&f.name),
-                    airlock::scan::escape_for_terminal(e)
-                );
-                errors += 1;
+                errors.0.push(format!("{}: {e}", f.name));
             }
         }
         out.push(Analyzed {
@@ -91,6 +82,28 @@ pub fn analyze(inputs: &[PathBuf], want: &Want) -> (Vec<Analyzed>, usize) {
         });
     }
     (out, errors)
+}
+
+/// What could not be read (raw messages: they name the bundle's files).
+#[derive(Default)]
+pub struct Problems(pub Vec<String>);
+
+impl Problems {
+    /// Print each message on stderr through `sz` (the report's sanitizer,
+    /// so a host name in a member's path is replaced as in the report),
+    /// escaped for the terminal.
+    pub fn print(&self, sz: &dyn Sanitize) {
+        for m in &self.0 {
+            eprintln!(
+                "airlock: {}",
+                airlock::scan::escape_for_terminal(&sz.text(m))
+            );
+        }
+    }
+
+    pub fn count(&self) -> usize {
+        self.0.len()
+    }
 }
 
 /// Feeds every text member of a bundle to the analysis.
@@ -258,6 +271,7 @@ pub fn per_input(
     let (mut analyzed, errors) = analyze(inputs, want);
     let all: Vec<&Analysis> = analyzed.iter().map(|x| &x.analysis).collect();
     let sz = sanitizer(args, inputs, &all)?;
+    errors.print(sz.as_ref());
     let mut reports: Vec<Report> = analyzed
         .iter_mut()
         .map(|x| {
@@ -269,7 +283,7 @@ pub fn per_input(
         })
         .collect();
     let no_logs = note_no_logs(&mut reports, &analyzed);
-    finish(args, &reports, errors, no_logs)
+    finish(args, &reports, errors.count(), no_logs)
 }
 
 /// Refuse an output that exists (without `--force`) or that could not be

@@ -26,6 +26,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
     let (analyzed, errors) = analyze(&args.inputs, &want);
     let all: Vec<&Analysis> = analyzed.iter().map(|x| &x.analysis).collect();
     let sz = sanitizer(&args.report, &args.inputs, &all)?;
+    errors.print(sz.as_ref());
     let notes: Vec<String> = analyzed
         .iter()
         .filter(|x| !x.analysis.has_logs())
@@ -40,5 +41,5 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
     report.notes.splice(0..0, notes);
     let found = report.trace.as_ref().is_some_and(|t| !t.hits.is_empty());
     // Exit 1 when no line carries the id (an input without logs has none).
-    finish(&args.report, &[report], errors, !found)
+    finish(&args.report, &[report], errors.count(), !found)
 }

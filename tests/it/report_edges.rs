@@ -318,3 +318,37 @@ fn trace_never_cuts_the_location() {
     assert!(row.contains("/gitaly/current:41 "), "{row}");
     assert!(deep.len() > 100, "the test needs a long path");
 }
+
+/// What a report prints on stderr (a member that cannot be read) passes
+/// through the same sanitizer as the report: the bundle's host name in the
+/// member's path is replaced, unless --raw.
+#[test]
+fn read_errors_are_sanitized_like_the_report() {
+    let dir = TempDir::new("errors-sanitized");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, gitaly("GetBlobs", 500, "c").as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    let root = "gitlabsos.gitlab01.acme-gov.us_20261120134410";
+    dir.write(
+        &format!("bundles/{root}/var/log/gitlab/gitaly/@4000000068e1a2b30c1d2e3f.s"),
+        &gz[..gz.len() / 2],
+    );
+    let r = run(&dir, airlock(&dir).args(["summary", "bundles"]), None).expect_code(2);
+    assert!(
+        r.stderr.contains("@4000000068e1a2b30c1d2e3f.s"),
+        "{}",
+        r.describe()
+    );
+    assert!(
+        !r.stderr.contains("gitlab01") && !r.stderr.contains("acme-gov"),
+        "{}",
+        r.describe()
+    );
+    let raw = run(
+        &dir,
+        airlock(&dir).args(["summary", "bundles", "--raw"]),
+        None,
+    )
+    .expect_code(2);
+    assert!(raw.stderr.contains("gitlab01"), "{}", raw.describe());
+}
