@@ -38,6 +38,6 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let (a, b) = sides.split_at_mut(1);
     let mut report = Report::compare(&mut a[0], &mut b[0], sz.as_ref(), &opts);
     let no_logs = !notes.is_empty();
-    report.notes.splice(0..0, notes);
+    report.alerts.extend(notes);
     finish(&args.report, &[report], errors.count(), no_logs)
 }

@@ -77,7 +77,11 @@ pub fn analyze(inputs: &[PathBuf], want: &Want) -> (Vec<Analyzed>, Problems) {
             }
         }
         out.push(Analyzed {
-            label: p.display().to_string(),
+            label: if p.as_os_str() == "-" {
+                "<stdin>".to_string()
+            } else {
+                p.display().to_string()
+            },
             analysis: a,
         });
     }
@@ -332,15 +336,15 @@ pub fn no_log_note(shown: &str, a: &Analysis) -> String {
     )
 }
 
-/// Tell each report whose input holds no GitLab log so (its notes say it
-/// first); true if any does.
+/// Tell each report whose input holds no GitLab log so (an alert under
+/// its header); true if any does.
 pub fn note_no_logs(reports: &mut [Report], analyzed: &[Analyzed]) -> bool {
     let mut any = false;
     for (r, x) in reports.iter_mut().zip(analyzed) {
         if !x.analysis.has_logs() {
             any = true;
             let note = no_log_note(&r.inputs.join(", "), &x.analysis);
-            r.notes.insert(0, note);
+            r.alerts.push(note);
         }
     }
     any

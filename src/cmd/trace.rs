@@ -38,7 +38,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
         merged.absorb_trace(x.analysis, several.then_some(x.label.as_str()));
     }
     let mut report = Report::trace(&mut merged, id, sz.as_ref(), &opts);
-    report.notes.splice(0..0, notes);
+    report.alerts.extend(notes);
     let found = report.trace.as_ref().is_some_and(|t| !t.hits.is_empty());
     // Exit 1 when no line carries the id (an input without logs has none).
     finish(&args.report, &[report], errors.count(), !found)

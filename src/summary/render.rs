@@ -248,6 +248,9 @@ pub fn blocks(r: &Report) -> Vec<Block> {
         r.inputs.join(", "),
         header_note(r)
     )));
+    for a in &r.alerts {
+        b.push(Block::Alert(a.clone()));
+    }
     if let Some(o) = &r.overview {
         b.push(Block::H2("Overview".into()));
         let mut kv = vec![

@@ -152,6 +152,9 @@ pub struct Report {
     pub trace: Option<TraceReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compare: Option<CompareReport>,
+    /// What the reader must know first (an input without a GitLab log).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<String>,
     pub notes: Vec<String>,
 }
 

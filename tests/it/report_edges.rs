@@ -192,10 +192,18 @@ fn input_without_a_gitlab_log_says_so_and_exits_1() {
     let mut args = vec!["summary", "notes.txt", "--format", "json"];
     let r = run(&dir, airlock(&dir).args(&args), None).expect_code(1);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
-    assert!(v["notes"][0]
+    assert!(v["alerts"][0]
         .as_str()
         .unwrap()
         .starts_with("No GitLab log found"));
+    // Said under the header, before anything else.
+    let text = run(&dir, airlock(&dir).args(["summary", "notes.txt"]), None).expect_code(1);
+    let third = text.stdout.lines().nth(3).unwrap_or("");
+    assert!(
+        third.starts_with("(!) No GitLab log found in notes.txt"),
+        "{}",
+        text.describe()
+    );
     // With a log beside it, the command still exits 1: one input had none.
     dir.write("b/gitaly/current", gitaly("FindCommit", 1, "c"));
     args[1] = "b";
