@@ -19,6 +19,7 @@ fn summary(c: &mut Criterion) {
         errors: true,
         top: true,
         trace: None,
+        interval_ms: None,
     };
     let mut g = c.benchmark_group("summary");
     g.sample_size(10)

@@ -33,6 +33,9 @@ pub enum Command {
     /// Exit status: 0 clean, 1 something remains (listed, masked), 2 error.
     Verify(VerifyArgs),
     /// Turn pseudonyms back into originals, with the private map.
+    ///
+    /// Exit status: 0 every pseudonym found, 1 one is not in the map, 2
+    /// error (nothing to look up is a usage error).
     Unmask(UnmaskArgs),
     /// List or check rules (built-in packs and your own).
     #[command(subcommand)]
@@ -40,22 +43,31 @@ pub enum Command {
     /// Summarise GitLab logs: overview, per-endpoint statistics (fast-stats
     /// columns), failures over time, main errors.
     ///
-    /// Reads a bundle directory, log files (gzip too) or stdin (`-`).
-    /// Identifiers are replaced and credentials masked unless `--raw`.
+    /// Reads a bundle directory or archive, log files (gzip too) or stdin
+    /// (`-`); several inputs get a report each. Identifiers are replaced and
+    /// credentials masked unless `--raw`; a redacted bundle's own
+    /// pseudonyms are shown as they are. Exit status: 0 a report, 1 an
+    /// input holds no GitLab log, 2 error (nothing written).
     Summary(SummaryArgs),
     /// Exceptions and failures grouped by class and normalised message;
     /// gRPC codes; Sidekiq failures by worker.
+    ///
+    /// Exit status: 0 a report, 1 an input holds no GitLab log, 2 error.
     Errors(ErrorsArgs),
     /// Top users, projects, client IPs and user agents by request count and
     /// total duration, per log.
+    ///
+    /// Exit status: 0 a report, 1 an input holds no GitLab log, 2 error.
     Top(TopArgs),
     /// Every line of every log carrying a correlation id (or Sidekiq jid), in
     /// time order.
     ///
     /// Exit status: 0 lines found, 1 none found, 2 error.
     Trace(TraceArgs),
-    /// Per-endpoint tables of two inputs side by side, with the change in
-    /// COUNT, P95 and %FAIL (B − A).
+    /// Per-endpoint tables of two inputs side by side, with the change
+    /// (B − A) in COUNT, P95 and %FAIL, or the columns `--print-fields` names.
+    ///
+    /// Exit status: 0 a report, 1 an input holds no GitLab log, 2 error.
     Compare(CompareArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     ///
@@ -83,15 +95,22 @@ pub struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
-    /// Write the report to FILE instead of stdout.
+    /// Write the report to FILE instead of stdout (whole or not at all: a
+    /// report that fails leaves no file).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Replace FILE if it exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
     /// Print original values (users, IPs, hosts, messages) instead of
-    /// pseudonyms. For use on the customer's side only.
+    /// pseudonyms. For use on the customer's side only; not needed on a
+    /// bundle airlock redacted, whose own pseudonyms and masks every report
+    /// shows as they are.
     #[arg(long)]
     pub raw: bool,
     /// The redaction key (as given to `redact --key-file`), so pseudonyms
-    /// here match the redacted bundle's. Without it a random key is used.
+    /// of original values here match the redacted bundle's. Without it a
+    /// random key is used.
     #[arg(long, value_name = "PATH", conflicts_with = "raw")]
     pub key_file: Option<PathBuf>,
     /// Rows per table (0 = all).
@@ -125,6 +144,21 @@ pub enum SortColumn {
     Key,
 }
 
+/// A statistics column, for `--print-fields`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FieldName {
+    Count,
+    Rps,
+    P99,
+    P95,
+    Median,
+    Max,
+    Min,
+    Stddev,
+    Score,
+    Fail,
+}
+
 #[derive(Debug, Args)]
 pub struct SummaryArgs {
     /// Bundle directory, log files or `-` for stdin.
@@ -135,10 +169,15 @@ pub struct SummaryArgs {
     /// Sort per-endpoint tables by this column.
     #[arg(long, value_enum, default_value_t = SortColumn::Score)]
     pub sort_by: SortColumn,
-    /// Time bucket for the charts (`1m`, `15m`, `1h`, `1d`); default: chosen
-    /// from the time span.
+    /// Also print one statistics table per interval of this length (`1m`,
+    /// `15m`, `1h`, `1d`; aligned to UTC), as fast-stats does; it is the
+    /// charts' bucket too (default: chosen from the time span, no tables).
     #[arg(long, value_name = "DURATION")]
     pub interval: Option<String>,
+    /// Columns of the statistics tables, in this order (KEY always comes
+    /// first), e.g. `count,p99,score`. Default: all ten.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "FIELD,…")]
+    pub print_fields: Vec<FieldName>,
 }
 
 #[derive(Debug, Args)]
@@ -187,6 +226,10 @@ pub struct CompareArgs {
     /// Sort by this column (the larger of A and B).
     #[arg(long, value_enum, default_value_t = SortColumn::Score)]
     pub sort_by: SortColumn,
+    /// Columns to compare, in this order: each shows A, B and B − A.
+    /// Default: count,p95,fail.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "FIELD,…")]
+    pub print_fields: Vec<FieldName>,
 }
 
 #[derive(Debug, Args)]
@@ -249,7 +292,8 @@ pub struct VerifyArgs {
 #[derive(Debug, Args)]
 pub struct UnmaskArgs {
     /// Pseudonyms to look up (`244.17.93.208`, `user-7hq2xk0p`, a host name).
-    #[arg(value_name = "PSEUDONYM")]
+    /// One at least, unless `--file` is given.
+    #[arg(value_name = "PSEUDONYM", required_unless_present = "file")]
     pub pseudonyms: Vec<String>,
     /// The private map written by `redact --map`.
     #[arg(long, value_name = "PATH", required = true)]

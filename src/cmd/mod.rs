@@ -17,7 +17,6 @@ mod verify;
 use std::process::ExitCode;
 
 use airlock::rules::RuleSet;
-use anyhow::Context;
 
 use crate::cli::{Cli, Command, RuleArgs, RulesCommand};
 
@@ -39,9 +38,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Load the rule set the flags ask for.
+/// Load the rule set the flags ask for. A rule error's message already
+/// names its cause (`…: cannot read rules: No such file or directory`), so
+/// it is not chained again (main prints the chain).
 pub fn load_rules(args: &RuleArgs) -> anyhow::Result<RuleSet> {
-    RuleSet::load(&args.rules, args.no_builtin).context("loading rules")
+    RuleSet::load(&args.rules, args.no_builtin).map_err(|e| anyhow::anyhow!("loading rules: {e}"))
 }
 
 /// `--jobs 0` means one thread per core.

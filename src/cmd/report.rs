@@ -3,46 +3,57 @@
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Mutex;
 
 use airlock::bundle::{Input, LeftOut, Limits, Member, NullSink, Transform, Traversal};
 use airlock::summary::{
-    render, Analysis, Format, Known, Pseudonyms, Raw, ReportOptions, Sanitize, SortBy, Want,
+    render_all, Analysis, Field, Format, Known, Pseudonyms, Raw, Report, ReportOptions, Sanitize,
+    SortBy, Want,
 };
 use anyhow::Context;
 
 use super::load_rules;
-use crate::cli::{ReportArgs, ReportFormat, SortColumn};
+use crate::cli::{FieldName, ReportArgs, ReportFormat, SortColumn};
 
-/// Read `inputs` once, through the same bundle reader as `redact`
+/// One input as given on the command line, and what reading it found.
+pub struct Analyzed {
+    pub label: String,
+    pub analysis: Analysis,
+}
+
+/// Read each of `inputs` once, through the same bundle reader as `redact`
 /// (directories, files, tar, tar.gz, nested archives, gzip members by magic
-/// bytes, stdin). Unreadable inputs are reported and counted (the caller
-/// exits 2); members that are not text are skipped.
-pub fn analyze(inputs: &[PathBuf], want: &Want) -> (Analysis, usize) {
-    let mut errors = 0;
-    let collect = Collect {
-        analysis: Mutex::new(Analysis::default()),
-        want,
-        top: Mutex::new(None),
-    };
+/// bytes, stdin), each into an analysis of its own: several inputs are
+/// reported one by one, so two bundles with the same relative paths stay
+/// apart. Unreadable inputs and members are reported on stderr and counted
+/// (the caller writes no report and exits 2); members that are not text are
+/// skipped. The messages are returned, not printed: they name files of the
+/// bundle, and go out through the report's sanitizer ([`Problems::print`]).
+pub fn analyze(inputs: &[PathBuf], want: &Want) -> (Vec<Analyzed>, Problems) {
+    let mut errors = Problems::default();
+    let mut out = Vec::new();
     for p in inputs {
         let input = if p.as_os_str() == "-" {
             Input::Stdin
         } else if p.exists() {
             Input::Path(p.clone())
         } else {
-            eprintln!(
-                "airlock: cannot read {}: no such file or directory",
+            errors.0.push(format!(
+                "cannot read {}: no such file or directory",
                 p.display()
-            );
-            errors += 1;
+            ));
             continue;
         };
-        // A single file's kind comes from its whole path
-        // (`…/gitaly/current`), not its bare name.
-        *collect.top.lock().unwrap_or_else(|e| e.into_inner()) = match &input {
-            Input::Path(p) if p.is_file() => Some(p.to_string_lossy().replace('\\', "/")),
-            _ => None,
+        let collect = Collect {
+            analysis: Mutex::new(Analysis::default()),
+            want,
+            // A single file's kind comes from its whole path
+            // (`…/gitaly/current`), not its bare name.
+            top: match &input {
+                Input::Path(p) if p.is_file() => Some(p.to_string_lossy().replace('\\', "/")),
+                _ => None,
+            },
         };
         let result = Traversal {
             transform: &collect,
@@ -53,28 +64,50 @@ pub fn analyze(inputs: &[PathBuf], want: &Want) -> (Analysis, usize) {
         }
         .run(&input, &mut NullSink);
         if let Err(e) = result {
+            errors.0.push(e.to_string());
+        }
+        let mut a = collect
+            .analysis
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        a.finish();
+        for f in &a.files {
+            if let Some(e) = &f.error {
+                errors.0.push(format!("{}: {e}", f.name));
+            }
+        }
+        out.push(Analyzed {
+            label: if p.as_os_str() == "-" {
+                "<stdin>".to_string()
+            } else {
+                p.display().to_string()
+            },
+            analysis: a,
+        });
+    }
+    (out, errors)
+}
+
+/// What could not be read (raw messages: they name the bundle's files).
+#[derive(Default)]
+pub struct Problems(pub Vec<String>);
+
+impl Problems {
+    /// Print each message on stderr through `sz` (the report's sanitizer,
+    /// so a host name in a member's path is replaced as in the report),
+    /// escaped for the terminal.
+    pub fn print(&self, sz: &dyn Sanitize) {
+        for m in &self.0 {
             eprintln!(
                 "airlock: {}",
-                airlock::scan::escape_for_terminal(&e.to_string())
+                airlock::scan::escape_for_terminal(&sz.text(m))
             );
-            errors += 1;
         }
     }
-    let mut a = collect
-        .analysis
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner());
-    a.finish();
-    for f in &a.files {
-        if let Some(e) = &f.error {
-            eprintln!(
-                "airlock: {}: {e}",
-                airlock::scan::escape_for_terminal(&f.name)
-            );
-            errors += 1;
-        }
+
+    pub fn count(&self) -> usize {
+        self.0.len()
     }
-    (a, errors)
 }
 
 /// Feeds every text member of a bundle to the analysis.
@@ -82,7 +115,7 @@ struct Collect<'a> {
     analysis: Mutex<Analysis>,
     want: &'a Want,
     /// The path of the input when it is a single file.
-    top: Mutex<Option<String>>,
+    top: Option<String>,
 }
 
 impl Transform for Collect<'_> {
@@ -98,7 +131,7 @@ impl Transform for Collect<'_> {
     ) -> std::io::Result<()> {
         let name = String::from_utf8_lossy(member.name).into_owned();
         let outer = String::from_utf8_lossy(member.outer);
-        let top = self.top.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let top = self.top.clone();
         let (shown, kind_path) = if name.is_empty() {
             ("<stdin>".to_string(), String::new())
         } else if let Some(t) =
@@ -183,6 +216,7 @@ pub fn options(
     inputs: &[PathBuf],
     sort: Option<SortColumn>,
     interval: Option<&str>,
+    fields: &[FieldName],
 ) -> anyhow::Result<ReportOptions> {
     let interval_s = match interval {
         None => None,
@@ -208,22 +242,144 @@ pub fn options(
             SortColumn::Key => SortBy::Key,
         },
         interval_s,
+        fields: fields
+            .iter()
+            .map(|f| match f {
+                FieldName::Count => Field::Count,
+                FieldName::Rps => Field::Rps,
+                FieldName::P99 => Field::P99,
+                FieldName::P95 => Field::P95,
+                FieldName::Median => Field::Median,
+                FieldName::Max => Field::Max,
+                FieldName::Min => Field::Min,
+                FieldName::Stddev => Field::Stddev,
+                FieldName::Score => Field::Score,
+                FieldName::Fail => Field::Fail,
+            })
+            .collect(),
         inputs: inputs.iter().map(|p| p.display().to_string()).collect(),
     })
 }
 
-/// Render and write to `-o FILE` or stdout.
-pub fn emit(args: &ReportArgs, report: &airlock::summary::Report) -> anyhow::Result<()> {
+/// The common shape of `summary`, `errors` and `top`: read every input,
+/// then build one report per input (labelled with it) through one
+/// sanitizer, so a name has one pseudonym in all of them.
+pub fn per_input(
+    args: &ReportArgs,
+    inputs: &[PathBuf],
+    want: &Want,
+    opts: &ReportOptions,
+    build: impl Fn(&mut Analysis, &dyn Sanitize, &ReportOptions) -> Report,
+) -> anyhow::Result<ExitCode> {
+    check_output(args)?;
+    let (mut analyzed, errors) = analyze(inputs, want);
+    let all: Vec<&Analysis> = analyzed.iter().map(|x| &x.analysis).collect();
+    let sz = sanitizer(args, inputs, &all)?;
+    errors.print(sz.as_ref());
+    let mut reports: Vec<Report> = analyzed
+        .iter_mut()
+        .map(|x| {
+            let o = ReportOptions {
+                inputs: vec![x.label.clone()],
+                ..opts.clone()
+            };
+            build(&mut x.analysis, sz.as_ref(), &o)
+        })
+        .collect();
+    let no_logs = note_no_logs(&mut reports, &analyzed);
+    finish(args, &reports, errors.count(), no_logs)
+}
+
+/// Refuse an output that exists (without `--force`) or that could not be
+/// written, before any reading: a report that cannot be written costs no
+/// pass over a large bundle.
+pub fn check_output(args: &ReportArgs) -> anyhow::Result<()> {
+    let Some(p) = args.output.as_ref().filter(|p| p.as_os_str() != "-") else {
+        return Ok(());
+    };
+    if p.is_dir() {
+        anyhow::bail!("{}: is a directory", p.display());
+    }
+    if p.exists() && !args.force {
+        anyhow::bail!("{}: already exists (--force replaces it)", p.display());
+    }
+    Ok(())
+}
+
+/// How a command ends: the reports to write, whether reading failed, and
+/// whether an input held no GitLab log.
+pub fn finish(
+    args: &ReportArgs,
+    reports: &[Report],
+    errors: usize,
+    no_logs: bool,
+) -> anyhow::Result<ExitCode> {
+    if errors > 0 {
+        // A failed report leaves nothing: no file, no partial page.
+        eprintln!("airlock: no report written: {errors} input(s) or member(s) could not be read");
+        return Ok(ExitCode::from(2));
+    }
+    emit(args, reports)?;
+    Ok(if no_logs {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// What a report says of an input (`shown`: as the report prints it)
+/// that holds no GitLab log.
+pub fn no_log_note(shown: &str, a: &Analysis) -> String {
+    format!(
+        "No GitLab log found in {shown}: none of its {} file(s) is a log airlock reads.",
+        a.files.len()
+    )
+}
+
+/// Tell each report whose input holds no GitLab log so (an alert under
+/// its header); true if any does.
+pub fn note_no_logs(reports: &mut [Report], analyzed: &[Analyzed]) -> bool {
+    let mut any = false;
+    for (r, x) in reports.iter_mut().zip(analyzed) {
+        if !x.analysis.has_logs() {
+            any = true;
+            let note = no_log_note(&r.inputs.join(", "), &x.analysis);
+            r.alerts.push(note);
+        }
+    }
+    any
+}
+
+/// Render and write to `-o FILE` (a temporary sibling renamed into place,
+/// so a failure leaves no file) or stdout.
+fn emit(args: &ReportArgs, reports: &[Report]) -> anyhow::Result<()> {
     let format = match args.format {
         ReportFormat::Text => Format::Text,
         ReportFormat::Markdown => Format::Markdown,
         ReportFormat::Json => Format::Json,
         ReportFormat::Html => Format::Html,
     };
-    let out = render(report, format);
+    let out = render_all(reports, format);
     match &args.output {
         Some(p) if p.as_os_str() != "-" => {
-            std::fs::write(p, out).with_context(|| format!("writing {}", p.display()))?;
+            let dir = match p.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => std::path::Path::new("."),
+            };
+            let mut tmp = tempfile::Builder::new()
+                .prefix(".airlock-report")
+                .tempfile_in(dir)
+                .with_context(|| format!("writing {}", p.display()))?;
+            tmp.write_all(out.as_bytes())
+                .and_then(|()| tmp.flush())
+                .with_context(|| format!("writing {}", p.display()))?;
+            if args.force {
+                tmp.persist(p)
+            } else {
+                tmp.persist_noclobber(p)
+            }
+            .map_err(|e| e.error)
+            .with_context(|| format!("writing {}", p.display()))?;
             eprintln!("airlock: wrote {}", p.display());
         }
         _ => {

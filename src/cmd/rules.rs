@@ -3,7 +3,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use airlock::rules::check;
+use airlock::detect::Engine;
+use airlock::rules::{check, RuleSet};
 
 use super::load_rules;
 use crate::cli::RuleArgs;
@@ -69,6 +70,20 @@ pub fn list(args: &RuleArgs, json: bool) -> anyhow::Result<ExitCode> {
 
 pub fn check(args: &RuleArgs) -> anyhow::Result<ExitCode> {
     let set = load_rules(args)?;
+    // A pattern that does not compile makes its file invalid (exit 2, as
+    // the help says), not a failed check: say so once, with its place.
+    let invalid: Vec<_> = set
+        .rules()
+        .iter()
+        .filter_map(|r| Engine::new(&RuleSet::only(r)).err())
+        .collect();
+    if !invalid.is_empty() {
+        for e in &invalid {
+            eprintln!("airlock: {e}");
+        }
+        eprintln!("{} rule(s) do not compile", invalid.len());
+        return Ok(ExitCode::from(2));
+    }
     let failures = check::check(&set);
     let examples: usize = set.rules().iter().map(|r| r.examples.len()).sum();
     let negatives: usize = set.rules().iter().map(|r| r.negative_examples.len()).sum();

@@ -605,7 +605,8 @@ pub fn gitlab_bundle(seed: u64, n: usize) -> Bundle {
                 kind: "auth_json",
                 key: "Rack_Attack throttle".into(),
                 duration_ms: None,
-                failed: false,
+                // Logged at ERROR: a failure in %FAIL as in Errors.
+                failed: true,
                 user: Some(user.clone()),
                 project: None,
                 ip: Some(ip.clone()),

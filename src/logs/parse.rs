@@ -49,6 +49,10 @@ pub struct Event<'a> {
     pub severity: Option<Cow<'a, str>>,
     /// A short human message (`msg`, `message`), for traces.
     pub message: Option<Cow<'a, str>>,
+    /// Nothing in the line told its kind (no `subcomponent`, no kind named
+    /// by its file's path, no distinguishing keys): `kind` is a fallback,
+    /// and the reader may give the line its file's majority kind instead.
+    pub kind_guessed: bool,
 }
 
 /// The outcome of reading one line.
@@ -108,10 +112,11 @@ impl LineParser {
         if body.last() == Some(&b'}') {
             if let Some(p) = memchr::memchr(b'{', &body[..body.len().min(256)]) {
                 if let Some(f) = json::parse(&body[p..]) {
-                    let kind = json_kind(self.kind.as_ref(), &f);
+                    let (kind, told) = json_kind(self.kind.as_ref(), &f);
                     let mut e = from_json(&kind, f);
                     e.time = e.time.or(prefix_time);
                     e.kind = Some(kind);
+                    e.kind_guessed = !told;
                     return Line::Event(Box::new(e));
                 }
             }
@@ -291,6 +296,7 @@ impl Event<'_> {
             grpc_code: o(self.grpc_code),
             severity: o(self.severity),
             message: o(self.message),
+            kind_guessed: self.kind_guessed,
         }
     }
 }
@@ -308,20 +314,22 @@ fn strip_svlogd(line: &[u8]) -> (Option<i64>, &[u8]) {
 }
 
 /// The kind of a JSON line: its `subcomponent`, else its file's kind, else
-/// what its keys say.
-fn json_kind(file: Option<&LogKind>, f: &JsonFields<'_>) -> LogKind {
+/// what its keys say; and whether any of these told it (false: the line
+/// says nothing distinguishing, and the kind returned is only a fallback).
+fn json_kind(file: Option<&LogKind>, f: &JsonFields<'_>) -> (LogKind, bool) {
     if let Some(F::Str(s)) = &f.subcomponent {
-        return LogKind::from_name(s);
+        return (LogKind::from_name(s), true);
     }
     match file {
         // A name we read generically is only a hint: a line whose keys say
         // what it is (a kubesos pod log, a renamed file) is read as that.
         Some(LogKind::Other(_)) | None => {}
-        Some(k) => return k.clone(),
+        Some(k) => return (k.clone(), true),
     }
     match (sniff_json(f), file) {
-        (LogKind::Other(_), Some(k)) => k.clone(),
-        (sniffed, _) => sniffed,
+        (Some(sniffed), _) => (sniffed, true),
+        (None, Some(k)) => (k.clone(), false),
+        (None, None) => (LogKind::from_name("json"), false),
     }
 }
 
@@ -329,12 +337,13 @@ fn has(v: &Option<F<'_>>) -> bool {
     matches!(v, Some(F::Str(_) | F::Num(_)))
 }
 
-/// Recognise a JSON line by its keys.
-pub fn sniff_json(f: &JsonFields<'_>) -> LogKind {
+/// Recognise a JSON line by its keys (`None`: nothing distinguishing, such
+/// as a production_json line with `"controller":null`).
+pub fn sniff_json(f: &JsonFields<'_>) -> Option<LogKind> {
     fn s<'x>(v: &'x Option<F<'_>>) -> &'x str {
         v.as_ref().and_then(|v| v.as_str()).unwrap_or("")
     }
-    if has(&f.controller) {
+    Some(if has(&f.controller) {
         LogKind::ProductionJson
     } else if has(&f.grpc_method) {
         LogKind::Gitaly
@@ -355,8 +364,8 @@ pub fn sniff_json(f: &JsonFields<'_>) -> LogKind {
     } else if has(&f.route) && has(&f.status) {
         LogKind::ApiJson
     } else {
-        LogKind::from_name("json")
-    }
+        return None;
+    })
 }
 
 fn text<'a>(v: Option<F<'a>>) -> Option<Cow<'a, str>> {
@@ -393,6 +402,31 @@ fn is_error_level(s: &str) -> bool {
     s.eq_ignore_ascii_case("error") || s.eq_ignore_ascii_case("fatal")
 }
 
+/// What a bare `duration` is in ms in a log of `kind`: Rails wrote
+/// milliseconds before `duration_s` (production_json, api_json and the other
+/// `*_json` logs), Sidekiq and the Go services write seconds.
+fn duration_scale(kind: &LogKind) -> f64 {
+    match kind {
+        LogKind::ProductionJson
+        | LogKind::ApiJson
+        | LogKind::ApplicationJson
+        | LogKind::ExceptionsJson
+        | LogKind::AuthJson
+        | LogKind::ProductionLog => 1.0,
+        LogKind::Other(n) if n.ends_with("_json") => 1.0,
+        _ => 1000.0,
+    }
+}
+
+/// Every duration field GitLab writes, in ms: `grpc.time_ms`,
+/// `duration_ms`, `duration_s`, then the bare `duration` of the kind's era.
+fn duration_ms(kind: &LogKind, f: &JsonFields<'_>) -> Option<f64> {
+    num(&f.grpc_time_ms)
+        .or(num(&f.duration_ms))
+        .or(num(&f.duration_s).map(|s| s * 1000.0))
+        .or(num(&f.duration).map(|d| d * duration_scale(kind)))
+}
+
 /// A JSON line of `kind` → an event. See the module docs for the field eras.
 pub fn from_json<'a>(kind: &LogKind, mut f: JsonFields<'a>) -> Event<'a> {
     let time = f
@@ -407,6 +441,7 @@ pub fn from_json<'a>(kind: &LogKind, mut f: JsonFields<'a>) -> Event<'a> {
         .map(|s| s as u16);
     let severity = text(f.severity.take()).or(text(f.level.take()));
     let level_failed = severity.as_deref().is_some_and(is_error_level);
+    let has_exception = has(&f.exception_class);
     let mut e = Event {
         time,
         status,
@@ -451,14 +486,12 @@ pub fn from_json<'a>(kind: &LogKind, mut f: JsonFields<'a>) -> Event<'a> {
                 _ => text(f.path.take()).map(|p| Cow::Owned(path_template(&p))),
             };
             e.stat = e.key.is_some();
-            e.duration_ms = num(&f.duration_s).map(|s| s * 1000.0).or(num(&f.duration));
             e.failed = s5xx;
         }
         LogKind::Sidekiq => {
             e.key = text(f.class.take());
             let js = s_of(&f.job_status);
             e.stat = matches!(js.as_deref(), Some("done" | "fail")) && e.key.is_some();
-            e.duration_ms = num(&f.duration_s).or(num(&f.duration)).map(|s| s * 1000.0);
             e.failed = js.as_deref() == Some("fail");
         }
         LogKind::Gitaly | LogKind::Praefect => {
@@ -466,17 +499,14 @@ pub fn from_json<'a>(kind: &LogKind, mut f: JsonFields<'a>) -> Event<'a> {
                 e.key = Some(m);
                 e.grpc_code = text(f.grpc_code.take());
                 e.stat = e.grpc_code.is_some();
-                e.duration_ms = num(&f.grpc_time_ms);
                 e.failed = e.grpc_code.as_deref().is_some_and(|c| c != "OK");
             } else if let Some(url) = text(f.url.take()) {
-                // Gitaly's internal API client: `duration` in seconds.
+                // Gitaly's internal API client (`finished HTTP request`):
+                // `duration` in seconds, or `duration_ms`.
                 let m = text(f.method.take()).unwrap_or(Cow::Borrowed("HTTP"));
                 e.key = Some(Cow::Owned(format!("{m} {}", path_template(&url))));
                 e.stat = true;
-                e.duration_ms = num(&f.duration).map(|s| s * 1000.0);
-                e.failed = s5xx || level_failed;
-            } else {
-                e.failed = level_failed;
+                e.failed = s5xx;
             }
         }
         LogKind::Workhorse => {
@@ -489,7 +519,6 @@ pub fn from_json<'a>(kind: &LogKind, mut f: JsonFields<'a>) -> Event<'a> {
                 })
             });
             e.stat &= e.key.is_some();
-            e.duration_ms = num(&f.duration_ms);
             e.failed = s5xx;
         }
         LogKind::GitlabShell => {
@@ -502,8 +531,7 @@ pub fn from_json<'a>(kind: &LogKind, mut f: JsonFields<'a>) -> Event<'a> {
             });
             e.key = e.key.or_else(|| e.message.clone());
             e.stat = e.key.is_some();
-            e.duration_ms = num(&f.duration_ms);
-            e.failed = level_failed || s5xx;
+            e.failed = s5xx;
         }
         LogKind::ExceptionsJson => {
             e.key = e.error_class.clone();
@@ -511,17 +539,16 @@ pub fn from_json<'a>(kind: &LogKind, mut f: JsonFields<'a>) -> Event<'a> {
             e.failed = true;
         }
         LogKind::AuthJson => {
-            // Rack Attack blocks and throttles are the system working, not
-            // failed requests: they are grouped under errors (by their
-            // rule) but kept out of %FAIL and the failures timeline.
+            // Rack Attack blocks and throttles, keyed by what matched. They
+            // are failures when logged at ERROR (as GitLab does), in %FAIL
+            // and in Errors alike.
             let msg = text(f.message.take()).unwrap_or(Cow::Borrowed("(no message)"));
             e.key = Some(match text(f.env.take()).or(text(f.matched.take())) {
                 Some(env) => Cow::Owned(format!("{msg} {env}")),
                 None => msg,
             });
-            e.error_class = e.key.clone();
+            e.error_class = e.error_class.take().or(e.key.clone());
             e.stat = true;
-            e.failed = false;
         }
         LogKind::Registry => {
             let uri = text(f.http_uri.take());
@@ -535,7 +562,7 @@ pub fn from_json<'a>(kind: &LogKind, mut f: JsonFields<'a>) -> Event<'a> {
                 F::Num(n) => Some(n / 1e6), // nanoseconds
                 _ => None,
             });
-            e.failed = s5xx || level_failed;
+            e.failed = s5xx;
         }
         LogKind::ApplicationJson
         | LogKind::Postgresql
@@ -557,15 +584,18 @@ pub fn from_json<'a>(kind: &LogKind, mut f: JsonFields<'a>) -> Event<'a> {
                 })
                 .or(Some(Cow::Borrowed("(no message)")));
             e.stat = true;
-            e.duration_ms = num(&f.duration_s)
-                .map(|s| s * 1000.0)
-                .or(num(&f.duration_ms));
-            e.failed = level_failed || s5xx;
+            e.failed = s5xx;
         }
     }
+    // Every kind: a duration from whichever field the line has (the
+    // registry's own is read above), and a line logged at error or fatal,
+    // or with an exception, is a failure — counted the same way in %FAIL
+    // (when it is a request) and in Errors.
+    e.duration_ms = e.duration_ms.or_else(|| duration_ms(kind, &f));
     if e.duration_ms.is_some_and(|d| !d.is_finite() || d < 0.0) {
         e.duration_ms = None;
     }
+    e.failed |= level_failed || has_exception;
     e
 }
 
@@ -765,9 +795,10 @@ fn logfmt_line<'t>(kind: Option<&LogKind>, text: &'t str) -> Line<'t> {
     if f.keys < 2 || (f.time.is_none() && f.level.is_none()) {
         return Line::Unparsed;
     }
-    let kind = json_kind(kind, &f);
+    let (kind, told) = json_kind(kind, &f);
     let mut e = from_json(&kind, f);
     e.kind = Some(kind);
+    e.kind_guessed = !told;
     Line::Event(Box::new(e))
 }
 

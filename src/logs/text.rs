@@ -247,7 +247,9 @@ pub fn path_template(uri: &str) -> String {
 
 /// Fold the variable parts of a message so equal errors group together:
 /// numbers → `N`, hex runs and `0x…` → `HEX`, UUIDs → `UUID`, long mixed
-/// tokens (ids, tokens) → `ID`; whitespace collapsed; cut at `max` chars.
+/// tokens (ids, tokens) → `ID`, airlock's pseudonyms → `user-…`, `h-…`;
+/// whitespace collapsed; cut at `max` chars. [`PLACEHOLDERS`] lists what it
+/// writes.
 pub fn normalize_message(s: &str, max: usize) -> String {
     let mut out = String::with_capacity(s.len().min(max + 8));
     let mut chars = s.char_indices().peekable();
@@ -308,11 +310,42 @@ pub fn normalize_message(s: &str, max: usize) -> String {
     out.trim().to_string()
 }
 
+/// The words [`normalize_message`] puts in place of what it folds (besides
+/// `…`): they name nothing, so the report's sanitizer leaves them alone.
+pub const PLACEHOLDERS: &[&str] = &["N", "HEX", "UUID", "ID"];
+
+/// Is `v` made only of [`normalize_message`]'s placeholders and
+/// punctuation (`"…"`, `ID`, `N.N.N.N`, `user-…@d-….example` is not: it
+/// still holds `example`)?
+pub fn is_placeholder(v: &str) -> bool {
+    let mut v = v.to_string();
+    for p in ["user-…", "name-…", "h-…", "d-…"] {
+        v = v.replace(p, "…");
+    }
+    let tokens = || v.split(|c: char| !c.is_ascii_alphanumeric());
+    (v.contains('…') || tokens().any(|t| PLACEHOLDERS.contains(&t)))
+        && tokens().all(|t| t.is_empty() || PLACEHOLDERS.contains(&t))
+}
+
 /// Fold one token, always **whole**: a token is either kept as it is or
 /// replaced entirely, never rewritten in part (`jdoe42` → `jdoeN` would
 /// leave a user name that no rule or learned literal recognises any more).
 fn fold_token(tok: &str) -> String {
     let b = tok.as_bytes();
+    // airlock's own pseudonyms (a redacted bundle): one user is any user,
+    // whether its hash happens to hold a digit or not. The prefix stays, so
+    // the message still says what was there, and no rule sees a name in
+    // `user-…` (a made-up pseudonym of the placeholder would name nobody).
+    if let Some((prefix, _)) = tok.split_once('-') {
+        let own = match prefix {
+            "user" | "name" => crate::redact::pseudo::is_own("username", tok),
+            "h" | "d" => crate::redact::pseudo::is_own("hostname", tok),
+            _ => false,
+        };
+        if own {
+            return format!("{prefix}-…");
+        }
+    }
     if tok.contains('-') {
         let parts: Vec<&str> = tok.split('-').collect();
         if parts.len() == 5
@@ -528,6 +561,24 @@ mod tests {
             normalize_message("uuid 04f1366e-57a1-45b8-88c1-b00b23dc3616 node7", 200),
             "uuid UUID node7"
         );
+        // airlock's pseudonyms fold whole, with or without a digit.
+        assert_eq!(
+            normalize_message(
+                r#"User "user-abcdefgh" (user-27umq7vr@h-b44rek4k.d-bo2mn5wr.example) left"#,
+                200
+            ),
+            r#"User "…" (user-…@h-….d-….example) left"#
+        );
+        assert_eq!(
+            normalize_message("user-27umq7vr name-abcdefgh", 200),
+            "user-… name-…"
+        );
+        for p in ["…", "\"…\"", "ID", "N.N.N.N", "user-…", "user-…@h-…"] {
+            assert!(is_placeholder(p), "{p}");
+        }
+        for p in ["user-…@d-….example", "jdoe", "-", "IDs", "N.N.N.N4"] {
+            assert!(!is_placeholder(p), "{p}");
+        }
     }
 
     #[test]

@@ -43,6 +43,14 @@ pub const MAX_ERRORS: usize = 10_000;
 pub const MAX_MINUTES: usize = 1_000_000;
 /// Trace lines kept.
 pub const MAX_TRACE: usize = 100_000;
+/// Intervals per log with a table of their own (`--interval`): a week of
+/// minutes. Events after that are in the log's table only (and counted).
+pub const MAX_INTERVALS: usize = 10_080;
+/// (interval, key) cells per log, over all its intervals; past that, new
+/// keys of an interval go to its `(other keys)` row. Each cell is bounded
+/// as a key is ([`super::stats`]), so this bounds the memory of
+/// `--interval` whatever the input.
+pub const MAX_INTERVAL_CELLS: usize = 50_000;
 /// Identifying values remembered to teach the sanitizer, per kind.
 pub const MAX_LEARNED: usize = 50_000;
 /// Messages and trace lines are kept up to this many bytes.
@@ -50,6 +58,42 @@ const MAX_TEXT: usize = 2_000;
 /// A file whose name says nothing is read as a log only if at least half of
 /// its first lines parse as log lines.
 const SNIFF_LINES: usize = 50;
+
+/// Lines of one file that wait for its majority kind (see
+/// [`Analysis::read_lines`]): enough for any real mix, bounded.
+pub const PENDING_LINES: usize = 10_000;
+pub const PENDING_BYTES: usize = 16 << 20;
+
+/// The state of one file's line loop.
+struct FileState {
+    log: String,
+    /// The kind the file's path names, if any.
+    file_kind: Option<LogKind>,
+    /// The kind of a line that tells none, when the file tells none either.
+    fallback: LogKind,
+    /// The last section used, and its index (most lines repeat it).
+    last: Option<(LogKind, usize)>,
+    /// Kinds the file's lines told, with counts.
+    told: BTreeMap<LogKind, u64>,
+    /// Lines that told no kind, waiting for the majority.
+    pending: Vec<Vec<u8>>,
+    pending_bytes: usize,
+    overflowed: bool,
+}
+
+impl FileState {
+    /// The kind most of the file's lines told so far (ties: the first in
+    /// kind order, so the result does not depend on hashing).
+    fn majority(&self) -> Option<LogKind> {
+        let mut best: Option<(&LogKind, u64)> = None;
+        for (k, n) in &self.told {
+            if best.is_none_or(|(_, m)| *n > m) {
+                best = Some((k, *n));
+            }
+        }
+        best.map(|(k, _)| k.clone())
+    }
+}
 
 /// What to collect.
 #[derive(Clone, Debug, Default)]
@@ -59,6 +103,9 @@ pub struct Want {
     pub top: bool,
     /// A correlation id or jid to follow.
     pub trace: Option<String>,
+    /// Per-key statistics per interval of this many milliseconds (aligned to
+    /// the epoch, UTC), as fast-stats' `--interval`.
+    pub interval_ms: Option<i64>,
 }
 
 /// One input file as read.
@@ -115,6 +162,55 @@ pub struct TopAcc {
     pub agents: Counter,
 }
 
+/// The keys of one interval of one log.
+#[derive(Clone, Default)]
+pub struct IntervalAcc {
+    pub keys: Map<Box<str>, KeyStats>,
+    pub other_keys: KeyStats,
+    pub total: KeyStats,
+}
+
+/// Per-interval statistics of one log (`--interval`).
+#[derive(Clone, Default)]
+pub struct Intervals {
+    /// Interval start (ms since the epoch) → its keys.
+    pub by_start: BTreeMap<i64, IntervalAcc>,
+    /// (interval, key) cells in use.
+    pub cells: usize,
+    /// Events in no table: past [`MAX_INTERVALS`], or without a time.
+    pub left_out: u64,
+}
+
+impl Intervals {
+    fn add(&mut self, size_ms: i64, time: Option<i64>, key: &str, ms: Option<f64>, failed: bool) {
+        let Some(t) = time else {
+            self.left_out += 1;
+            return;
+        };
+        let start = t.div_euclid(size_ms) * size_ms;
+        let n = self.by_start.len();
+        let iv = match self.by_start.get_mut(&start) {
+            Some(iv) => iv,
+            None if n < MAX_INTERVALS => self.by_start.entry(start).or_default(),
+            None => {
+                self.left_out += 1;
+                return;
+            }
+        };
+        iv.total.add(ms, failed);
+        if let Some(k) = iv.keys.get_mut(key) {
+            k.add(ms, failed);
+        } else if self.cells < MAX_INTERVAL_CELLS {
+            let mut k = KeyStats::default();
+            k.add(ms, failed);
+            iv.keys.insert(key.into(), k);
+            self.cells += 1;
+        } else {
+            iv.other_keys.add(ms, failed);
+        }
+    }
+}
+
 /// One log (rotated files merged) of one kind.
 #[derive(Clone)]
 pub struct SectionAcc {
@@ -127,6 +223,7 @@ pub struct SectionAcc {
     pub last: Option<i64>,
     pub minutes: BTreeMap<i64, Bucket>,
     pub top: TopAcc,
+    pub intervals: Intervals,
 }
 
 impl SectionAcc {
@@ -141,14 +238,16 @@ impl SectionAcc {
             last: None,
             minutes: BTreeMap::new(),
             top: TopAcc::default(),
+            intervals: Intervals::default(),
         }
     }
 
-    /// Seconds between the first and last event (at least 1).
-    pub fn span_s(&self) -> f64 {
+    /// Seconds between the first and last event; `None` when they are the
+    /// same instant (or the log has no times), where a rate is not defined.
+    pub fn span_s(&self) -> Option<f64> {
         match (self.first, self.last) {
-            (Some(a), Some(b)) if b > a => ((b - a) as f64 / 1000.0).max(1.0),
-            _ => 1.0,
+            (Some(a), Some(b)) if b > a => Some((b - a) as f64 / 1000.0),
+            _ => None,
         }
     }
 }
@@ -196,12 +295,14 @@ pub struct TraceHit {
     pub raw: String,
 }
 
-/// Identifying values seen in typed fields, to teach the sanitizer.
+/// Identifying values seen in typed fields, to teach the sanitizer and to
+/// tell whether the input is a bundle airlock redacted.
 #[derive(Clone, Default)]
 pub struct Seen {
     pub users: Set<String>,
     pub projects: Set<String>,
     pub hosts: Set<String>,
+    pub ips: Set<String>,
 }
 
 impl Seen {
@@ -209,6 +310,45 @@ impl Seen {
         if set.len() < MAX_LEARNED && !set.contains(v) {
             set.insert(v.to_string());
         }
+    }
+
+    /// Distinct user names, hosts and addresses seen: (airlock's own
+    /// pseudonyms, others). Service accounts, `localhost` and loopback
+    /// addresses are neither: a redacted bundle keeps them too.
+    pub fn names(&self) -> (usize, usize) {
+        use super::sanitize::{is_own_value, ValueKind};
+        let (mut own, mut other) = (0, 0);
+        let mut count = |is_own: bool, counts: bool| {
+            if is_own {
+                own += 1;
+            } else if counts {
+                other += 1;
+            }
+        };
+        for u in &self.users {
+            count(
+                is_own_value(ValueKind::User, u),
+                crate::redact::learn::is_learnable_user(u),
+            );
+        }
+        for h in &self.hosts {
+            let h = h.trim();
+            count(
+                is_own_value(ValueKind::Host, h),
+                h.bytes().any(|b| b.is_ascii_alphabetic())
+                    && !h.eq_ignore_ascii_case("localhost")
+                    && h.parse::<std::net::IpAddr>().is_err(),
+            );
+        }
+        for ip in &self.ips {
+            if let Ok(a) = ip.trim().parse::<std::net::IpAddr>() {
+                count(
+                    is_own_value(ValueKind::Ip, ip),
+                    !a.is_loopback() && !a.is_unspecified(),
+                );
+            }
+        }
+        (own, other)
     }
 }
 
@@ -288,6 +428,7 @@ impl std::fmt::Debug for Seen {
             .field("users", &self.users.len())
             .field("projects", &self.projects.len())
             .field("hosts", &self.hosts.len())
+            .field("ips", &self.ips.len())
             .finish()
     }
 }
@@ -440,6 +581,14 @@ impl Analysis {
     }
 
     /// The line loop. Returns the bytes read.
+    ///
+    /// A line that says nothing about its kind (`Event::kind_guessed`: a
+    /// production_json line with `"controller":null`) joins its file's
+    /// kind: the one the path names, else the kind most of the file's other
+    /// lines have. The second needs the whole file, so in a file whose path
+    /// names no specific kind such lines wait (their bytes, up to
+    /// [`PENDING_LINES`] / [`PENDING_BYTES`]) and are read again as that
+    /// kind at the end; past the cap they join the majority so far.
     fn read_lines(
         &mut self,
         info: &mut FileInfo,
@@ -449,10 +598,23 @@ impl Analysis {
         want: &Want,
     ) -> u64 {
         let mut parser = LineParser::new(path_kind.clone());
-        let default_kind = path_kind.unwrap_or_else(|| LogKind::from_name("unknown"));
+        let file_kind = path_kind.clone();
+        // Only a kind the path names generically (or none) is open to the
+        // file's majority.
+        let by_majority = matches!(path_kind, None | Some(LogKind::Other(_)));
+        let fallback = path_kind.unwrap_or_else(|| LogKind::from_name("unknown"));
         let trace = want.trace.as_deref().filter(|t| !t.is_empty());
         let finder = trace.map(|t| memchr::memmem::Finder::new(t.as_bytes()).into_owned());
-        let mut last: Option<(LogKind, usize)> = None;
+        let mut st = FileState {
+            log,
+            file_kind,
+            fallback,
+            last: None,
+            told: BTreeMap::new(),
+            pending: Vec::new(),
+            pending_bytes: 0,
+            overflowed: false,
+        };
         let mut line_no = 0u64;
         let name = info.name.clone();
         let result = for_each_line(reader, |line| {
@@ -480,37 +642,38 @@ impl Analysis {
                         widen(&mut info.first, &mut info.last, t);
                     }
                 }
+                Line::Event(e) if by_majority && e.kind_guessed => {
+                    info.lines += 1;
+                    if !st.overflowed {
+                        st.pending_bytes += line.len();
+                        st.pending.push(line.to_vec());
+                        if st.pending.len() >= PENDING_LINES || st.pending_bytes >= PENDING_BYTES {
+                            self.flush_pending(info, &mut st, want);
+                            st.overflowed = true;
+                        }
+                        return;
+                    }
+                    match st.majority() {
+                        Some(k) => {
+                            if let Line::Event(e) = LineParser::new(Some(k)).parse(line) {
+                                self.take_event(info, &mut st, &e, want);
+                            }
+                        }
+                        None => self.take_event(info, &mut st, &e, want),
+                    }
+                }
                 Line::Event(e) => {
                     info.lines += 1;
-                    if let Some(t) = e.time {
-                        widen(&mut info.first, &mut info.last, t);
-                    }
-                    let kind = e.kind.clone().unwrap_or_else(|| default_kind.clone());
-                    let idx = match &last {
-                        Some((k, i)) if *k == kind => *i,
-                        _ => {
-                            let i = *self
-                                .index
-                                .entry((log.clone(), kind.clone()))
-                                .or_insert_with(|| {
-                                    self.sections
-                                        .push(SectionAcc::new(log.clone(), kind.clone()));
-                                    self.sections.len() - 1
-                                });
-                            last = Some((kind.clone(), i));
-                            i
-                        }
-                    };
-                    match info.kinds.get_mut(kind.name()) {
-                        Some(n) => *n += 1,
-                        None => {
-                            info.kinds.insert(kind.name().to_string(), 1);
+                    if by_majority {
+                        if let Some(k) = &e.kind {
+                            *st.told.entry(k.clone()).or_default() += 1;
                         }
                     }
-                    self.add_event(idx, &kind, &e, want);
+                    self.take_event(info, &mut st, &e, want);
                 }
             }
         });
+        self.flush_pending(info, &mut st, want);
         match result {
             Ok(n) => {
                 info.bytes = n;
@@ -521,6 +684,51 @@ impl Analysis {
                 0
             }
         }
+    }
+
+    /// Read the lines that waited for their file's majority kind as that
+    /// kind (or as they are, if no line of the file told one).
+    fn flush_pending(&mut self, info: &mut FileInfo, st: &mut FileState, want: &Want) {
+        let pending = std::mem::take(&mut st.pending);
+        st.pending_bytes = 0;
+        let mut parser = LineParser::new(st.majority().or_else(|| st.file_kind.clone()));
+        for line in &pending {
+            if let Line::Event(e) = parser.parse(line) {
+                self.take_event(info, st, &e, want);
+            }
+        }
+    }
+
+    /// One event of a file into its section (`kind`, or the file's
+    /// fallback) and the other accumulators.
+    fn take_event(&mut self, info: &mut FileInfo, st: &mut FileState, e: &Event<'_>, want: &Want) {
+        if let Some(t) = e.time {
+            widen(&mut info.first, &mut info.last, t);
+        }
+        let kind = e.kind.clone().unwrap_or_else(|| st.fallback.clone());
+        let idx = match &st.last {
+            Some((k, i)) if *k == kind => *i,
+            _ => {
+                let log = &st.log;
+                let i = *self
+                    .index
+                    .entry((log.clone(), kind.clone()))
+                    .or_insert_with(|| {
+                        self.sections
+                            .push(SectionAcc::new(log.clone(), kind.clone()));
+                        self.sections.len() - 1
+                    });
+                st.last = Some((kind.clone(), i));
+                i
+            }
+        };
+        match info.kinds.get_mut(kind.name()) {
+            Some(n) => *n += 1,
+            None => {
+                info.kinds.insert(kind.name().to_string(), 1);
+            }
+        }
+        self.add_event(idx, &kind, e, want);
     }
 
     fn trace_line(
@@ -571,6 +779,9 @@ impl Analysis {
                 if let Some(h) = &e.host {
                     Seen::add(&mut self.seen.hosts, h);
                 }
+                if let Some(ip) = &e.client_ip {
+                    Seen::add(&mut self.seen.ips, ip);
+                }
                 hit.time = e.time;
                 hit.kind = e.kind.as_ref().map(|k| k.name().to_string());
                 hit.key = e.key.as_deref().map(str::to_string);
@@ -609,6 +820,9 @@ impl Analysis {
                     s.keys.insert(key.into(), k);
                 } else {
                     s.other_keys.add(e.duration_ms, e.failed);
+                }
+                if let Some(size) = want.interval_ms.filter(|s| *s > 0) {
+                    s.intervals.add(size, e.time, key, e.duration_ms, e.failed);
                 }
             }
             if want.top {
@@ -655,6 +869,9 @@ impl Analysis {
         if let Some(h) = &e.host {
             Seen::add(&mut self.seen.hosts, h);
         }
+        if let Some(ip) = &e.client_ip {
+            Seen::add(&mut self.seen.ips, ip);
+        }
         if want.errors {
             self.add_error(kind, e);
         }
@@ -679,7 +896,7 @@ impl Analysis {
                 *er.statuses.entry((kind.clone(), st)).or_default() += 1;
             }
         }
-        if *kind == LogKind::Sidekiq && e.failed {
+        if *kind == LogKind::Sidekiq && e.failed && e.stat {
             let class = e.key.as_deref().unwrap_or("(unknown)").to_string();
             let ent = er.sidekiq_failures.entry(class).or_default();
             ent.0 += 1;
@@ -687,7 +904,9 @@ impl Analysis {
                 ent.1 = e.error_class.as_deref().map(str::to_string);
             }
         }
-        if !(e.failed || e.error_class.is_some()) {
+        // The same test as %FAIL (see `logs::parse::from_json`): every
+        // failed request, job or call, and every line logged at error level.
+        if !e.failed {
             return;
         }
         let class = match (&e.error_class, &e.grpc_code, e.status) {
@@ -701,12 +920,25 @@ impl Analysis {
                 .map(|s| s.to_ascii_uppercase())
                 .unwrap_or_else(|| "failure".into()),
         };
-        let msg = e
-            .error_message
-            .as_deref()
-            .or(e.message.as_deref())
-            .or(e.key.as_deref())
-            .unwrap_or("");
+        // A Go service's error line says what failed in `msg` and why in
+        // `error` (`error executing git hook: exit status 1`): both.
+        let joined;
+        let msg = match (
+            &e.error_class,
+            e.message.as_deref(),
+            e.error_message.as_deref(),
+        ) {
+            (None, Some(m), Some(err)) if !m.is_empty() && m != err => {
+                joined = format!("{m}: {err}");
+                joined.as_str()
+            }
+            _ => e
+                .error_message
+                .as_deref()
+                .or(e.message.as_deref())
+                .or(e.key.as_deref())
+                .unwrap_or(""),
+        };
         // The event's own user, project and client are folded out of its
         // message first, so one error met by many users is one group.
         let mut folded = std::borrow::Cow::Borrowed(msg);
@@ -743,6 +975,54 @@ impl Analysis {
         if g.key.is_none() {
             g.key = e.key.as_deref().map(str::to_string);
         }
+    }
+
+    /// Whether any file held lines of a GitLab log.
+    pub fn has_logs(&self) -> bool {
+        self.files.iter().any(|f| !f.kinds.is_empty())
+    }
+
+    /// Take `other`'s trace lines (their files named `label: file` when a
+    /// label is given) and what it saw, for one trace over several inputs.
+    pub fn absorb_trace(&mut self, other: Analysis, label: Option<&str>) {
+        for mut h in other.trace {
+            if let Some(l) = label {
+                h.file = format!("{l}: {}", h.file);
+            }
+            if self.trace.len() < MAX_TRACE {
+                self.trace.push(h);
+            } else {
+                self.trace_overflow += 1;
+            }
+        }
+        self.trace_overflow += other.trace_overflow;
+        for (mine, theirs) in [
+            (&mut self.seen.users, other.seen.users),
+            (&mut self.seen.projects, other.seen.projects),
+            (&mut self.seen.hosts, other.seen.hosts),
+            (&mut self.seen.ips, other.seen.ips),
+        ] {
+            for v in theirs {
+                Seen::add(mine, &v);
+            }
+        }
+        self.files.extend(other.files);
+    }
+
+    /// Distinct user names, hosts and addresses of the input: (airlock's own
+    /// pseudonyms, others). See [`Seen::names`].
+    pub fn names(&self) -> (usize, usize) {
+        let (mut own, mut other) = self.seen.names();
+        if let Some(h) = &self.facts.hostname {
+            if !self.seen.hosts.contains(h.as_str()) {
+                if super::sanitize::is_own_value(super::sanitize::ValueKind::Host, h) {
+                    own += 1;
+                } else {
+                    other += 1;
+                }
+            }
+        }
+        (own, other)
     }
 
     /// Overall time span of all logs.

@@ -18,6 +18,6 @@ pub mod sanitize;
 pub mod stats;
 
 pub use analyze::{Analysis, Want};
-pub use render::{render, Format};
-pub use report::{Report, ReportOptions, SortBy};
+pub use render::{render, render_all, Format};
+pub use report::{Field, Report, ReportOptions, SortBy};
 pub use sanitize::{Known, Placeholders, Pseudonyms, Raw, Sanitize, ValueKind};

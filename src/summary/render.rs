@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use super::report::{Report, Row, Timeline};
+use super::report::{CompareRow, Field, Report, Row, Timeline};
 use crate::logs::time::format_ms;
 use crate::scan::escape_for_terminal;
 
@@ -18,6 +18,35 @@ pub enum Format {
     Markdown,
     Json,
     Html,
+}
+
+/// Render several reports (one per input) as one document: one after the
+/// other in text and Markdown, one page in HTML, `{"reports":[…]}` in JSON.
+/// One report renders as [`render`] does.
+pub fn render_all(reports: &[Report], format: Format) -> String {
+    match reports {
+        [one] => render(one, format),
+        _ => match format {
+            Format::Json => {
+                let mut s =
+                    serde_json::to_string_pretty(&serde_json::json!({ "reports": reports }))
+                        .expect("reports serialize");
+                s.push('\n');
+                s
+            }
+            Format::Text => reports
+                .iter()
+                .map(|r| text(&blocks(r)))
+                .collect::<Vec<_>>()
+                .join("\n\n"),
+            Format::Markdown => reports
+                .iter()
+                .map(|r| markdown(&blocks(r)))
+                .collect::<Vec<_>>()
+                .join("\n---\n\n"),
+            Format::Html => html_page(reports),
+        },
+    }
 }
 
 /// Render `report` in `format`.
@@ -30,7 +59,7 @@ pub fn render(report: &Report, format: Format) -> String {
         }
         Format::Text => text(&blocks(report)),
         Format::Markdown => markdown(&blocks(report)),
-        Format::Html => html(report, &blocks(report)),
+        Format::Html => html_page(std::slice::from_ref(report)),
     }
 }
 
@@ -41,26 +70,37 @@ pub enum Block {
     H2(String),
     H3(String),
     P(String),
+    /// A paragraph that needs attention (services down).
+    Alert(String),
     Kv(Vec<(String, String)>),
     Table(Table),
-    Chart { title: String, timeline: Timeline },
+    Chart {
+        title: String,
+        timeline: Timeline,
+    },
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct Table {
-    pub headers: Vec<&'static str>,
+    pub headers: Vec<String>,
     /// Right-aligned (numeric) columns.
     pub numeric: Vec<bool>,
     pub rows: Vec<Vec<String>>,
     /// A note under the table (`… 12 more rows`).
     pub note: Option<String>,
+    /// Columns that hold a place (`FILE`, `FILE:LINE`): when text must
+    /// shorten them, they lose their start, never the name or line number.
+    pub places: Vec<usize>,
+    /// Rows to draw attention to (a service that is down).
+    pub marked: Vec<usize>,
 }
 
+/// Milliseconds as fast-stats prints them (one decimal), with two below
+/// 1 ms so sub-millisecond Gitaly calls do not all read `0.0`.
 fn ms(v: Option<f64>) -> String {
     match v {
         None => "-".into(),
-        Some(v) if v >= 100.0 => format!("{v:.0}"),
-        Some(v) if v >= 10.0 => format!("{v:.1}"),
+        Some(v) if v >= 1.0 => format!("{v:.1}"),
         Some(v) => format!("{v:.2}"),
     }
 }
@@ -110,41 +150,81 @@ fn opt(v: &Option<String>) -> String {
     v.clone().unwrap_or_else(|| "-".into())
 }
 
-fn stats_table(label: &str, rows: &[Row], more: usize) -> Table {
-    let _ = label;
+fn hdr(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| n.to_string()).collect()
+}
+
+/// One cell of a statistics column.
+fn field_cell(f: Field, r: &Row) -> String {
+    match f {
+        Field::Count => r.count.to_string(),
+        Field::Rps => r.rps.map_or("-".into(), num),
+        Field::Score => r.score.map_or("-".into(), |s| format!("{s:.1}")),
+        Field::Fail => pct(r.fail_pct),
+        f => ms(f.value(r)),
+    }
+}
+
+/// KEY, then the chosen columns in the chosen order.
+fn stats_table(fields: &[Field], rows: &[Row], more: usize) -> Table {
+    let mut headers = vec!["KEY".to_string()];
+    headers.extend(fields.iter().map(|f| f.header().to_string()));
+    let mut numeric = vec![false];
+    numeric.extend(fields.iter().map(|_| true));
     Table {
-        headers: vec![
-            "KEY",
-            "COUNT",
-            "RPS",
-            "P99_ms",
-            "P95_ms",
-            "MEDIAN_ms",
-            "MAX_ms",
-            "MIN_ms",
-            "STDDEV",
-            "SCORE",
-            "%FAIL",
-        ],
-        numeric: vec![
-            false, true, true, true, true, true, true, true, true, true, true,
-        ],
+        places: Vec::new(),
+        marked: Vec::new(),
+        headers,
+        numeric,
         rows: rows
             .iter()
             .map(|r| {
-                vec![
-                    r.key.clone(),
-                    r.count.to_string(),
-                    num(r.rps),
-                    ms(r.p99_ms),
-                    ms(r.p95_ms),
-                    ms(r.median_ms),
-                    ms(r.max_ms),
-                    ms(r.min_ms),
-                    ms(r.stddev_ms),
-                    r.score.map_or("-".into(), |s| format!("{s:.0}")),
-                    pct(r.fail_pct),
-                ]
+                let mut cells = vec![r.key.clone()];
+                cells.extend(fields.iter().map(|f| field_cell(*f, r)));
+                cells
+            })
+            .collect(),
+        note: (more > 0).then(|| format!("… {more} more rows (--limit 0 shows all)")),
+    }
+}
+
+/// KEY, then per chosen column: A, B and B − A. A key absent on one side
+/// says so in that side's cells; its deltas are `-`.
+fn compare_table(fields: &[Field], rows: &[CompareRow], more: usize) -> Table {
+    let mut headers = vec!["KEY".to_string()];
+    for f in fields {
+        let hd = f.header();
+        headers.extend([format!("{hd}_A"), format!("{hd}_B"), format!("Δ{hd}")]);
+    }
+    let mut numeric = vec![false];
+    numeric.extend(fields.iter().flat_map(|_| [true; 3]));
+    Table {
+        places: Vec::new(),
+        marked: Vec::new(),
+        headers,
+        numeric,
+        rows: rows
+            .iter()
+            .map(|x| {
+                let mut cells = vec![x.key.clone()];
+                for f in fields {
+                    let side = |r: &Option<Row>| match r {
+                        Some(r) => field_cell(*f, r),
+                        None => "absent".to_string(),
+                    };
+                    cells.push(side(&x.a));
+                    cells.push(side(&x.b));
+                    cells.push(match x.delta.get(f.json_name()).copied().flatten() {
+                        None => "-".into(),
+                        Some(d) => match f {
+                            Field::Count => format!("{d:+.0}"),
+                            Field::Fail => format!("{d:+.2}"),
+                            Field::Rps => format!("{d:+.3}"),
+                            _ => format!("{d:+.1}"),
+                        },
+                    });
+                }
+                cells
             })
             .collect(),
         note: (more > 0).then(|| format!("… {more} more rows (--limit 0 shows all)")),
@@ -166,12 +246,11 @@ pub fn blocks(r: &Report) -> Vec<Block> {
     b.push(Block::P(format!(
         "Input: {}. {}",
         r.inputs.join(", "),
-        if r.redacted {
-            "Identifiers are replaced by keyed pseudonyms and credentials are masked (shareable)."
-        } else {
-            "RAW: originals shown (--raw); do not share outside the customer site."
-        }
+        header_note(r)
     )));
+    for a in &r.alerts {
+        b.push(Block::Alert(a.clone()));
+    }
     if let Some(o) = &r.overview {
         b.push(Block::H2("Overview".into()));
         let mut kv = vec![
@@ -215,8 +294,29 @@ pub fn blocks(r: &Report) -> Vec<Block> {
         b.push(Block::Kv(kv));
         if !o.services.is_empty() {
             b.push(Block::H3("Services (gitlab_status)".into()));
+            let down: Vec<usize> = o
+                .services
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.state != "run")
+                .map(|(i, _)| i)
+                .collect();
+            if !down.is_empty() {
+                b.push(Block::Alert(format!(
+                    "Not running: {}.",
+                    down.iter()
+                        .map(|&i| {
+                            let s = &o.services[i];
+                            format!("{} ({})", s.name, s.state)
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
             b.push(Block::Table(Table {
-                headers: vec!["SERVICE", "STATE", "UPTIME", "NOTE"],
+                places: Vec::new(),
+                marked: down,
+                headers: hdr(&["SERVICE", "STATE", "UPTIME", "NOTE"]),
                 numeric: vec![false, false, true, false],
                 rows: o
                     .services
@@ -236,7 +336,9 @@ pub fn blocks(r: &Report) -> Vec<Block> {
         if !h.disks.is_empty() {
             b.push(Block::H3("Disks (df_hT)".into()));
             b.push(Block::Table(Table {
-                headers: vec![
+                places: Vec::new(),
+                marked: Vec::new(),
+                headers: hdr(&[
                     "MOUNT",
                     "TYPE",
                     "SIZE",
@@ -244,7 +346,7 @@ pub fn blocks(r: &Report) -> Vec<Block> {
                     "AVAIL",
                     "USE%",
                     "FILESYSTEM",
-                ],
+                ]),
                 numeric: vec![false, false, true, true, true, true, false],
                 rows: h
                     .disks
@@ -266,9 +368,11 @@ pub fn blocks(r: &Report) -> Vec<Block> {
         }
         b.push(Block::H3("Logs".into()));
         b.push(Block::Table(Table {
-            headers: vec![
+            places: vec![0],
+            marked: Vec::new(),
+            headers: hdr(&[
                 "FILE", "KINDS", "SIZE", "LINES", "UNPARSED", "FIRST", "LAST",
-            ],
+            ]),
             numeric: vec![false, false, true, true, true, false, false],
             rows: o
                 .files
@@ -323,12 +427,30 @@ pub fn blocks(r: &Report) -> Vec<Block> {
             ms(s.total.p99_ms),
             pct(s.total.fail_pct)
         )));
-        b.push(Block::Table(stats_table(&s.key_label, &s.rows, s.more)));
+        b.push(Block::Table(stats_table(&r.fields, &s.rows, s.more)));
         if s.timeline.total_fails > 0 {
             b.push(Block::Chart {
                 title: format!("{} failures", s.kind),
                 timeline: s.timeline.clone(),
             });
+        }
+        for iv in &s.intervals {
+            b.push(Block::H3(format!(
+                "{} — {} → {}: {} events, {}% failed",
+                s.kind,
+                iv.start,
+                iv.end,
+                iv.total.count,
+                pct(iv.total.fail_pct)
+            )));
+            b.push(Block::Table(stats_table(&r.fields, &iv.rows, iv.more)));
+        }
+        if s.intervals_left_out > 0 {
+            b.push(Block::P(format!(
+                "{} events of this log are in no interval table (no time, or past {} intervals).",
+                s.intervals_left_out,
+                super::analyze::MAX_INTERVALS
+            )));
         }
     }
     if let Some(e) = &r.errors {
@@ -337,7 +459,9 @@ pub fn blocks(r: &Report) -> Vec<Block> {
             b.push(Block::P("No exceptions or failures found.".into()));
         } else {
             b.push(Block::Table(Table {
-                headers: vec![
+                places: Vec::new(),
+                marked: Vec::new(),
+                headers: hdr(&[
                     "COUNT",
                     "KIND",
                     "CLASS",
@@ -346,7 +470,7 @@ pub fn blocks(r: &Report) -> Vec<Block> {
                     "LAST",
                     "CORRELATION_ID",
                     "WHERE",
-                ],
+                ]),
                 numeric: vec![true, false, false, false, false, false, false, false],
                 rows: e
                     .groups
@@ -375,7 +499,9 @@ pub fn blocks(r: &Report) -> Vec<Block> {
         if !e.http_statuses.is_empty() {
             b.push(Block::H3("HTTP statuses ≥ 400".into()));
             b.push(Block::Table(Table {
-                headers: vec!["KIND", "STATUS", "COUNT"],
+                places: Vec::new(),
+                marked: Vec::new(),
+                headers: hdr(&["KIND", "STATUS", "COUNT"]),
                 numeric: vec![false, true, true],
                 rows: e
                     .http_statuses
@@ -388,7 +514,9 @@ pub fn blocks(r: &Report) -> Vec<Block> {
         if !e.grpc_codes.is_empty() {
             b.push(Block::H3("gRPC codes".into()));
             b.push(Block::Table(Table {
-                headers: vec!["CODE", "COUNT"],
+                places: Vec::new(),
+                marked: Vec::new(),
+                headers: hdr(&["CODE", "COUNT"]),
                 numeric: vec![false, true],
                 rows: e
                     .grpc_codes
@@ -401,7 +529,9 @@ pub fn blocks(r: &Report) -> Vec<Block> {
         if !e.grpc_failures.is_empty() {
             b.push(Block::H3("gRPC failures by method".into()));
             b.push(Block::Table(Table {
-                headers: vec!["METHOD", "CODE", "COUNT"],
+                places: Vec::new(),
+                marked: Vec::new(),
+                headers: hdr(&["METHOD", "CODE", "COUNT"]),
                 numeric: vec![false, false, true],
                 rows: e
                     .grpc_failures
@@ -414,7 +544,9 @@ pub fn blocks(r: &Report) -> Vec<Block> {
         if !e.sidekiq_failures.is_empty() {
             b.push(Block::H3("Sidekiq failures by worker".into()));
             b.push(Block::Table(Table {
-                headers: vec!["CLASS", "FAILED", "ERROR_CLASS"],
+                places: Vec::new(),
+                marked: Vec::new(),
+                headers: hdr(&["CLASS", "FAILED", "ERROR_CLASS"]),
                 numeric: vec![false, true, false],
                 rows: e
                     .sidekiq_failures
@@ -450,7 +582,9 @@ pub fn blocks(r: &Report) -> Vec<Block> {
                     table.distinct
                 )));
                 b.push(Block::Table(Table {
-                    headers: vec!["VALUE", "COUNT", "%", "TOTAL_s", "MEAN_ms"],
+                    places: Vec::new(),
+                    marked: Vec::new(),
+                    headers: hdr(&["VALUE", "COUNT", "%", "TOTAL_s", "MEAN_ms"]),
                     numeric: vec![false, true, true, true, true],
                     rows: rows
                         .iter()
@@ -482,7 +616,9 @@ pub fn blocks(r: &Report) -> Vec<Block> {
             }
         )));
         b.push(Block::Table(Table {
-            headers: vec!["TIME", "FILE:LINE", "KIND", "WHAT", "STATUS", "DURATION_ms"],
+            places: vec![1],
+            marked: Vec::new(),
+            headers: hdr(&["TIME", "FILE:LINE", "KIND", "WHAT", "STATUS", "DURATION_ms"]),
             numeric: vec![false, false, false, false, true, true],
             rows: t
                 .hits
@@ -511,40 +647,41 @@ pub fn blocks(r: &Report) -> Vec<Block> {
         b.push(Block::P(format!("A = {}; B = {}. Δ = B − A.", c.a, c.b)));
         for s in &c.sections {
             b.push(Block::H2(format!("{} ({})", s.kind, s.key_label)));
-            b.push(Block::Table(Table {
-                headers: vec![
-                    "KEY", "COUNT_A", "COUNT_B", "ΔCOUNT", "P95_A", "P95_B", "ΔP95_ms", "%FAIL_A",
-                    "%FAIL_B", "Δ%FAIL",
-                ],
-                numeric: vec![false, true, true, true, true, true, true, true, true, true],
-                rows: s
-                    .rows
-                    .iter()
-                    .map(|x| {
-                        let a = x.a.clone().unwrap_or_default();
-                        let bb = x.b.clone().unwrap_or_default();
-                        vec![
-                            x.key.clone(),
-                            a.count.to_string(),
-                            bb.count.to_string(),
-                            format!("{:+}", x.count_delta),
-                            ms(a.p95_ms),
-                            ms(bb.p95_ms),
-                            x.p95_delta_ms.map_or("-".into(), |d| format!("{d:+.1}")),
-                            pct(a.fail_pct),
-                            pct(bb.fail_pct),
-                            format!("{:+.2}", x.fail_pct_delta),
-                        ]
-                    })
-                    .collect(),
-                note: (s.more > 0).then(|| format!("… {} more rows", s.more)),
-            }));
+            b.push(Block::Table(compare_table(&r.fields, &s.rows, s.more)));
         }
     }
     for n in &r.notes {
         b.push(Block::P(n.clone()));
     }
     b
+}
+
+/// What the header says about the names in the report.
+fn header_note(r: &Report) -> String {
+    let n = &r.input_names;
+    if n.redacted_bundle {
+        let mut s = format!(
+            "This input is a bundle redacted by airlock: its {} pseudonyms and its masks are shown as they are, so every name here can be found in it with grep.",
+            n.pseudonyms
+        );
+        if n.other > 0 {
+            s.push_str(&format!(
+                " {} other name(s) in it {}.",
+                n.other,
+                if r.redacted {
+                    "were replaced by new pseudonyms"
+                } else {
+                    "are shown as they are (--raw)"
+                }
+            ));
+        }
+        s
+    } else if r.redacted {
+        "Identifiers are replaced by keyed pseudonyms and credentials are masked (shareable)."
+            .into()
+    } else {
+        "RAW: originals shown (--raw); do not share outside the customer site.".into()
+    }
 }
 
 fn chart_caption(t: &Timeline) -> String {
@@ -570,6 +707,8 @@ fn chart_caption(t: &Timeline) -> String {
 // ---------------------------------------------------------------- text
 
 const TEXT_CELL_MAX: usize = 80;
+/// Places get more room: a gitlabsos path is long before its file name.
+const TEXT_PLACE_MAX: usize = 100;
 
 fn cut(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -577,6 +716,19 @@ fn cut(s: &str, max: usize) -> String {
     } else {
         let mut o: String = s.chars().take(max - 1).collect();
         o.push('…');
+        o
+    }
+}
+
+/// Shorten a place (`dir/…/file.log:123`) from the left: what identifies it
+/// is at its end.
+fn cut_left(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        s.to_string()
+    } else {
+        let mut o = String::from("…");
+        o.extend(s.chars().skip(n - (max - 1)));
         o
     }
 }
@@ -607,6 +759,9 @@ fn text(blocks: &[Block]) -> String {
             Block::P(t) => {
                 let _ = writeln!(o, "{}", escape_for_terminal(t));
             }
+            Block::Alert(t) => {
+                let _ = writeln!(o, "(!) {}", escape_for_terminal(t));
+            }
             Block::Kv(kv) => {
                 let w = kv.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
                 for (k, v) in kv {
@@ -619,7 +774,15 @@ fn text(blocks: &[Block]) -> String {
                     .iter()
                     .map(|r| {
                         r.iter()
-                            .map(|c| cut(&escape_for_terminal(c), TEXT_CELL_MAX))
+                            .enumerate()
+                            .map(|(i, c)| {
+                                let c = escape_for_terminal(c);
+                                if t.places.contains(&i) {
+                                    cut_left(&c, TEXT_PLACE_MAX)
+                                } else {
+                                    cut(&c, TEXT_CELL_MAX)
+                                }
+                            })
                             .collect()
                     })
                     .collect();
@@ -709,6 +872,9 @@ fn markdown(blocks: &[Block]) -> String {
             Block::P(t) => {
                 let _ = writeln!(o, "{}\n", md_cell(t));
             }
+            Block::Alert(t) => {
+                let _ = writeln!(o, "> **(!) {}**\n", md_cell(t));
+            }
             Block::Kv(kv) => {
                 for (k, v) in kv {
                     let _ = writeln!(o, "- **{}**: {}", md_cell(k), md_cell(v));
@@ -788,13 +954,18 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:
 h1{font-size:22px;border-bottom:2px solid #6e49cb;padding-bottom:6px}
 h2{font-size:18px;margin-top:32px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
 h3{font-size:15px;margin-top:20px}
+nav.toc{background:#f6f8fa;border:1px solid #d0d7de;padding:8px 16px;margin:12px 0;columns:2 360px;font-size:13px}
+nav.toc ol{margin:4px 0;padding-left:20px}
+nav.toc a{color:#0969da;text-decoration:none}nav.toc a:hover{text-decoration:underline}
 table{border-collapse:collapse;margin:8px 0 4px;font-size:13px}
 th,td{border:1px solid #d0d7de;padding:3px 8px;vertical-align:top}
 th{background:#f6f8fa;cursor:pointer;user-select:none;white-space:nowrap;position:sticky;top:0}
 th.asc::after{content:" ▲"}th.desc::after{content:" ▼"}
 td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td{max-width:520px;overflow-wrap:anywhere}
+td{max-width:520px;overflow-wrap:break-word;word-break:normal;hyphens:none}
 tr:nth-child(even) td{background:#fafbfc}
+tr.down td{background:#ffebe9;color:#82071e;font-weight:600}
+.alert{background:#ffebe9;border:1px solid #ff8182;color:#82071e;padding:6px 10px;font-weight:600}
 .note{color:#57606a;font-size:12px}
 dl{display:grid;grid-template-columns:max-content auto;gap:2px 16px}dt{font-weight:600}dd{margin:0}
 .chart{margin:8px 0}
@@ -818,73 +989,145 @@ document.querySelectorAll('table.sortable').forEach(function(t){
 });
 "#;
 
+/// Events and failures per bucket on **one** scale: a failure bar is the
+/// failed part of its bucket's events (2 of 6 failed is a third of the
+/// bar), never stretched to a scale of its own. Failures that are no
+/// request (error lines) can exceed a bucket's events; the scale covers
+/// both.
 fn svg_chart(t: &Timeline) -> String {
     let n = t.buckets.len().max(1);
     let (w, h, pad_l, pad_b, pad_t) = (900.0_f64, 150.0_f64, 48.0, 22.0, 10.0);
     let plot_w = w - pad_l - 8.0;
     let plot_h = h - pad_b - pad_t;
     let bw = plot_w / n as f64;
-    let max_e = t.buckets.iter().map(|b| b.events).max().unwrap_or(0).max(1) as f64;
-    let max_f = t.max_fails.max(1) as f64;
+    let top = t
+        .buckets
+        .iter()
+        .map(|b| b.events.max(b.fails))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let scale = |v: u64| v as f64 / top as f64 * plot_h;
     let mut o = String::new();
     let _ = write!(
         o,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img">"#
     );
-    // Requests: light bars scaled to the busiest bucket.
     for (i, b) in t.buckets.iter().enumerate() {
         let x = pad_l + i as f64 * bw;
-        let eh = b.events as f64 / max_e * plot_h;
-        if b.events > 0 {
-            let _ = write!(
-                o,
-                r##"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{eh:.1}" fill="#c9d7f2"><title>{}: {} events, {} failed</title></rect>"##,
-                pad_t + plot_h - eh,
-                (bw - 0.5).max(0.5),
-                esc(&b.start),
-                b.events,
-                b.fails
-            );
-        }
-    }
-    // Failures: red bars scaled to the worst bucket (own axis, right).
-    for (i, b) in t.buckets.iter().enumerate() {
-        if b.fails == 0 {
-            continue;
-        }
-        let x = pad_l + i as f64 * bw + bw * 0.2;
-        let fh = b.fails as f64 / max_f * plot_h;
-        let _ = write!(
-            o,
-            r##"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{fh:.1}" fill="#d1242f"><title>{}: {} failed</title></rect>"##,
-            pad_t + plot_h - fh,
-            (bw * 0.6).max(0.5),
+        let share = if b.events > 0 {
+            format!(" ({:.1}%)", 100.0 * b.fails as f64 / b.events as f64)
+        } else {
+            String::new()
+        };
+        let title = format!(
+            "{}: {} events, {} failed{share}",
             esc(&b.start),
+            b.events,
             b.fails
         );
+        if b.events > 0 {
+            let eh = scale(b.events);
+            let _ = write!(
+                o,
+                r##"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{eh:.1}" fill="#c9d7f2"><title>{title}</title></rect>"##,
+                pad_t + plot_h - eh,
+                (bw - 0.5).max(0.5),
+            );
+        }
+        if b.fails > 0 {
+            let fh = scale(b.fails);
+            let _ = write!(
+                o,
+                r##"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{fh:.1}" fill="#d1242f"><title>{title}</title></rect>"##,
+                pad_t + plot_h - fh,
+                (bw - 0.5).max(0.5),
+            );
+        }
     }
     let (a, z) = ends(t);
     let _ = write!(
         o,
-        r##"<line x1="{pad_l}" y1="{y}" x2="{x2}" y2="{y}" stroke="#57606a"/><text x="{pad_l}" y="{ty}" font-size="11" fill="#57606a">{}</text><text x="{x2}" y="{ty}" font-size="11" fill="#57606a" text-anchor="end">{}</text><text x="{lx}" y="{t1}" font-size="11" fill="#3b5bdb" text-anchor="end">{max_e}</text><text x="{lx}" y="{t2}" font-size="11" fill="#d1242f" text-anchor="end">{}</text><text x="{lx}" y="{y}" font-size="11" fill="#57606a" text-anchor="end">0</text>"##,
+        r##"<line x1="{pad_l}" y1="{y}" x2="{x2}" y2="{y}" stroke="#57606a"/><line x1="{pad_l}" y1="{pad_t}" x2="{pad_l}" y2="{y}" stroke="#57606a"/><text x="{pad_l}" y="{ty}" font-size="11" fill="#57606a">{}</text><text x="{x2}" y="{ty}" font-size="11" fill="#57606a" text-anchor="end">{}</text><text x="{lx}" y="{t1}" font-size="11" fill="#57606a" text-anchor="end">{top}</text><text x="{lx}" y="{y}" font-size="11" fill="#57606a" text-anchor="end">0</text>"##,
         esc(&a),
         esc(&z),
-        t.max_fails,
         y = pad_t + plot_h,
         x2 = w - 8.0,
         ty = h - 6.0,
         lx = pad_l - 4.0,
         t1 = pad_t + 9.0,
-        t2 = pad_t + 22.0,
     );
     o.push_str("</svg>");
     o
 }
 
-fn html(r: &Report, blocks: &[Block]) -> String {
+/// Escape for HTML, with a line-break opportunity (`<wbr>`) after the
+/// separators of paths, routes and class names, so long names wrap there
+/// and not in the middle of a word.
+fn esc_wrap(s: &str) -> String {
+    let mut o = String::with_capacity(s.len() + 16);
+    let mut prev = '\0';
+    for c in s.chars() {
+        o.push_str(&esc(c.encode_utf8(&mut [0; 4])));
+        if matches!(c, '/' | '#' | ',' | '?' | '&' | '=' | '@')
+            || (c == ':' && prev == ':')
+            || (c == '.' && prev.is_ascii_alphabetic())
+        {
+            o.push_str("<wbr>");
+        }
+        prev = c;
+    }
+    o
+}
+
+/// The table of contents: every H2 of every report (and each report's
+/// title when there are several), linked to its anchor.
+fn toc(all: &[Vec<Block>]) -> String {
+    let mut o = String::from("<nav class=\"toc\"><b>Contents</b><ol>");
+    for (ri, blocks) in all.iter().enumerate() {
+        if all.len() > 1 {
+            let title = blocks
+                .iter()
+                .find_map(|b| match b {
+                    Block::H1(t) => Some(t.as_str()),
+                    _ => None,
+                })
+                .unwrap_or("");
+            let input = blocks
+                .iter()
+                .find_map(|b| match b {
+                    Block::P(t) => t.strip_prefix("Input: ").and_then(|t| t.split(". ").next()),
+                    _ => None,
+                })
+                .unwrap_or("");
+            let _ = write!(
+                o,
+                "<li><a href=\"#r{ri}\">{} — {}</a><ol>",
+                esc(title),
+                esc(input)
+            );
+        }
+        let mut h2 = 0;
+        for b in blocks {
+            if let Block::H2(t) = b {
+                h2 += 1;
+                let _ = write!(o, "<li><a href=\"#r{ri}-{h2}\">{}</a></li>", esc(t));
+            }
+        }
+        if all.len() > 1 {
+            o.push_str("</ol></li>");
+        }
+    }
+    o.push_str("</ol></nav>\n");
+    o
+}
+
+fn html_page(reports: &[Report]) -> String {
+    let all: Vec<Vec<Block>> = reports.iter().map(blocks).collect();
     let mut o = String::new();
-    let title = blocks
+    let title = all
         .iter()
+        .flatten()
         .find_map(|b| match b {
             Block::H1(t) => Some(t.clone()),
             _ => None,
@@ -895,62 +1138,85 @@ fn html(r: &Report, blocks: &[Block]) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\"><title>{}</title><style>{CSS}</style></head><body>\n",
         esc(&title)
     );
-    if !r.redacted {
+    if reports.iter().any(|r| !r.redacted) {
         o.push_str("<p class=\"raw\"><b>RAW report</b>: original values shown (--raw). Do not share outside the customer site.</p>\n");
     }
-    for b in blocks {
-        match b {
-            Block::H1(t) => {
-                let _ = writeln!(o, "<h1>{}</h1>", esc(t));
-            }
-            Block::H2(t) => {
-                let _ = writeln!(o, "<h2>{}</h2>", esc(t));
-            }
-            Block::H3(t) => {
-                let _ = writeln!(o, "<h3>{}</h3>", esc(t));
-            }
-            Block::P(t) => {
-                let _ = writeln!(o, "<p>{}</p>", esc(t));
-            }
-            Block::Kv(kv) => {
-                o.push_str("<dl>");
-                for (k, v) in kv {
-                    let _ = write!(o, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(v));
+    // Anchors: `r<report>` for each H1, `r<report>-<n>` for each H2.
+    let toc = toc(&all);
+    let mut toc_written = false;
+    for (ri, blocks) in all.iter().enumerate() {
+        let mut h2 = 0;
+        for (bi, b) in blocks.iter().enumerate() {
+            match b {
+                Block::H1(t) => {
+                    let _ = writeln!(o, "<h1 id=\"r{ri}\">{}</h1>", esc(t));
                 }
-                o.push_str("</dl>\n");
-            }
-            Block::Table(t) => {
-                o.push_str("<table class=\"sortable\"><thead><tr>");
-                for h in &t.headers {
-                    let _ = write!(o, "<th>{}</th>", esc(h));
+                Block::H2(t) => {
+                    h2 += 1;
+                    let _ = writeln!(o, "<h2 id=\"r{ri}-{h2}\">{}</h2>", esc(t));
                 }
-                o.push_str("</tr></thead><tbody>\n");
-                for row in &t.rows {
-                    o.push_str("<tr>");
-                    for (i, c) in row.iter().enumerate() {
-                        if t.numeric[i] {
-                            let _ = write!(o, "<td class=\"n\">{}</td>", esc(c));
-                        } else {
-                            let _ = write!(o, "<td>{}</td>", esc(c));
-                        }
+                Block::H3(t) => {
+                    let _ = writeln!(o, "<h3>{}</h3>", esc(t));
+                }
+                Block::P(t) => {
+                    let _ = writeln!(o, "<p>{}</p>", esc(t));
+                }
+                Block::Alert(t) => {
+                    let _ = writeln!(o, "<p class=\"alert\">{}</p>", esc(t));
+                }
+                Block::Kv(kv) => {
+                    o.push_str("<dl>");
+                    for (k, v) in kv {
+                        let _ = write!(o, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(v));
                     }
-                    o.push_str("</tr>\n");
+                    o.push_str("</dl>\n");
                 }
-                o.push_str("</tbody></table>\n");
-                if let Some(n) = &t.note {
-                    let _ = writeln!(o, "<p class=\"note\">{}</p>", esc(n));
+                Block::Table(t) => {
+                    o.push_str("<table class=\"sortable\"><thead><tr>");
+                    for h in &t.headers {
+                        let _ = write!(o, "<th>{}</th>", esc(h));
+                    }
+                    o.push_str("</tr></thead><tbody>\n");
+                    for (r, row) in t.rows.iter().enumerate() {
+                        if t.marked.contains(&r) {
+                            o.push_str("<tr class=\"down\">");
+                        } else {
+                            o.push_str("<tr>");
+                        }
+                        for (i, c) in row.iter().enumerate() {
+                            if t.numeric[i] {
+                                let _ = write!(o, "<td class=\"n\">{}</td>", esc(c));
+                            } else {
+                                let _ = write!(o, "<td>{}</td>", esc_wrap(c));
+                            }
+                        }
+                        o.push_str("</tr>\n");
+                    }
+                    o.push_str("</tbody></table>\n");
+                    if let Some(n) = &t.note {
+                        let _ = writeln!(o, "<p class=\"note\">{}</p>", esc(n));
+                    }
+                }
+                Block::Chart { title, timeline } => {
+                    let _ = writeln!(
+                        o,
+                        "<div class=\"chart\"><div class=\"note\">{} — blue: events per bucket; red: the failures among them, on the same scale (hover a bar for its share)</div>{}<p class=\"note\">{}</p></div>",
+                        esc(title),
+                        svg_chart(timeline),
+                        esc(&chart_caption(timeline))
+                    );
                 }
             }
-            Block::Chart { title, timeline } => {
-                let _ = writeln!(
-                    o,
-                    "<div class=\"chart\"><div class=\"note\">{} — blue: events per bucket (left scale), red: failures (own scale)</div>{}<p class=\"note\">{}</p></div>",
-                    esc(title),
-                    svg_chart(timeline),
-                    esc(&chart_caption(timeline))
-                );
+            // The table of contents comes after the first report's header
+            // (its title and the paragraph that says what the input is).
+            if !toc_written && ri == 0 && bi == 1 {
+                o.push_str(&toc);
+                toc_written = true;
             }
         }
+    }
+    if !toc_written {
+        o.push_str(&toc);
     }
     let _ = write!(o, "<script>{JS}</script>\n</body></html>\n");
     o

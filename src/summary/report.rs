@@ -30,11 +30,94 @@ pub enum SortBy {
     Key,
 }
 
+/// A statistics column (`--print-fields`), in fast-stats' order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Count,
+    Rps,
+    P99,
+    P95,
+    Median,
+    Max,
+    Min,
+    Stddev,
+    Score,
+    Fail,
+}
+
+impl Field {
+    /// Every column, in the order fast-stats prints them.
+    pub const ALL: [Field; 10] = [
+        Field::Count,
+        Field::Rps,
+        Field::P99,
+        Field::P95,
+        Field::Median,
+        Field::Max,
+        Field::Min,
+        Field::Stddev,
+        Field::Score,
+        Field::Fail,
+    ];
+
+    /// The table header.
+    pub fn header(self) -> &'static str {
+        match self {
+            Field::Count => "COUNT",
+            Field::Rps => "RPS",
+            Field::P99 => "P99_ms",
+            Field::P95 => "P95_ms",
+            Field::Median => "MEDIAN_ms",
+            Field::Max => "MAX_ms",
+            Field::Min => "MIN_ms",
+            Field::Stddev => "STDDEV",
+            Field::Score => "SCORE",
+            Field::Fail => "%FAIL",
+        }
+    }
+
+    /// The name of the field in a JSON [`Row`].
+    pub fn json_name(self) -> &'static str {
+        match self {
+            Field::Count => "count",
+            Field::Rps => "rps",
+            Field::P99 => "p99_ms",
+            Field::P95 => "p95_ms",
+            Field::Median => "median_ms",
+            Field::Max => "max_ms",
+            Field::Min => "min_ms",
+            Field::Stddev => "stddev_ms",
+            Field::Score => "score",
+            Field::Fail => "fail_pct",
+        }
+    }
+
+    /// The value of this column in `r` (`None`: not defined there).
+    pub fn value(self, r: &Row) -> Option<f64> {
+        match self {
+            Field::Count => Some(r.count as f64),
+            Field::Rps => r.rps,
+            Field::P99 => r.p99_ms,
+            Field::P95 => r.p95_ms,
+            Field::Median => r.median_ms,
+            Field::Max => r.max_ms,
+            Field::Min => r.min_ms,
+            Field::Stddev => r.stddev_ms,
+            Field::Score => r.score,
+            Field::Fail => Some(r.fail_pct),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct ReportOptions {
     /// Rows per table; 0 = all.
     pub limit: usize,
     pub sort_by: SortBy,
+    /// Columns of the statistics tables, in order (`--print-fields`);
+    /// empty: the command's default.
+    pub fields: Vec<Field>,
     /// Timeline bucket size; `None` picks one from the time span.
     pub interval_s: Option<u64>,
     pub inputs: Vec<String>,
@@ -48,6 +131,12 @@ pub struct Report {
     /// False with `--raw`.
     pub redacted: bool,
     pub inputs: Vec<String>,
+    /// Whose names the input holds: airlock's pseudonyms (a redacted
+    /// bundle, shown as they are) or others.
+    pub input_names: InputNames,
+    /// Columns the statistics tables show, in order (JSON rows keep every
+    /// field).
+    pub fields: Vec<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overview: Option<Overview>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -63,7 +152,38 @@ pub struct Report {
     pub trace: Option<TraceReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compare: Option<CompareReport>,
+    /// What the reader must know first (an input without a GitLab log).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<String>,
     pub notes: Vec<String>,
+}
+
+/// The user names, hosts and addresses of the input, by who wrote them.
+#[derive(Clone, Debug, Serialize, Default, PartialEq, Eq)]
+pub struct InputNames {
+    /// Distinct names that are airlock's own pseudonyms.
+    pub pseudonyms: usize,
+    /// Distinct other names (originals).
+    pub other: usize,
+    /// The input is a bundle airlock redacted: nine names in ten, or more,
+    /// are its pseudonyms.
+    pub redacted_bundle: bool,
+}
+
+impl InputNames {
+    pub fn of(analyses: &[&Analysis]) -> InputNames {
+        let (mut own, mut other) = (0, 0);
+        for a in analyses {
+            let (o, x) = a.names();
+            own += o;
+            other += x;
+        }
+        InputNames {
+            pseudonyms: own,
+            other,
+            redacted_bundle: own > 0 && own >= 9 * other,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Default)]
@@ -110,7 +230,8 @@ pub struct FileRow {
 pub struct Row {
     pub key: String,
     pub count: u64,
-    pub rps: f64,
+    /// COUNT / the log's span in seconds; null when the span is zero.
+    pub rps: Option<f64>,
     pub p99_ms: Option<f64>,
     pub p95_ms: Option<f64>,
     pub median_ms: Option<f64>,
@@ -130,13 +251,38 @@ pub struct Section {
     pub key_label: String,
     pub first: Option<String>,
     pub last: Option<String>,
-    /// Seconds the RPS column divides by (first to last event of the log).
-    pub span_s: f64,
+    /// Seconds the RPS column divides by (first to last event of the log);
+    /// null when they are the same instant.
+    pub span_s: Option<f64>,
     pub total: Row,
     pub rows: Vec<Row>,
     /// Rows left out by `--limit`.
     pub more: usize,
     pub timeline: Timeline,
+    /// One table per interval (`--interval`), oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub intervals: Vec<IntervalTable>,
+    /// Events in no interval table (past the cap, or without a time).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub intervals_left_out: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// The statistics of one interval of a log (fast-stats' `--interval`).
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct IntervalTable {
+    pub start: String,
+    pub end: String,
+    pub start_ms: i64,
+    /// Seconds RPS divides by: the interval clipped to the log's first and
+    /// last event; null when that is no time at all.
+    pub span_s: Option<f64>,
+    pub total: Row,
+    pub rows: Vec<Row>,
+    pub more: usize,
 }
 
 #[derive(Clone, Debug, Serialize, Default)]
@@ -273,14 +419,16 @@ pub struct CompareSection {
     pub more: usize,
 }
 
+/// One key of a comparison. A key absent on one side has no row there
+/// (`null`), and no deltas.
 #[derive(Clone, Debug, Serialize, Default)]
 pub struct CompareRow {
     pub key: String,
     pub a: Option<Row>,
     pub b: Option<Row>,
-    pub count_delta: i64,
-    pub p95_delta_ms: Option<f64>,
-    pub fail_pct_delta: f64,
+    /// B − A per column (named as in [`Row`]); `null` where either side
+    /// is absent or the column is not defined on it.
+    pub delta: BTreeMap<&'static str, Option<f64>>,
 }
 
 fn s(sz: &dyn Sanitize, v: &str) -> String {
@@ -297,12 +445,14 @@ fn round(v: f64, places: i32) -> f64 {
 }
 
 /// A table row from the statistics of one key.
-pub fn row(key: String, st: &mut KeyStats, span_s: f64) -> Row {
+pub fn row(key: String, st: &mut KeyStats, span_s: Option<f64>) -> Row {
     let p99 = st.percentile(99.0);
     Row {
         key,
         count: st.count,
-        rps: round(st.count as f64 / span_s, 4),
+        rps: span_s
+            .filter(|s| *s > 0.0)
+            .map(|s| round(st.count as f64 / s, 4)),
         p99_ms: p99.map(|v| round(v, 3)),
         p95_ms: st.percentile(95.0).map(|v| round(v, 3)),
         median_ms: st.percentile(50.0).map(|v| round(v, 3)),
@@ -314,20 +464,31 @@ pub fn row(key: String, st: &mut KeyStats, span_s: f64) -> Row {
     }
 }
 
+impl SortBy {
+    /// The column sorted by (`None` for the key).
+    pub fn field(self) -> Option<Field> {
+        Some(match self {
+            SortBy::Count => Field::Count,
+            SortBy::Rps => Field::Rps,
+            SortBy::P99 => Field::P99,
+            SortBy::P95 => Field::P95,
+            SortBy::Median => Field::Median,
+            SortBy::Max => Field::Max,
+            SortBy::Min => Field::Min,
+            SortBy::Stddev => Field::Stddev,
+            SortBy::Score => Field::Score,
+            SortBy::Fail => Field::Fail,
+            SortBy::Key => return None,
+        })
+    }
+}
+
 fn metric(r: &Row, by: SortBy) -> f64 {
-    match by {
-        SortBy::Count => r.count as f64,
-        SortBy::Rps => r.rps,
-        SortBy::P99 => r.p99_ms.unwrap_or(-1.0),
-        SortBy::P95 => r.p95_ms.unwrap_or(-1.0),
-        SortBy::Median => r.median_ms.unwrap_or(-1.0),
-        SortBy::Max => r.max_ms.unwrap_or(-1.0),
-        SortBy::Min => r.min_ms.unwrap_or(-1.0),
-        SortBy::Stddev => r.stddev_ms.unwrap_or(-1.0),
+    match by.field() {
         // Without durations, SCORE falls back to COUNT.
-        SortBy::Score => r.score.unwrap_or(r.count as f64),
-        SortBy::Fail => r.fail_pct,
-        SortBy::Key => 0.0,
+        Some(Field::Score) => r.score.unwrap_or(r.count as f64),
+        Some(f) => f.value(r).unwrap_or(-1.0),
+        None => 0.0,
     }
 }
 
@@ -433,13 +594,27 @@ fn timeline(minutes: &BTreeMap<i64, Bucket>, interval_s: u64) -> Timeline {
 }
 
 impl Report {
-    fn new(command: &str, sz: &dyn Sanitize, opts: &ReportOptions) -> Report {
+    fn new(
+        command: &str,
+        sz: &dyn Sanitize,
+        opts: &ReportOptions,
+        analyses: &[&Analysis],
+    ) -> Report {
         Report {
             tool: "airlock".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             command: command.into(),
             redacted: sz.redacting(),
             inputs: opts.inputs.iter().map(|i| s(sz, i)).collect(),
+            input_names: InputNames::of(analyses),
+            fields: if !opts.fields.is_empty() {
+                opts.fields.clone()
+            } else if command == "compare" {
+                // Side by side, three columns already make nine.
+                vec![Field::Count, Field::P95, Field::Fail]
+            } else {
+                Field::ALL.to_vec()
+            },
             ..Report::default()
         }
     }
@@ -447,7 +622,7 @@ impl Report {
     /// `airlock summary`: overview, per-key tables, failures over time and
     /// the main error groups.
     pub fn summary(a: &mut Analysis, sz: &dyn Sanitize, opts: &ReportOptions) -> Report {
-        let mut r = Report::new("summary", sz, opts);
+        let mut r = Report::new("summary", sz, opts, &[&*a]);
         r.overview = Some(overview(a, sz));
         let interval = opts.interval_s.unwrap_or_else(|| {
             let (f, l) = a.span();
@@ -473,7 +648,7 @@ impl Report {
 
     /// `airlock errors`.
     pub fn errors(a: &mut Analysis, sz: &dyn Sanitize, opts: &ReportOptions) -> Report {
-        let mut r = Report::new("errors", sz, opts);
+        let mut r = Report::new("errors", sz, opts, &[&*a]);
         let (f, l) = a.span();
         let interval = opts
             .interval_s
@@ -493,7 +668,7 @@ impl Report {
 
     /// `airlock top`.
     pub fn top(a: &mut Analysis, sz: &dyn Sanitize, opts: &ReportOptions) -> Report {
-        let mut r = Report::new("top", sz, opts);
+        let mut r = Report::new("top", sz, opts, &[&*a]);
         for sec in &a.sections {
             let t = &sec.top;
             if t.users.map.is_empty()
@@ -523,7 +698,7 @@ impl Report {
 
     /// `airlock trace`.
     pub fn trace(a: &mut Analysis, id: &str, sz: &dyn Sanitize, opts: &ReportOptions) -> Report {
-        let mut r = Report::new("trace", sz, opts);
+        let mut r = Report::new("trace", sz, opts, &[&*a]);
         let mut hits = std::mem::take(&mut a.trace);
         // Time order; lines without a time keep their place after the
         // timed line before them in the same file (stable sort on the
@@ -576,7 +751,7 @@ impl Report {
         sz: &dyn Sanitize,
         opts: &ReportOptions,
     ) -> Report {
-        let mut r = Report::new("compare", sz, opts);
+        let mut r = Report::new("compare", sz, opts, &[&*a, &*b]);
         let ka = by_kind(a);
         let kb = by_kind(b);
         let mut kinds: Vec<&LogKind> = ka.keys().chain(kb.keys()).collect();
@@ -584,7 +759,7 @@ impl Report {
         kinds.dedup();
         let mut sections = Vec::new();
         for kind in kinds {
-            let empty = (Map::default(), 1.0);
+            let empty = (Map::default(), None);
             let (ma, span_a) = ka.get(kind).unwrap_or(&empty);
             let (mb, span_b) = kb.get(kind).unwrap_or(&empty);
             let mut keys: Vec<&Box<str>> = ma.keys().chain(mb.keys()).collect();
@@ -595,22 +770,24 @@ impl Report {
                 .map(|k| {
                     let ra = ma.get(k).map(|st| row(s(sz, k), &mut st.clone(), *span_a));
                     let rb = mb.get(k).map(|st| row(s(sz, k), &mut st.clone(), *span_b));
-                    let ca = ra.as_ref().map_or(0, |r| r.count) as i64;
-                    let cb = rb.as_ref().map_or(0, |r| r.count) as i64;
-                    let pa = ra.as_ref().and_then(|r| r.p95_ms);
-                    let pb = rb.as_ref().and_then(|r| r.p95_ms);
-                    let fa = ra.as_ref().map_or(0.0, |r| r.fail_pct);
-                    let fb = rb.as_ref().map_or(0.0, |r| r.fail_pct);
+                    let delta = Field::ALL
+                        .iter()
+                        .map(|f| {
+                            let d = match (&ra, &rb) {
+                                (Some(x), Some(y)) => match (f.value(x), f.value(y)) {
+                                    (Some(x), Some(y)) => Some(round(y - x, 4)),
+                                    _ => None,
+                                },
+                                _ => None,
+                            };
+                            (f.json_name(), d)
+                        })
+                        .collect();
                     CompareRow {
                         key: s(sz, k),
-                        count_delta: cb - ca,
-                        p95_delta_ms: match (pa, pb) {
-                            (Some(x), Some(y)) => Some(round(y - x, 3)),
-                            _ => None,
-                        },
-                        fail_pct_delta: round(fb - fa, 2),
                         a: ra,
                         b: rb,
+                        delta,
                     }
                 })
                 .collect();
@@ -648,21 +825,27 @@ impl Report {
 
 fn percentile_note() -> String {
     format!(
-        "Percentiles are nearest-rank; exact for keys with up to {} timed values, within {}% of the true value above that (log-bucket sketch). STDDEV is the population standard deviation; RPS is COUNT divided by the seconds between the log's first and last event.",
+        "Percentiles are interpolated linearly between the closest ranks (as fast-stats); exact for keys with up to {} timed values, within {}% of the true value above that (log-bucket sketch). STDDEV is the population standard deviation; SCORE is COUNT × P99; RPS is COUNT divided by the seconds between the log's first and last event (- when they are the same instant).",
         super::stats::EXACT_MAX,
         super::stats::ALPHA * 100.0
     )
 }
 
+/// A kind's keys merged over its logs, and the longest span.
+type KindKeys = (Map<Box<str>, KeyStats>, Option<f64>);
+
 /// Per kind: keys merged over all logs of the kind, and the longest span.
-fn by_kind(a: &Analysis) -> HashMap<LogKind, (Map<Box<str>, KeyStats>, f64)> {
-    let mut out: HashMap<LogKind, (Map<Box<str>, KeyStats>, f64)> = HashMap::new();
+fn by_kind(a: &Analysis) -> HashMap<LogKind, KindKeys> {
+    let mut out: HashMap<LogKind, KindKeys> = HashMap::new();
     for sec in &a.sections {
         if sec.total.count == 0 {
             continue;
         }
         let e = out.entry(sec.kind.clone()).or_default();
-        e.1 = e.1.max(sec.span_s());
+        e.1 = match (e.1, sec.span_s()) {
+            (Some(x), Some(y)) => Some(x.max(y)),
+            (x, y) => x.or(y),
+        };
         for (k, st) in &sec.keys {
             e.0.entry(k.clone()).or_default().merge(st);
         }
@@ -692,6 +875,10 @@ fn section(
     }
     sort_rows(&mut rows, opts.sort_by);
     let more = limit(&mut rows, opts.limit);
+    let intervals = match opts.interval_s {
+        Some(size_s) => interval_tables(sec, sz, opts, size_s as i64 * 1000),
+        None => Vec::new(),
+    };
     Section {
         log: s(sz, &sec.log),
         kind: sec.kind.name().to_string(),
@@ -703,7 +890,53 @@ fn section(
         rows,
         more,
         timeline: timeline(&sec.minutes, interval),
+        intervals,
+        intervals_left_out: sec.intervals.left_out,
     }
+}
+
+/// One table per interval of `sec`: RPS over the part of the interval
+/// between the log's first and last event.
+fn interval_tables(
+    sec: &mut SectionAcc,
+    sz: &dyn Sanitize,
+    opts: &ReportOptions,
+    size_ms: i64,
+) -> Vec<IntervalTable> {
+    let (first, last) = (sec.first, sec.last);
+    sec.intervals
+        .by_start
+        .iter_mut()
+        .map(|(&start, iv)| {
+            let end = start + size_ms;
+            let span_s = match (first, last) {
+                (Some(f), Some(l)) => {
+                    let (a, b) = (start.max(f), end.min(l));
+                    (b > a).then(|| (b - a) as f64 / 1000.0)
+                }
+                _ => None,
+            };
+            let mut rows: Vec<Row> = iv
+                .keys
+                .iter_mut()
+                .map(|(k, st)| row(s(sz, k), st, span_s))
+                .collect();
+            if iv.other_keys.count > 0 {
+                rows.push(row("(other keys)".into(), &mut iv.other_keys, span_s));
+            }
+            sort_rows(&mut rows, opts.sort_by);
+            let more = limit(&mut rows, opts.limit);
+            IntervalTable {
+                start: format_ms(start),
+                end: format_ms(end),
+                start_ms: start,
+                span_s,
+                total: row("(all)".into(), &mut iv.total, span_s),
+                rows,
+                more,
+            }
+        })
+        .collect()
 }
 
 fn overview(a: &Analysis, sz: &dyn Sanitize) -> Overview {

@@ -13,6 +13,18 @@
 //! also learned, so they are replaced in free text too (an exception message
 //! that names a user).
 //!
+//! # Redacted input
+//!
+//! The support engineer's usual input is a bundle airlock already redacted,
+//! and no key. Masks and pseudonyms airlock wrote (`[REDACTED:…]`, `user-…`,
+//! `name-…`, `h-…`, `d-….example`, addresses in 240.0.0.0/4 and fec0::/10,
+//! `02:a1:7c:…` MACs; recognised by shape, [`crate::redact::pseudo::is_own`])
+//! are shown **as they are**, in typed fields and in free text alike, so every
+//! name a report prints can be found with grep in the bundle it came from.
+//! Renaming them again (with a key the engineer does not have) would only
+//! break that link; they hold nothing to protect. [`is_own_value`] is the one
+//! test, shared with the analysis that tells a report its input was redacted.
+//!
 //! [`Placeholders`] is the same idea without a key: every finding becomes a
 //! typed placeholder numbered per distinct value within one report
 //! (`[username-1]`, `[ipv4-3]`); credentials become `[kind]` with no number.
@@ -22,8 +34,9 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use crate::detect::{Boundary, Engine, LearnedValue};
+use crate::logs::text::is_placeholder;
 use crate::redact::learn::Identity;
-use crate::redact::{Key, Pseudonymizer, Redactor};
+use crate::redact::{pseudo, Key, Pseudonymizer, Redactor};
 use crate::rules::{Category, RuleError, RuleSet};
 
 /// What a typed value is.
@@ -143,7 +156,9 @@ impl Placeholders {
         let mut learned = Vec::new();
         let mut add = |v: &str, rule: &str, cat: Category, kind: &str| {
             let v = v.trim();
+            let own = pseudo::is_own(kind, v) || pseudo::is_own("hostname", v);
             if v.len() >= MIN_LEARNED
+                && !own
                 && !USER_ALLOW.iter().any(|a| a.eq_ignore_ascii_case(v))
                 && !v.contains('\n')
             {
@@ -179,6 +194,7 @@ impl Placeholders {
         let hosts: Vec<String> = known
             .hosts
             .iter()
+            .filter(|h| !is_own_value(ValueKind::Host, h))
             .flat_map(|h| [h.clone(), h.split('.').next().unwrap_or("").to_string()])
             .filter(|h| {
                 h.len() >= MIN_HOST_INFIX
@@ -258,6 +274,13 @@ impl Placeholders {
                 continue;
             }
             let rule = self.engine.rule(f.rule);
+            let value = &s[f.start..f.end];
+            if is_placeholder(value)
+                || pseudo::is_own(&rule.kind, value)
+                || pseudo::is_generic_own(&rule.kind, value)
+            {
+                continue;
+            }
             let numbered = rule.category != Category::Credential;
             out.push_str(&s[at..f.start]);
             out.push_str(&self.label(&rule.kind, numbered, &s[f.start..f.end]));
@@ -269,6 +292,9 @@ impl Placeholders {
 
     fn typed<'a>(&self, kind: ValueKind, s: &'a str) -> Cow<'a, str> {
         let v = s.trim();
+        if is_own_value(kind, v) {
+            return Cow::Borrowed(s);
+        }
         let label = match kind {
             ValueKind::User if USER_ALLOW.contains(&v) => return Cow::Borrowed(s),
             ValueKind::User => "username",
@@ -327,18 +353,57 @@ impl Pseudonyms {
     }
 }
 
-impl Sanitize for Pseudonyms {
-    fn text<'a>(&self, s: &'a str) -> Cow<'a, str> {
-        let out = self.redactor.redact_text(s);
-        if out == s {
-            Cow::Borrowed(s)
-        } else {
-            Cow::Owned(out)
+/// Is `v`, met in a field of `kind`, a mask or a pseudonym airlock wrote?
+/// (By shape; a redacted bundle is full of them.)
+pub fn is_own_value(kind: ValueKind, v: &str) -> bool {
+    let v = v.trim();
+    pseudo::is_mask(v)
+        || match kind {
+            ValueKind::User => pseudo::is_own("username", v),
+            ValueKind::Host => pseudo::is_own("hostname", v),
+            ValueKind::Ip => pseudo::is_own("ipv4", v) || pseudo::is_own("ipv6", v),
+            ValueKind::Project => false,
         }
+}
+
+impl Sanitize for Pseudonyms {
+    /// As `airlock redact` would write `s`, except that what a report's
+    /// folding put there (`"…"`, `ID`, `user-…`) is no name and stays.
+    fn text<'a>(&self, s: &'a str) -> Cow<'a, str> {
+        let engine = self.redactor.engine();
+        let hay = s.as_bytes();
+        let mut out = String::new();
+        let mut at = 0;
+        for f in engine.find_all(None, hay) {
+            let (start, end) = crate::redact::escape_safe_span(hay, f.start, f.end);
+            let start = start.max(at);
+            if end <= start || !s.is_char_boundary(start) || !s.is_char_boundary(end) {
+                continue;
+            }
+            let value = &s[start..end];
+            // airlock's own masks and pseudonyms stay as they are (the
+            // redactor's own test, which also sees masks around the value).
+            if is_placeholder(value) || crate::redact::is_own_at(engine, f.rule, hay, start, end) {
+                continue;
+            }
+            if let Some(r) = self.redactor.replacement(f.rule, value.as_bytes()) {
+                out.push_str(&s[at..start]);
+                out.push_str(&String::from_utf8_lossy(&r));
+                at = end;
+            }
+        }
+        if at == 0 {
+            return Cow::Borrowed(s);
+        }
+        out.push_str(&s[at..]);
+        Cow::Owned(out)
     }
 
     fn value<'a>(&self, kind: ValueKind, s: &'a str) -> Cow<'a, str> {
         let v = s.trim();
+        if is_own_value(kind, v) {
+            return Cow::Borrowed(s);
+        }
         let pseudo = self.redactor.pseudonymizer();
         let p = match kind {
             ValueKind::User
@@ -406,6 +471,43 @@ mod tests {
         assert_eq!(
             t,
             "gitlabsos.[hostname-1]_20261120/var/log/gitlab/gitlab-rails"
+        );
+    }
+
+    #[test]
+    fn airlocks_own_names_are_shown_as_they_are() {
+        let rules = RuleSet::builtin().unwrap();
+        let known = Known {
+            users: vec!["user-gwxyw3vp".into(), "jdoe".into()],
+            hosts: vec!["h-7uufvcwy.d-b44rek4k.example".into()],
+            ..Known::default()
+        };
+        let p = Pseudonyms::new(&rules, &known, Key::random().unwrap()).unwrap();
+        for (kind, v) in [
+            (ValueKind::User, "user-gwxyw3vp"),
+            (ValueKind::User, "name-mkmktnmn"),
+            (ValueKind::Ip, "243.107.59.241"),
+            (ValueKind::Ip, "fec0::5:1"),
+            (ValueKind::Host, "h-7uufvcwy.d-b44rek4k.example"),
+        ] {
+            assert_eq!(p.value(kind, v), v);
+            assert!(is_own_value(kind, v));
+        }
+        // Originals are still replaced.
+        assert_ne!(p.value(ValueKind::User, "jdoe"), "jdoe");
+        assert_ne!(p.value(ValueKind::Ip, "10.1.2.3"), "10.1.2.3");
+        let t = "user-gwxyw3vp from 243.107.59.241 on h-7uufvcwy.d-b44rek4k.example: glpat-[REDACTED:gitlab_pat/7f3a9c]";
+        assert_eq!(p.text(t), t);
+        // A report's folding is no name: nothing invented for it.
+        let folded = r#"User "…" (user-…@d-….example) was created from N.N.N.N"#;
+        assert_eq!(p.text(folded), folded);
+        assert_eq!(Placeholders::new(&rules, &known).unwrap().text(t), t);
+        // …while an original in the same text is replaced.
+        let mixed = p.text("jdoe from 10.1.2.3 and user-gwxyw3vp");
+        assert!(mixed.ends_with(" and user-gwxyw3vp"), "{mixed}");
+        assert!(
+            !mixed.contains("jdoe") && !mixed.contains("10.1.2.3"),
+            "{mixed}"
         );
     }
 }

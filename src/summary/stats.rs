@@ -3,29 +3,37 @@
 //!
 //! # Percentiles
 //!
-//! **Definition**: nearest rank. The p-th percentile of n values is the
-//! value of rank ⌈p/100 · n⌉ (1-based) in ascending order; the median is
-//! P50 by the same rule. (fast-stats' exact method is not documented; nearest
-//! rank needs no interpolation, so an exact result is always a value that
-//! occurred.)
+//! **Definition**: fast-stats' (GitLab Support's log statistics tool), which
+//! is numpy's default: linear interpolation between the closest ranks. For n
+//! sorted values x₀ ≤ … ≤ xₙ₋₁ and 0 ≤ p ≤ 100, let h = (n − 1) · p/100;
+//! then Pp = x⌊h⌋ + (h − ⌊h⌋) · (x⌈h⌉ − x⌊h⌋). The median is P50. Its
+//! published output (omnibus-gitlab MR 8618) fixes this: two durations 85.4
+//! and 110.5 ms print P99 110.2, P95 109.2, where nearest rank would give the
+//! maximum for both. A test reproduces that MR's Gitaly `Fsck` row.
 //!
 //! **Exact up to [`EXACT_MAX`] values per key**, kept in a vector. Past that
 //! the values move into a log-bucket sketch in the style of DDSketch
 //! (Masson, Rim, Lee, VLDB 2019): bucket i holds values in
-//! (γ^(i-1), γ^i] with γ = (1+α)/(1-α), and reports 2γ^i/(γ+1). For any
-//! percentile, the reported value v' and the true nearest-rank value v satisfy
-//! **|v' − v| ≤ α·v with α = 1 %** (values ≤ [`MIN_POSITIVE_MS`] are kept in
-//! a zero bucket and reported as 0, an absolute error below 1 µs). Results are
-//! also clamped to the exact min and max, which can only reduce the error.
+//! (γ^(i-1), γ^i] with γ = (1+α)/(1-α), and reports 2γ^i/(γ+1). The value of
+//! any rank is then within **α = 1 %** of the true value of that rank, and
+//! so is the interpolation of two of them (durations are never negative, so
+//! a weighted mean of values each within 1 % is within 1 % of the weighted
+//! mean of the true values): **|P' − P| ≤ α·P**. Values ≤ [`MIN_POSITIVE_MS`]
+//! are kept in a zero bucket and reported as 0, an absolute error below 1 µs.
+//! Results are also clamped to the exact min and max, which can only reduce
+//! the error.
 //!
 //! Memory: at most `EXACT_MAX` × 8 bytes before the switch, then a dense
 //! bucket array covering 1 µs … 10⁹ ms (≈ 1,400 buckets × 8 bytes ≈ 11 KiB).
 //! Mean and variance use Welford's update (numerically stable);
-//! STDDEV is the population standard deviation.
+//! STDDEV is the population standard deviation (divided by n, as fast-stats).
 //!
-//! Rejected: t-digest (its error bound is on rank, not value, and is weaker
-//! at the tails that matter here: P99); HDR histograms (fixed range and
-//! precision chosen up front; the same memory as the sketch for a weaker
+//! Rejected: nearest rank (what airlock used first: on keys with ≤ 100
+//! values its P99 is the maximum and a two-value median the lower value,
+//! so SCORE and the default order disagreed with what GitLab Support reads
+//! in fast-stats); t-digest (its error bound is on rank, not value, and is
+//! weaker at the tails that matter here: P99); HDR histograms (fixed range
+//! and precision chosen up front; the same memory as the sketch for a weaker
 //! relative bound over our range).
 
 /// Keys keep exact values up to this count. 1,024 values make P99 exact for
@@ -163,24 +171,30 @@ impl Quantiles {
         }
     }
 
-    /// The nearest-rank `p`-th percentile (0 < p ≤ 100), or `None` if empty.
-    /// Not clamped: callers clamp to the exact min/max.
+    /// The `p`-th percentile (0 ≤ p ≤ 100), interpolated between the
+    /// closest ranks (see the module docs), or `None` if empty. Not clamped:
+    /// callers clamp to the exact min/max.
     pub fn percentile(&mut self, p: f64) -> Option<f64> {
         let n = self.len();
         if n == 0 {
             return None;
         }
-        let rank = ((p / 100.0 * n as f64).ceil() as u64).clamp(1, n);
-        match &self.sketch {
-            Some(s) => Some(s.value_at_rank(rank)),
+        let h = (n - 1) as f64 * (p / 100.0).clamp(0.0, 1.0);
+        let lo = (h.floor() as u64).min(n - 1);
+        let hi = (h.ceil() as u64).min(n - 1);
+        let frac = h - lo as f64;
+        // Ranks are 0-based here.
+        let (a, b) = match &self.sketch {
+            Some(s) => (s.value_at_rank(lo + 1), s.value_at_rank(hi + 1)),
             None => {
                 if !self.sorted {
                     self.exact.sort_by(f64::total_cmp);
                     self.sorted = true;
                 }
-                Some(self.exact[(rank - 1) as usize])
+                (self.exact[lo as usize], self.exact[hi as usize])
             }
-        }
+        };
+        Some(if hi == lo { a } else { a + frac * (b - a) })
     }
 }
 
@@ -259,7 +273,7 @@ impl KeyStats {
         (self.timed > 0).then(|| (self.m2 / self.timed as f64).max(0.0).sqrt())
     }
 
-    /// Nearest-rank percentile, clamped to the exact min and max.
+    /// Interpolated percentile, clamped to the exact min and max.
     pub fn percentile(&mut self, p: f64) -> Option<f64> {
         let (min, max) = (self.min, self.max);
         self.q.percentile(p).map(|v| v.clamp(min, max))
@@ -278,10 +292,12 @@ impl KeyStats {
 mod tests {
     use super::*;
 
-    fn nearest_rank(v: &mut [f64], p: f64) -> f64 {
+    /// numpy's default percentile, written out on its own.
+    fn interpolated(v: &mut [f64], p: f64) -> f64 {
         v.sort_by(f64::total_cmp);
-        let r = ((p / 100.0 * v.len() as f64).ceil() as usize).clamp(1, v.len());
-        v[r - 1]
+        let h = (v.len() - 1) as f64 * p / 100.0;
+        let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+        v[lo] + (h - lo as f64) * (v[hi] - v[lo])
     }
 
     #[test]
@@ -295,11 +311,14 @@ mod tests {
             for &v in &vals {
                 s.add(Some(v), false);
             }
-            for p in [50.0, 95.0, 99.0, 100.0] {
-                let want = nearest_rank(&mut vals, p);
+            for p in [0.0, 50.0, 95.0, 99.0, 100.0] {
+                let want = interpolated(&mut vals, p);
                 let got = s.percentile(p).unwrap();
                 if n <= EXACT_MAX {
-                    assert_eq!(got, want, "n={n} p={p}");
+                    assert!(
+                        (got - want).abs() <= 1e-9 * want,
+                        "n={n} p={p} {got} {want}"
+                    );
                 } else {
                     assert!(
                         (got - want).abs() <= ALPHA * want + 1e-9,

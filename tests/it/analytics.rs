@@ -1,8 +1,8 @@
 //! `summary`, `errors`, `top`, `trace`, `compare` on a generated bundle
 //! (`airlock::corpus::logs`) whose ground truth the tests turn into expected
-//! figures on their own: counts and %FAIL exactly, percentiles by nearest
-//! rank (the rank ⌈p/100·n⌉ value of the sorted durations), population
-//! standard deviation.
+//! figures on their own: counts and %FAIL exactly, percentiles interpolated
+//! linearly between the closest ranks (numpy's default, as fast-stats),
+//! population standard deviation.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -25,9 +25,12 @@ fn json_of(dir: &TempDir, args: &[&str]) -> Value {
     serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("bad JSON: {e}\n{}", r.describe()))
 }
 
-fn nearest_rank(sorted: &[f64], p: f64) -> f64 {
-    let r = ((p / 100.0 * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[r - 1]
+/// The p-th percentile of sorted values: rank h = (n − 1)·p/100, linear
+/// between the values at ⌊h⌋ and ⌈h⌉.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * p / 100.0;
+    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
 fn close(a: f64, b: f64, tol: f64) -> bool {
@@ -122,7 +125,7 @@ fn summary_json_matches_ground_truth() {
             };
             for (field, p) in [("p99_ms", 99.0), ("p95_ms", 95.0), ("median_ms", 50.0)] {
                 let got = num(&row[field]).unwrap();
-                let want = nearest_rank(&s, p);
+                let want = percentile(&s, p);
                 assert!(
                     close(got, want, tol(want)),
                     "{ctx} {field}: {got} vs {want} (exact: {exact})"
@@ -139,7 +142,7 @@ fn summary_json_matches_ground_truth() {
                 close(num(&row["stddev_ms"]).unwrap(), sd, 1e-3 + sd * 1e-9),
                 "{ctx} stddev"
             );
-            let score = *count as f64 * nearest_rank(&s, 99.0);
+            let score = *count as f64 * percentile(&s, 99.0);
             assert!(
                 close(num(&row["score"]).unwrap(), score, 0.1 + tol(score)),
                 "{ctx} score"
@@ -499,8 +502,8 @@ fn compare_shows_changes() {
     for row in sec["rows"].as_array().unwrap() {
         let k = row["key"].as_str().unwrap();
         assert_eq!(
-            row["count_delta"].as_i64(),
-            Some(count(&b, k) - count(&a, k)),
+            row["delta"]["count"].as_f64(),
+            Some((count(&b, k) - count(&a, k)) as f64),
             "{row}"
         );
         let p95 = |bun: &Bundle| {
@@ -511,11 +514,11 @@ fn compare_shows_changes() {
                 .filter_map(|t| t.duration_ms)
                 .collect();
             d.sort_by(f64::total_cmp);
-            nearest_rank(&d, 95.0)
+            percentile(&d, 95.0)
         };
         assert!(
             close(
-                row["p95_delta_ms"].as_f64().unwrap(),
+                row["delta"]["p95_ms"].as_f64().unwrap(),
                 p95(&b) - p95(&a),
                 2e-3
             ),
@@ -536,8 +539,10 @@ fn compare_shows_changes() {
     );
     for s in same["compare"]["sections"].as_array().unwrap() {
         for r in s["rows"].as_array().unwrap() {
-            assert_eq!(r["count_delta"], 0, "{r}");
-            assert_eq!(r["fail_pct_delta"].as_f64(), Some(0.0), "{r}");
+            for (field, d) in r["delta"].as_object().unwrap() {
+                assert!(d.is_null() || d.as_f64() == Some(0.0), "{field} {r}");
+            }
+            assert_eq!(r["delta"]["count"].as_f64(), Some(0.0), "{r}");
         }
     }
 }
@@ -604,13 +609,88 @@ fn html_report_is_self_contained() {
     ] {
         assert!(html.contains(needle), "missing {needle}");
     }
-    // No network: no external resources of any kind.
-    for bad in [
-        "src=", "href=", "<link", "@import", "url(", "<iframe", "<object",
-    ] {
+    // No network: no external resources of any kind; links only to
+    // anchors of the page itself.
+    for bad in ["src=", "<link", "@import", "url(", "<iframe", "<object"] {
         assert!(!html.contains(bad), "found {bad}");
     }
+    for (i, _) in html.match_indices("href=") {
+        assert!(
+            html[i..].starts_with("href=\"#"),
+            "external link: {}",
+            &html[i..i + 40]
+        );
+    }
     assert_no_secret(&html, &b.secrets, "html report");
+    check_html_shape(&html);
+}
+
+/// The page's navigation and charts: a table of contents that links every
+/// section, honest scales, wrapping at separators, down services marked.
+fn check_html_shape(html: &str) {
+    // Table of contents: one link per <h2>, each to an id that exists.
+    let h2_ids: Vec<&str> = html
+        .match_indices("<h2 id=\"")
+        .map(|(i, _)| {
+            let rest = &html[i + 8..];
+            &rest[..rest.find('"').unwrap()]
+        })
+        .collect();
+    assert!(h2_ids.len() >= 10, "{h2_ids:?}");
+    let nav = &html[html
+        .find("<nav class=\"toc\">")
+        .expect("a table of contents")..];
+    let nav = &nav[..nav.find("</nav>").unwrap()];
+    for id in &h2_ids {
+        assert!(nav.contains(&format!("href=\"#{id}\"")), "no link to {id}");
+    }
+    // Charts: each bucket's failure bar is its share of the events bar (one
+    // scale): red height / blue height = failed / events.
+    let mut checked = 0;
+    for svg in html.split("<svg").skip(1) {
+        let svg = &svg[..svg.find("</svg>").unwrap()];
+        let rects: Vec<(f64, &str, &str)> = svg
+            .split("<rect ")
+            .skip(1)
+            .map(|r| {
+                let attr = |name: &str| {
+                    let i = r.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+                    &r[i..i + r[i..].find('"').unwrap()]
+                };
+                let title = &r[r.find("<title>").unwrap() + 7..r.find("</title>").unwrap()];
+                (attr("height").parse::<f64>().unwrap(), attr("fill"), title)
+            })
+            .collect();
+        for pair in rects.windows(2) {
+            let ((eh, blue, title), (fh, red, t2)) = (pair[0], pair[1]);
+            if blue != "#c9d7f2" || red != "#d1242f" || title != t2 {
+                continue;
+            }
+            // "<start>: E events, F failed (P%)"
+            let nums: Vec<f64> = title
+                .split(": ")
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .filter_map(|w| w.parse().ok())
+                .collect();
+            let (events, failed) = (nums[0], nums[1]);
+            assert!(
+                (fh / eh - failed / events).abs() < 0.02,
+                "{title}: red {fh} / blue {eh} is not {failed}/{events}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 5, "no bucket with failures checked");
+    assert!(html.contains("same scale"));
+    // Long names wrap at separators, never anywhere in a word.
+    assert!(!html.contains("overflow-wrap:anywhere"));
+    assert!(html.contains("/<wbr>"));
+    // The generated bundle's sidekiq is down: said, and its row marked.
+    assert!(html.contains("<p class=\"alert\">Not running: sidekiq (down).</p>"));
+    let marked = &html[html.find("<tr class=\"down\">").expect("a marked row")..];
+    assert!(marked[..marked.find("</tr>").unwrap()].contains("<td>sidekiq</td>"));
 }
 
 /// GitLab's documented example lines (../shared/corpora), one file per
