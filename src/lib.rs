@@ -13,6 +13,8 @@
 //!   traversal and written back in the same form;
 //! * [`redact`]: masks and keyed pseudonyms, the learning pass, verification,
 //!   the private map and the report;
+//! * [`temp`]: owner-only temporaries, removed on every exit path and on
+//!   SIGINT/SIGTERM/SIGHUP; [`progress`]: bars for long passes;
 //! * [`logs`]: GitLab log kinds, and each line as a typed event;
 //! * [`summary`]: statistics, errors, top talkers and traces of logs, and
 //!   their reports (text, Markdown, JSON, HTML), sanitized for sharing;
@@ -23,7 +25,9 @@ pub mod corpus;
 pub mod detect;
 pub mod input;
 pub mod logs;
+pub mod progress;
 pub mod redact;
 pub mod rules;
 pub mod scan;
 pub mod summary;
+pub mod temp;
