@@ -11,6 +11,10 @@ use clap_complete::Shell;
 #[derive(Debug, Parser)]
 #[command(name = "airlock", version = crate::VERSION.as_str(), propagate_version = true, max_term_width = 100)]
 pub struct Cli {
+    /// No progress bars and no notes on stderr (errors are still printed).
+    /// Progress is only ever drawn when stderr is a terminal.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -13,6 +13,8 @@
 //!   traversal and written back in the same form;
 //! * [`redact`]: masks and keyed pseudonyms, the learning pass, verification,
 //!   the private map and the report;
+//! * [`pipeline`]: a redaction job from paths to a verified output in place
+//!   (path checks, temporaries, learn → redact → verify → commit);
 //! * [`temp`]: owner-only temporaries, removed on every exit path and on
 //!   SIGINT/SIGTERM/SIGHUP; [`progress`]: bars for long passes;
 //! * [`logs`]: GitLab log kinds, and each line as a typed event;
@@ -25,6 +27,7 @@ pub mod corpus;
 pub mod detect;
 pub mod input;
 pub mod logs;
+pub mod pipeline;
 pub mod progress;
 pub mod redact;
 pub mod rules;
