@@ -306,6 +306,19 @@ impl<'a> Job<'a> {
             }
         }
 
+        // The output's temporary, first: the directory is known writable
+        // before any work, and an interruption from here on finds it.
+        let (out_temp, out_file) = if plan.output_is_dir {
+            (
+                Temp::dir_in(&plan.work_dir, "tmp")
+                    .map_err(|e| failed("creating a temporary directory beside the output", e))?,
+                None,
+            )
+        } else {
+            let (t, f) = Temp::file_in(&plan.work_dir, "tmp")
+                .map_err(|e| failed("creating a temporary file beside the output", e))?;
+            (t, Some(f))
+        };
         let (key, key_source) = match &c.key_file {
             Some(p) => {
                 let (k, created) = Key::load_or_create(p).map_err(|e| failed("the key file", e))?;
@@ -339,18 +352,6 @@ impl<'a> Job<'a> {
         };
         let jobs = c.jobs.max(1);
 
-        // The output's temporary, first.
-        let (out_temp, out_file) = if plan.output_is_dir {
-            (
-                Temp::dir_in(&plan.work_dir, "tmp")
-                    .map_err(|e| failed("creating a temporary directory beside the output", e))?,
-                None,
-            )
-        } else {
-            let (t, f) = Temp::file_in(&plan.work_dir, "tmp")
-                .map_err(|e| failed("creating a temporary file beside the output", e))?;
-            (t, Some(f))
-        };
         let snapshot = match &plan.source {
             Source::Dir(p) | Source::File(p) => {
                 Some(Snapshot::take(p).map_err(|e| failed(&p.display().to_string(), e))?)
