@@ -116,7 +116,7 @@ impl Progress for Bars {
             .unwrap_or_else(|p| p.into_inner())
             .replace(bar);
         if let Some(old) = old {
-            old.finish();
+            finish_line(&old);
         }
     }
 
@@ -128,10 +128,18 @@ impl Progress for Bars {
 
     fn finish(&self, _pass: Pass) {
         if let Some(b) = self.bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            // The bar stays, at its final count: what each pass read and how
-            // fast.
-            b.finish();
+            finish_line(&b);
         }
+    }
+}
+
+/// Leave a bar at its final count (what the pass read and how fast) and
+/// move below it, so the next bar or message starts on a line of its own.
+fn finish_line(b: &ProgressBar) {
+    b.finish();
+    if !b.is_hidden() {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr());
     }
 }
 

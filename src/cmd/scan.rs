@@ -63,7 +63,9 @@ pub fn run(args: ScanArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
-    let progress = Bars::for_stderr(quiet);
+    // Findings printed on the same terminal would tear the bar: it is
+    // drawn when they go elsewhere (a file, a pipe).
+    let progress = Bars::for_stderr(quiet || io::IsTerminal::is_terminal(&io::stdout()));
     let progress: &dyn Progress = progress.as_ref();
     let total = sources
         .iter()

@@ -10,6 +10,7 @@ mod hostile;
 mod leaks;
 mod loghub_redact;
 mod pipeline;
+mod progress;
 mod props;
 mod redact;
 mod rules;
