@@ -248,25 +248,34 @@ fn paths_that_alias_the_input_are_refused_before_any_work() {
 fn force_swaps_the_old_output_for_the_new_one_atomically() {
     let dir = TempDir::new("force-atomic");
     dir.write("in/a.log", log(2000));
+    // An old output large enough that removing it takes a while: replaced
+    // by removing it first, the path would hold neither output for all
+    // that time.
     dir.write("out/OLD-MARKER", "old output\n");
-    dir.write("out/a.log", "old content\n");
-    // Watch the output path while the run replaces it: it must always be
-    // a directory holding the old output or the new one.
+    for i in 0..3000 {
+        dir.write(&format!("out/filler/{i}"), "x");
+    }
+    let out = dir.path().join("out");
+    // Whole old output (checked first) or whole new output, at every look.
+    let whole = move || {
+        let old = out.join("OLD-MARKER").exists()
+            && out.join("filler/0").exists()
+            && out.join("filler/2999").exists();
+        old || out.join("a.log").is_file()
+    };
+    assert!(whole());
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let seen_missing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let watcher = {
-        let (stop, missing, out) = (stop.clone(), seen_missing.clone(), dir.path().join("out"));
+        let (stop, whole) = (stop.clone(), whole.clone());
         std::thread::spawn(move || {
-            let mut looks = 0u64;
+            let (mut looks, mut broken) = (0u64, 0u64);
             while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                let old = out.join("OLD-MARKER").exists();
-                let new = out.join("a.log").is_file();
-                if !old && !new {
-                    missing.store(true, std::sync::atomic::Ordering::SeqCst);
+                if !whole() {
+                    broken += 1;
                 }
                 looks += 1;
             }
-            looks
+            (looks, broken)
         })
     };
     let r = run(
@@ -276,14 +285,16 @@ fn force_swaps_the_old_output_for_the_new_one_atomically() {
     )
     .expect_code(0);
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    let looks = watcher.join().unwrap();
+    let (looks, broken) = watcher.join().unwrap();
     assert!(looks > 10, "the watcher never ran");
-    assert!(
-        !seen_missing.load(std::sync::atomic::Ordering::SeqCst),
-        "the output path was empty at some instant\n{}",
+    assert_eq!(
+        broken,
+        0,
+        "the output path held neither output at {broken} of {looks} looks\n{}",
         r.describe()
     );
     assert!(!dir.path().join("out/OLD-MARKER").exists());
+    assert!(!dir.path().join("out/filler").exists());
     let new = fs::read_to_string(dir.path().join("out/a.log")).unwrap();
     assert_eq!(new.lines().count(), 2000);
     assert!(!new.contains("glpat-0"));
