@@ -8,7 +8,12 @@
 //! ([`NullSink`], for passes that only read). Forms are recognised by magic
 //! bytes at every level, so logrotate's `x.log.1.gz`, svlogd's `@….s` (gzip
 //! despite the name) and a `.tar.gz` inside a directory are all opened, and
-//! re-encoded the same way on output.
+//! re-encoded the same way on output; UTF-16 text is decoded for the
+//! transform and encoded back ([`utf16`]). The input's own layers may be
+//! written in another [`Form`] (`-o x.tar.gz` for a directory): see
+//! [`RunOptions`], which also carries progress and a [`Tally`] of what was
+//! met, counted here rather than by the transform, so a report can be
+//! checked to account for every member.
 //!
 //! # Failing closed
 //!
@@ -18,9 +23,12 @@
 //! * Archive entries with absolute names are made relative; entries with
 //!   `..`, links that point outside the archive, device files and FIFOs are
 //!   left out and reported. Nothing is ever written outside the sink.
-//! * Broken input (truncated gzip, corrupt tar, expansion past
-//!   [`Limits::max_member_bytes`], nesting past [`Limits::max_depth`]) is an
-//!   error naming the member; callers discard the whole output.
+//! * Broken input (truncated gzip, corrupt tar, data after a tar's end,
+//!   expansion past [`Limits::max_member_bytes`], nesting past
+//!   [`Limits::max_depth`]) is an error naming the member; callers discard
+//!   the whole output.
+//! * Text is not judged by its first bytes alone: leading zeros are skipped
+//!   before sniffing, and NUL runs between text are padding ([`sniff()`]).
 //!
 //! Errors name the input and the member path, with `!` between archive
 //! levels: `bundle.tar.gz!gitlabsos.x/var/log/gitlab/x.log.1.gz`.

@@ -20,13 +20,13 @@
 //!    thread failed first).
 //! 4. **Redact** into the temporary, in the form the output's name asks for.
 //! 5. **Input unchanged**: every entry of the input is stamped before
-//!    learning and again now; any change fails the run ([`changes`]).
+//!    learning and again now; any change fails the run (`changes.rs`).
 //! 6. **Verify** the temporary independently: all rules, every original
 //!    learned or replaced, and the host names in the `hostname` file and
 //!    `gitlab.rb` exactly as redaction read them (learned or not).
 //! 7. **Commit**: the report and the map are written to temporaries beside
 //!    where they go, and all are renamed into place together, an existing
-//!    output swapped atomically ([`commit`]); any failure undoes the renames
+//!    output swapped atomically (`commit.rs`); any failure undoes the renames
 //!    done and leaves none of them.
 //!
 //! Every error is returned as an [`Error`] whose text went through the

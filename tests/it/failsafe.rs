@@ -560,3 +560,50 @@ fn temporary_files_inside_the_output_directory_are_owner_only_until_the_end() {
         assert_eq!(super::util::mode(&dir.path().join("out/a")), 0o755);
     }
 }
+
+#[test]
+fn verify_names_members_with_pseudonyms_and_with_the_maps_when_given() {
+    let dir = TempDir::new("verify-names");
+    let host = "glprd51.acmeqx-gov.us";
+    let top = format!("gitlabsos.{host}_20261120134410");
+    dir.write(&format!("in/{top}/hostname"), format!("{host}\n"));
+    dir.write(&format!("in/{top}/var/log/app.log"), "ok\n");
+    run(
+        &dir,
+        airlock(&dir).args(["redact", "in", "-o", "out", "--map", "m.json"]),
+        None,
+    )
+    .expect_code(0);
+    // Put a leak back into the redacted copy.
+    let shown_top = names_in(&dir.path().join("out")).remove(0);
+    assert!(shown_top.starts_with("gitlabsos.h-"), "{shown_top}");
+    let app = dir.path().join(format!("out/{shown_top}/var/log/app.log"));
+    fs::write(&app, "token glpat-Zq8Rk2Lm4Np6Vx0Ty3Wb\n").unwrap();
+    // Verifying the original bundle: every member named without the host.
+    let r = run(&dir, airlock(&dir).args(["verify", "in"]), None).expect_code(1);
+    assert_no_secret(
+        &r.stdout,
+        &["glprd51".into(), "acmeqx".into()],
+        "verify stdout",
+    );
+    assert!(r.stdout.contains("gitlabsos.h-"), "{}", r.describe());
+    // With the map, the leak in the redacted copy is named as the copy
+    // names it, which `unmask` turns back.
+    let r = run(
+        &dir,
+        airlock(&dir).args(["verify", "out", "--map", "m.json"]),
+        None,
+    )
+    .expect_code(1);
+    assert!(
+        r.stdout
+            .contains(&format!("{shown_top}/var/log/app.log:1:")),
+        "{}",
+        r.describe()
+    );
+    assert!(
+        r.stderr.contains("airlock unmask --map"),
+        "{}",
+        r.describe()
+    );
+}

@@ -6,6 +6,7 @@ mod docs;
 mod engine;
 mod failsafe;
 mod forms;
+mod guarantees;
 mod hostile;
 mod leaks;
 mod loghub_redact;

@@ -189,35 +189,46 @@ fn output_is_identical_for_any_jobs_and_chunk_size() {
     let (text, _) = credential_file(40);
     let big = text.repeat((5 << 20) / text.len() + 1);
     dir.write("bundle/var/log/big.log", &big);
-    let mut outputs = Vec::new();
-    for (jobs, chunk) in [
-        ("1", "1048576"),
-        ("2", "1048576"),
-        ("3", "65536"),
-        ("2", "4096"),
-    ] {
-        let r = run(
-            &dir,
-            airlock(&dir).args([
-                "scan",
-                "--format",
-                "json",
-                "--jobs",
-                jobs,
-                "--chunk-size",
-                chunk,
-                "bundle",
-            ]),
-            None,
-        )
-        .expect_code(1);
-        outputs.push((jobs, chunk, r.stdout));
-    }
-    let (_, _, first) = &outputs[0];
-    let v: Vec<serde_json::Value> = serde_json::from_str(first).unwrap();
-    assert!(v.len() > 1000, "{} findings", v.len());
-    for (jobs, chunk, out) in &outputs[1..] {
-        assert!(out == first, "--jobs {jobs} --chunk-size {chunk} differs");
+    for format in ["json", "text"] {
+        let mut outputs = Vec::new();
+        for (jobs, chunk) in [
+            ("1", "1048576"),
+            ("2", "1048576"),
+            ("3", "65536"),
+            ("2", "4096"),
+        ] {
+            let r = run(
+                &dir,
+                airlock(&dir).args([
+                    "scan",
+                    "--format",
+                    format,
+                    "--jobs",
+                    jobs,
+                    "--chunk-size",
+                    chunk,
+                    "bundle",
+                ]),
+                None,
+            )
+            .expect_code(1);
+            outputs.push((jobs, chunk, r.stdout));
+        }
+        let (_, _, first) = &outputs[0];
+        let n = if format == "json" {
+            serde_json::from_str::<Vec<serde_json::Value>>(first)
+                .unwrap()
+                .len()
+        } else {
+            first.lines().count()
+        };
+        assert!(n > 1000, "{format}: {n} findings");
+        for (jobs, chunk, out) in &outputs[1..] {
+            assert!(
+                out == first,
+                "{format}: --jobs {jobs} --chunk-size {chunk} differs"
+            );
+        }
     }
 }
 
