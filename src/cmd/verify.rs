@@ -37,6 +37,8 @@ pub fn run(args: VerifyArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let mut _spool = None;
     let input = if args.path.as_os_str() == "-" || reads_once(&args.path) {
         let path = (args.path.as_os_str() != "-").then_some(args.path.as_path());
+        // Leftovers of killed runs there go first (owner's, process gone).
+        let _ = airlock::temp::sweep(&std::env::temp_dir());
         let (t, input) = spool_once(path, &std::env::temp_dir())
             .context("saving the input to a temporary file")?;
         _spool = Some(t);
