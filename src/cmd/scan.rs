@@ -456,12 +456,15 @@ fn print_sarif(out: &mut impl Write, engine: &Engine, results: &[FileResult]) ->
     writeln!(out)
 }
 
-/// `--profile-rules`: each rule alone over the files (stdin cannot be read
-/// twice and is left out), slowest first, on stderr.
+/// `--profile-rules`: each rule alone over the regular files (stdin and
+/// FIFOs cannot be read twice and are left out), slowest first, on stderr.
 fn print_profile(set: &airlock::rules::RuleSet, sources: &[Source]) -> anyhow::Result<()> {
     let mut files = Vec::new();
     for src in sources {
-        if let Source::File(p) = src {
+        let Source::File(p) = src else {
+            continue;
+        };
+        if p.is_file() {
             files.push((p.as_path(), FileBytes::open(p, true).context("reading")?));
         }
     }

@@ -358,3 +358,26 @@ fn scan_of_a_redacted_bundle_reports_no_masks_or_pseudonyms() {
     let r = run(&dir, airlock(&dir).args(["scan", "out.tar.gz"]), None);
     assert_eq!(r.code, 0, "{}", r.describe());
 }
+
+#[test]
+fn scan_reads_a_fifo_named_on_the_command_line_once() {
+    let dir = TempDir::new("scan-fifo");
+    let fifo = dir.path().join("in.fifo");
+    super::util::mkfifo(&fifo);
+    let child = airlock(&dir)
+        .args(["scan", "in.fifo"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut w = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    std::io::Write::write_all(&mut w, b"ok\nuser x token glpat-Ab1Cd2Ef3Gh4Ij5Kl6Mn end\n")
+        .unwrap();
+    drop(w);
+    let (code, stdout, stderr) = super::util::wait_child(child, 60);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stdout.starts_with("in.fifo:2:20-40: gitlab_pat"),
+        "{stdout}\n{stderr}"
+    );
+}
