@@ -62,9 +62,6 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Err(e) = airlock::temp::install_signal_handlers() {
-        eprintln!("airlock: cannot catch signals ({e}); an interrupted run may leave owner-only temporaries, removed by the next run");
-    }
     match cmd::run(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -304,8 +304,9 @@ fn signal_name(sig: i32) -> &'static str {
 }
 
 /// On SIGINT, SIGTERM and SIGHUP: remove every registered temporary, say so
-/// in one line on stderr, and exit with 128 + the signal. Idempotent; call
-/// it early in `main` (before the first temporary is made).
+/// in one line on stderr, and exit with 128 + the signal. Idempotent; the
+/// commands that make temporaries call it before the first one (the others
+/// keep the default: a signal ends them).
 pub fn install_signal_handlers() -> io::Result<()> {
     static INSTALLED: OnceLock<()> = OnceLock::new();
     if INSTALLED.get().is_some() {
@@ -328,7 +329,7 @@ pub fn install_signal_handlers() -> io::Result<()> {
                 let nl = if err.is_terminal() { "\n" } else { "" };
                 let _ = writeln!(
                     err,
-                    "{nl}airlock: interrupted by {}: removed {n} temporary file(s) and directory(ies); the output was not written",
+                    "{nl}airlock: interrupted by {}: removed {n} temporary file(s) and directory(ies); nothing was written",
                     signal_name(sig)
                 );
                 std::process::exit(128 + sig);

@@ -33,6 +33,8 @@ pub fn run(args: VerifyArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         .as_ref()
         .map(|m| originals_as_literals(&m.entries, &set))
         .unwrap_or_default();
+    // Interruptions remove the spool.
+    let _ = airlock::temp::install_signal_handlers();
     // Standard input and FIFOs are read twice: spooled once, owner-only.
     let mut _spool = None;
     let input = if args.path.as_os_str() == "-" || reads_once(&args.path) {

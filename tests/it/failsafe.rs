@@ -607,3 +607,29 @@ fn verify_names_members_with_pseudonyms_and_with_the_maps_when_given() {
         r.describe()
     );
 }
+
+#[test]
+fn an_interrupted_verify_removes_its_spool_of_stdin() {
+    let dir = TempDir::new("verify-signal");
+    let mut child = spawn_umask0(&dir, &["verify", "-"]);
+    let pid = child.id();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(log(20).as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    // TMPDIR is the test's directory.
+    wait_until(60, "the stdin spool", || {
+        temporaries_of(dir.path(), pid)
+            .iter()
+            .any(|n| n.starts_with(".airlock-spool-"))
+    });
+    #[cfg(unix)]
+    for n in temporaries_of(dir.path(), pid) {
+        assert_eq!(super::util::mode(&dir.path().join(&n)), 0o600, "{n}");
+    }
+    signal(pid, "TERM");
+    let (code, _, stderr) = wait_child(child, 60);
+    drop(stdin);
+    assert_eq!(code, 143, "{stderr}");
+    assert!(stderr.contains("interrupted by SIGTERM"), "{stderr}");
+    assert_eq!(names_in(dir.path()), Vec::<String>::new());
+}
