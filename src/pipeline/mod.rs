@@ -275,7 +275,7 @@ impl<'a> Job<'a> {
                 Error::Failed(messages::scrub(&format!("compiling rules: {e}"), &paths))
             })?;
         let mut shown = None;
-        let result = self.run_inner(progress, say, &paths, &mut shown);
+        let result = self.run_inner(progress, say, &paths, &plain, &mut shown);
         result.map_err(|e| e.redacted(shown.as_ref().unwrap_or(&plain)))
     }
 
@@ -284,6 +284,7 @@ impl<'a> Job<'a> {
         progress: &dyn Progress,
         say: &dyn Fn(&str),
         paths: &[&Path],
+        plain: &Redactor,
         shown: &mut Option<Redactor>,
     ) -> Result<Outcome, Error> {
         let c = &self.config;
@@ -299,9 +300,10 @@ impl<'a> Job<'a> {
         .map_err(Error::Refused)?;
         for d in plan.temp_dirs() {
             for n in temp::sweep(&d) {
+                // The directory may be named after the bundle.
                 say(&format!(
                     "removed {}, left by an interrupted run",
-                    d.join(n).display()
+                    plain.redact_text(&d.join(n).display().to_string())
                 ));
             }
         }
