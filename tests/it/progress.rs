@@ -9,8 +9,11 @@ use super::util::{airlock, run, skip, wait_child, TempDir};
 /// (`script -qec`); what the terminal showed. `None` without script(1).
 fn on_a_terminal(dir: &TempDir, args: &str) -> Option<String> {
     let bin = env!("CARGO_BIN_EXE_airlock");
+    // script(1) present and able to make a pseudo-terminal here.
     let has_script = Command::new("script")
-        .arg("--version")
+        .args(["-qec", "true", "/dev/null"])
+        .env_clear()
+        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -56,7 +59,7 @@ fn progress_is_drawn_per_pass_on_a_terminal_and_nowhere_else() {
     let Some(shown) = on_a_terminal(&dir, "redact big.log -o out.log -j 1") else {
         skip(
             "progress_is_drawn_per_pass_on_a_terminal_and_nowhere_else",
-            "script(1) is not installed",
+            "script(1) is not installed or cannot make a pseudo-terminal",
         );
         return;
     };
