@@ -11,6 +11,10 @@ use clap_complete::Shell;
 #[derive(Debug, Parser)]
 #[command(name = "airlock", version = crate::VERSION.as_str(), propagate_version = true, max_term_width = 100)]
 pub struct Cli {
+    /// No progress bars and no notes on stderr (errors are still printed).
+    /// Progress is only ever drawn when stderr is a terminal.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -19,14 +23,20 @@ pub struct Cli {
 pub enum Command {
     /// List secrets and identifiers found in files, directories or stdin.
     ///
-    /// Exit status: 0 nothing found, 1 something found, 2 error.
+    /// Archives and gzip are opened as `redact` opens them; a finding inside
+    /// one is placed as `path!member:line`. Exit status: 0 nothing found, 1
+    /// something found, 2 error or a member that could not be searched.
     Scan(ScanArgs),
     /// Redact a bundle into a copy that is safe to send.
     ///
-    /// The output has the same form as the input (directory, file, .tar,
-    /// .tar.gz, .gz, or stdout for `-`). It is written to a temporary sibling,
-    /// verified, and only then renamed into place. Exit status: 0 written and
-    /// verified clean, 2 error (nothing is left at the output).
+    /// The output's name decides its form: .tar.gz/.tgz, .tar and .gz give
+    /// that form whatever the input's (a directory becomes a tar of its
+    /// tree), other names keep the input's form (directory, file, .tar,
+    /// .tar.gz, .gz), `-` is stdout; .zip, .xz, .bz2, .zst, .7z are refused.
+    /// It is written to an owner-only temporary sibling, verified, and only
+    /// then renamed into place with the report and the map. Exit status: 0
+    /// written and verified clean, 2 error (nothing is left at the output),
+    /// 130/143/129 interrupted (temporaries removed).
     Redact(RedactArgs),
     /// Check a redacted bundle: every finding must be a mask or a pseudonym.
     ///
@@ -234,10 +244,12 @@ pub struct CompareArgs {
 
 #[derive(Debug, Args)]
 pub struct RedactArgs {
-    /// A bundle directory, a file (.tar, .tar.gz, .gz, a log), or `-` for stdin.
+    /// A bundle directory, a file (.tar, .tar.gz, .gz, a log), a FIFO or
+    /// `<(…)`, or `-` for stdin.
     #[arg(value_name = "INPUT")]
     pub input: PathBuf,
-    /// Where to write the redacted copy; `-` for stdout.
+    /// Where to write the redacted copy; `-` for stdout. The name decides the
+    /// form: .tar.gz/.tgz, .tar, .gz, or the input's for any other name.
     #[arg(short, long, value_name = "OUTPUT")]
     pub output: PathBuf,
     /// Replace OUTPUT if it exists.
@@ -325,8 +337,9 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
     pub format: ScanFormat,
-    /// Read files with plain reads instead of memory maps.
-    #[arg(long)]
+    /// Kept for scripts: inputs are read as streams through the bundle
+    /// reader (only `--profile-rules` maps files).
+    #[arg(long, hide = true)]
     pub no_mmap: bool,
     /// Threads to use (across files, and across parts of large files);
     /// 0 means one per CPU. Output is the same for any value.

@@ -36,8 +36,9 @@ pub struct Skipped {
 
 /// Expand `paths` (`-` is stdin) into files, depth-first in name order.
 /// Symbolic links are not followed (a link can point anywhere, including at
-/// the output); special files (FIFOs, devices, sockets) are skipped. Both are
-/// returned as skipped so callers can say so.
+/// the output); special files (FIFOs, devices, sockets) met while walking
+/// are skipped. Both are returned as skipped so callers can say so. A FIFO
+/// or `<(…)` named in `paths` is read like a file.
 pub fn walk(paths: &[PathBuf]) -> (Vec<Source>, Vec<Skipped>) {
     let mut files = Vec::new();
     let mut skipped = Vec::new();
@@ -70,7 +71,8 @@ fn walk_one(path: &Path, top: bool, files: &mut Vec<Source>, skipped: &mut Vec<S
         }
     };
     let ft = meta.file_type();
-    if ft.is_file() {
+    if ft.is_file() || (top && reads_once(&ft)) {
+        // A FIFO or `<(…)` named on the command line is read, once.
         files.push(Source::File(path.to_path_buf()));
     } else if ft.is_dir() {
         let mut entries: Vec<PathBuf> = match fs::read_dir(path) {
@@ -97,6 +99,20 @@ fn walk_one(path: &Path, top: bool, files: &mut Vec<Source>, skipped: &mut Vec<S
             path: path.to_path_buf(),
             reason: "not a regular file".into(),
         });
+    }
+}
+
+/// A FIFO or a character device: something read as a stream, once.
+fn reads_once(ft: &fs::FileType) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        ft.is_fifo() || ft.is_char_device()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ft;
+        false
     }
 }
 

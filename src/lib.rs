@@ -13,6 +13,10 @@
 //!   traversal and written back in the same form;
 //! * [`redact`]: masks and keyed pseudonyms, the learning pass, verification,
 //!   the private map and the report;
+//! * [`pipeline`]: a redaction job from paths to a verified output in place
+//!   (path checks, temporaries, learn → redact → verify → commit);
+//! * [`temp`]: owner-only temporaries, removed on every exit path and on
+//!   SIGINT/SIGTERM/SIGHUP; [`progress`]: bars for long passes;
 //! * [`logs`]: GitLab log kinds, and each line as a typed event;
 //! * [`summary`]: statistics, errors, top talkers and traces of logs, and
 //!   their reports (text, Markdown, JSON, HTML), sanitized for sharing;
@@ -23,7 +27,10 @@ pub mod corpus;
 pub mod detect;
 pub mod input;
 pub mod logs;
+pub mod pipeline;
+pub mod progress;
 pub mod redact;
 pub mod rules;
 pub mod scan;
 pub mod summary;
+pub mod temp;

@@ -6,7 +6,7 @@ mod cmd;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::Parser as _;
 
 /// `--version` text: the crate version and the built-in rule packs.
 static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(version_line);
@@ -38,14 +38,43 @@ fn main() -> ExitCode {
             .map_or_else(String::new, |l| format!(" at {}:{}", l.file(), l.line()));
         eprintln!("airlock: internal error{at}: {msg}. This is a bug; please report it.");
     }));
-    let cli = cli::Cli::parse();
+    // Paths on the command line carry names (`gitlabsos.<host>_…`, a rules
+    // file named after a token): every message goes through a redactor that
+    // knows them, argument errors included.
+    let argv: Vec<std::path::PathBuf> = std::env::args_os().skip(1).map(Into::into).collect();
+    let paths: Vec<&std::path::Path> = argv.iter().map(|p| p.as_path()).collect();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                e.exit();
+            }
+            eprint!(
+                "{}",
+                airlock::pipeline::messages::scrub(&e.render().to_string(), &paths)
+            );
+            return ExitCode::from(2);
+        }
+    };
     match cmd::run(cli) {
         Ok(code) => code,
         Err(err) => {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("airlock: {err:#}");
+            let text = format!("{err:#}");
+            eprintln!(
+                "airlock: {}",
+                airlock::scan::escape_for_terminal(&airlock::pipeline::messages::scrub(
+                    &text, &paths
+                ))
+            );
             ExitCode::from(2)
         }
     }

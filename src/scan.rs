@@ -228,3 +228,181 @@ pub fn escape_for_terminal(s: &str) -> String {
     }
     out
 }
+
+/// A finding as `scan` reports it: where (`path`, `path!member` inside an
+/// archive) and what.
+pub type Found = (String, Located);
+
+/// The scan as a bundle transform: every member of an input (gzip, tar,
+/// nested archives, UTF-16 text, stdin by magic bytes) searched through the
+/// same traversal `redact` reads with, findings handed on in order, each
+/// named `input!member` inside an archive. Masks and pseudonyms airlock
+/// wrote are not findings: a redacted bundle scans clean.
+pub struct ScanPass<'a> {
+    engine: &'a Engine,
+    opts: ScanOptions,
+    jobs: usize,
+    /// The input as given (`bundle.tar.gz`, `<stdin>`).
+    label: String,
+    out: std::sync::Mutex<Box<dyn FnMut(Found) + Send + 'a>>,
+    lines: std::sync::atomic::AtomicU64,
+    not_scanned: std::sync::Mutex<Vec<(String, crate::bundle::LeftOut)>>,
+}
+
+impl<'a> ScanPass<'a> {
+    pub fn new(
+        engine: &'a Engine,
+        opts: ScanOptions,
+        jobs: usize,
+        label: String,
+        out: Box<dyn FnMut(Found) + Send + 'a>,
+    ) -> ScanPass<'a> {
+        ScanPass {
+            engine,
+            opts,
+            jobs: jobs.max(1),
+            label,
+            out: std::sync::Mutex::new(out),
+            lines: Default::default(),
+            not_scanned: Default::default(),
+        }
+    }
+
+    /// Lines read, over every member.
+    pub fn lines(&self) -> u64 {
+        self.lines.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Members that were not searched, with why (`path!member`).
+    pub fn not_scanned(&self) -> Vec<(String, crate::bundle::LeftOut)> {
+        self.not_scanned
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// `input!outer/member`, or the input itself.
+    fn shown(&self, member: &crate::bundle::Member<'_>) -> String {
+        if member.archived {
+            format!(
+                "{}!{}{}",
+                self.label,
+                String::from_utf8_lossy(member.outer),
+                String::from_utf8_lossy(member.name)
+            )
+        } else {
+            self.label.clone()
+        }
+    }
+
+    /// A finding's value is airlock's own (a mask, a pseudonym).
+    fn is_own(&self, chunk: &ChunkView<'_>, f: &Finding, masks_here: bool) -> bool {
+        let value = &chunk.bytes[f.start..f.end];
+        crate::redact::is_own_value(self.engine, f.rule, value)
+            || (masks_here
+                && crate::redact::is_own_by_masks(self.engine, chunk.bytes, f.start, f.end))
+    }
+}
+
+impl crate::bundle::Transform for ScanPass<'_> {
+    fn name(&self, name: &[u8]) -> Vec<u8> {
+        name.to_vec()
+    }
+
+    fn content(
+        &self,
+        member: &crate::bundle::Member<'_>,
+        input: &mut dyn Read,
+        _output: &mut dyn std::io::Write,
+    ) -> io::Result<()> {
+        let shown = self.shown(member);
+        // Path-limited rules see the member's name inside an archive, the
+        // path as given otherwise.
+        let rule_path = if member.archived {
+            String::from_utf8_lossy(member.name).into_owned()
+        } else {
+            self.label.clone()
+        };
+        let matcher = self.engine.matcher(if member.name.is_empty() {
+            None
+        } else {
+            Some(std::path::Path::new(&rule_path))
+        });
+        let engine = self.engine;
+        let work = |chunk: ChunkView<'_>| {
+            let masks_here = memchr::memmem::find(chunk.bytes, crate::redact::MASK_OPEN).is_some();
+            chunk
+                .findings
+                .iter()
+                .filter(|f| !self.is_own(&chunk, f, masks_here))
+                .map(|f| {
+                    let before = &chunk.bytes[f.start.saturating_sub(32)..f.start];
+                    (
+                        *f,
+                        preview(engine, f.rule, before, &chunk.bytes[f.start..f.end]),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut lines = LineTracker::default();
+        let jobs = member.jobs.min(self.jobs);
+        matcher.scan_reader_parallel_map(
+            input,
+            &self.opts,
+            jobs,
+            work,
+            |offset, bytes, found| {
+                let chunk = ChunkView {
+                    offset,
+                    bytes,
+                    findings: &[],
+                };
+                if !found.is_empty() {
+                    let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+                    for (f, preview) in found {
+                        let (line, col, end_line, end_col) = lines.locate(&chunk, &f);
+                        out((
+                            shown.clone(),
+                            Located {
+                                rule: f.rule,
+                                offset: offset + f.start as u64,
+                                len: f.len(),
+                                line,
+                                col,
+                                end_line,
+                                end_col,
+                                preview,
+                            },
+                        ));
+                    }
+                }
+                lines.finish_chunk(&chunk);
+                Ok(())
+            },
+        )?;
+        self.lines
+            .fetch_add(lines.lines(), std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn left_out(&self, name: &[u8], why: &crate::bundle::LeftOut) {
+        let name = String::from_utf8_lossy(name);
+        let top = std::path::Path::new(&self.label)
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy() == name);
+        let shown = if top || name.is_empty() {
+            self.label.clone()
+        } else {
+            format!("{}!{name}", self.label)
+        };
+        self.not_scanned
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((shown, why.clone()));
+    }
+
+    /// Binary members are searched as bytes.
+    fn keep_binary(&self) -> bool {
+        true
+    }
+}

@@ -8,7 +8,12 @@
 //! ([`NullSink`], for passes that only read). Forms are recognised by magic
 //! bytes at every level, so logrotate's `x.log.1.gz`, svlogd's `@….s` (gzip
 //! despite the name) and a `.tar.gz` inside a directory are all opened, and
-//! re-encoded the same way on output.
+//! re-encoded the same way on output; UTF-16 text is decoded for the
+//! transform and encoded back ([`utf16`]). The input's own layers may be
+//! written in another [`Form`] (`-o x.tar.gz` for a directory): see
+//! [`RunOptions`], which also carries progress and a [`Tally`] of what was
+//! met, counted here rather than by the transform, so a report can be
+//! checked to account for every member.
 //!
 //! # Failing closed
 //!
@@ -18,9 +23,12 @@
 //! * Archive entries with absolute names are made relative; entries with
 //!   `..`, links that point outside the archive, device files and FIFOs are
 //!   left out and reported. Nothing is ever written outside the sink.
-//! * Broken input (truncated gzip, corrupt tar, expansion past
-//!   [`Limits::max_member_bytes`], nesting past [`Limits::max_depth`]) is an
-//!   error naming the member; callers discard the whole output.
+//! * Broken input (truncated gzip, corrupt tar, data after a tar's end,
+//!   expansion past [`Limits::max_member_bytes`], nesting past
+//!   [`Limits::max_depth`]) is an error naming the member; callers discard
+//!   the whole output.
+//! * Text is not judged by its first bytes alone: leading zeros are skipped
+//!   before sniffing, and NUL runs between text are padding ([`sniff()`]).
 //!
 //! Errors name the input and the member path, with `!` between archive
 //! levels: `bundle.tar.gz!gitlabsos.x/var/log/gitlab/x.log.1.gz`.
@@ -29,18 +37,22 @@ mod pargz;
 mod readahead;
 mod sink;
 pub mod sniff;
+pub mod utf16;
 
 use std::collections::HashSet;
 use std::fmt;
 use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use flate2::read::MultiGzDecoder;
 use flate2::{Compression, GzBuilder};
 
 pub use sink::{DirSink, NullSink, Sink, StreamSink, TarSink};
 pub use sniff::{sniff, Sniffed};
+
+use crate::progress::{Counting, Progress, Silent};
 
 /// Metadata kept from input to output.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,6 +140,9 @@ pub struct Member<'a> {
     /// the files of a directory are already spread over the threads (each
     /// thread then holds one member, and memory stays bounded).
     pub jobs: usize,
+    /// The content came from inside an archive (false for the input itself
+    /// and for the files of a directory).
+    pub archived: bool,
 }
 
 /// What a traversal does with members.
@@ -175,16 +190,20 @@ pub enum Input {
     /// Standard input, read once.
     Stdin,
     Path(PathBuf),
-    /// Standard input saved to a file, so several passes can read it; it is
-    /// named and matched as stdin.
-    Spooled(PathBuf),
+    /// A stream that can be read once (stdin, a FIFO, `<(…)`) saved to a
+    /// file so several passes can read it. It is named and matched as
+    /// `name` (stdin when `None`).
+    Spooled {
+        path: PathBuf,
+        name: Option<PathBuf>,
+    },
 }
 
 impl Input {
     pub fn display(&self) -> String {
         match self {
-            Input::Stdin | Input::Spooled(_) => "<stdin>".into(),
-            Input::Path(p) => p.display().to_string(),
+            Input::Stdin | Input::Spooled { name: None, .. } => "<stdin>".into(),
+            Input::Spooled { name: Some(p), .. } | Input::Path(p) => p.display().to_string(),
         }
     }
 
@@ -192,7 +211,6 @@ impl Input {
         matches!(self, Input::Path(p) if p.is_dir())
     }
 }
-
 /// Options of one traversal.
 pub struct Traversal<'a> {
     pub transform: &'a dyn Transform,
@@ -206,55 +224,228 @@ pub struct Traversal<'a> {
     pub jobs: usize,
 }
 
+/// The form of the output when it is not the input's: what `-o x.tar.gz`
+/// asks for. Applies to the input's own layers only, never to members.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Form {
+    /// `Some(true)`: gzip-compressed (added if the input is not);
+    /// `Some(false)`: not compressed (a gzip input is written inflated);
+    /// `None`: as the input.
+    pub gzip: Option<bool>,
+    /// A tar archive: a directory's tree, or a single stream as its one
+    /// member (named after the input).
+    pub tar: bool,
+}
+
+/// An output name asks for a form airlock cannot write.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name}: airlock cannot write {what}; name the output .tar.gz, .tgz, .tar or .gz, or give no such extension to keep the input's form")]
+pub struct UnwritableForm {
+    pub name: String,
+    pub what: &'static str,
+}
+
+impl Form {
+    /// The form an output file name asks for: `.tar.gz`/`.tgz`, `.tar`,
+    /// `.gz`; other compressed or archive extensions (`.zip`, `.xz`, …) are
+    /// refused; any other name keeps the input's form.
+    pub fn for_output_name(name: &str) -> Result<Form, UnwritableForm> {
+        let lower = name.to_ascii_lowercase();
+        let refuse = |what| {
+            Err(UnwritableForm {
+                name: name.to_string(),
+                what,
+            })
+        };
+        const REFUSED: &[(&str, &str)] = &[
+            (".zip", "zip archives"),
+            (".xz", "xz compression"),
+            (".txz", "xz compression"),
+            (".bz2", "bzip2 compression"),
+            (".tbz", "bzip2 compression"),
+            (".tbz2", "bzip2 compression"),
+            (".zst", "zstd compression"),
+            (".tzst", "zstd compression"),
+            (".7z", "7-zip archives"),
+            (".rar", "rar archives"),
+            (".lz4", "lz4 compression"),
+            (".lz", "lzip compression"),
+            (".lzma", "lzma compression"),
+            (".z", "compress(1) files"),
+            (".cpio", "cpio archives"),
+        ];
+        for (ext, what) in REFUSED {
+            if lower.ends_with(ext) {
+                return refuse(what);
+            }
+        }
+        Ok(if lower.ends_with(".tar.gz") || lower.ends_with(".tgz") {
+            Form {
+                gzip: Some(true),
+                tar: true,
+            }
+        } else if lower.ends_with(".tar") {
+            Form {
+                gzip: Some(false),
+                tar: true,
+            }
+        } else if lower.ends_with(".gz") {
+            Form {
+                gzip: Some(true),
+                tar: false,
+            }
+        } else {
+            Form::default()
+        })
+    }
+
+    /// Whether a directory input is written as one stream.
+    pub fn is_stream(self) -> bool {
+        self.tar
+    }
+}
+
+/// What a traversal met, counted where members are dispatched (not by the
+/// transform), so that a report's counts can be checked against it: every
+/// entry ends as a file written, an archive opened, a link reproduced or a
+/// member left out.
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// Entries met: the input itself (unless a directory), every file of a
+    /// directory, every entry of every archive (directories excepted).
+    pub entries: AtomicU64,
+    /// Entries that were archives, opened and written back.
+    pub archives: AtomicU64,
+    /// Links reproduced inside an archive.
+    pub links: AtomicU64,
+}
+
+impl Tally {
+    fn add(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn entries(&self) -> u64 {
+        self.entries.load(Ordering::Relaxed)
+    }
+
+    pub fn archives(&self) -> u64 {
+        self.archives.load(Ordering::Relaxed)
+    }
+
+    pub fn links(&self) -> u64 {
+        self.links.load(Ordering::Relaxed)
+    }
+}
+
+/// What else a traversal does besides its transform: report progress, write
+/// another form, count what it met.
+#[derive(Clone, Copy)]
+pub struct RunOptions<'a> {
+    pub progress: &'a dyn Progress,
+    pub form: Form,
+    pub tally: Option<&'a Tally>,
+    /// Go on after a member fails, and return the first error (by member
+    /// name) at the end: the learning pass uses it so that what it learned
+    /// is everything readable, whatever order threads failed in.
+    pub keep_going: bool,
+}
+
+impl Default for RunOptions<'_> {
+    fn default() -> Self {
+        RunOptions {
+            progress: &Silent,
+            form: Form::default(),
+            tally: None,
+            keep_going: false,
+        }
+    }
+}
+
+/// The bytes a traversal of `input` reads from disk (files of a directory,
+/// the file, the spool), for progress; `None` for stdin.
+pub fn input_size(input: &Input) -> Option<u64> {
+    match input {
+        Input::Stdin => None,
+        Input::Spooled { path, .. } => fs::metadata(path).ok().map(|m| m.len()),
+        Input::Path(p) => {
+            let md = fs::metadata(p).ok()?;
+            if !md.is_dir() {
+                return Some(md.len());
+            }
+            let mut total = 0;
+            let mut stack = vec![p.clone()];
+            while let Some(d) = stack.pop() {
+                for e in fs::read_dir(&d).ok()?.flatten() {
+                    let Ok(md) = e.path().symlink_metadata() else {
+                        continue;
+                    };
+                    if md.is_dir() {
+                        stack.push(e.path());
+                    } else if md.is_file() {
+                        total += md.len();
+                    }
+                }
+            }
+            Some(total)
+        }
+    }
+}
+
 impl Traversal<'_> {
     /// Read `input` and write each member, transformed, to `sink`. A
     /// directory input expects a directory-shaped sink; anything else is one
     /// stream (which may be an archive).
     pub fn run(&self, input: &Input, sink: &mut dyn Sink) -> Result<(), BundleError> {
-        match input {
-            Input::Stdin => {
-                let stdin = io::stdin();
-                let mut lock = stdin.lock();
-                self.member(
-                    &"<stdin>".into(),
-                    b"",
-                    b"",
-                    false,
-                    &Meta::default(),
-                    &mut lock,
-                    sink,
-                    0,
-                )
-            }
-            Input::Spooled(p) => {
-                let mut f = fs::File::open(p).map_err(|source| BundleError::Io {
-                    member: "<stdin>".into(),
-                    source,
-                })?;
-                self.member(
-                    &"<stdin>".into(),
-                    b"",
-                    b"",
-                    false,
-                    &Meta::default(),
-                    &mut f,
-                    sink,
-                    0,
-                )
-            }
-            Input::Path(p) if p.is_dir() => self.dir(p, sink),
-            Input::Path(p) => {
-                let label = p.display().to_string();
-                let io = |source| BundleError::Io {
-                    member: label.clone(),
-                    source,
-                };
-                let mut f = fs::File::open(p).map_err(io)?;
-                let meta = meta_of(&f.metadata().map_err(io)?);
-                let name = p.file_name().map(os_bytes).unwrap_or_default();
-                self.member(&label, &name, b"", false, &meta, &mut f, sink, 0)
-            }
-        }
+        self.run_with(input, sink, &RunOptions::default())
+    }
+
+    /// [`Self::run`] with progress, another output form, a tally. With
+    /// `opts.form.tar`, a directory input is written as one tar stream to
+    /// `sink` (a stream sink), its members under the directory's name.
+    pub fn run_with(
+        &self,
+        input: &Input,
+        sink: &mut dyn Sink,
+        opts: &RunOptions<'_>,
+    ) -> Result<(), BundleError> {
+        let held = std::sync::Mutex::new(None);
+        let w = Walk {
+            t: self,
+            opts,
+            held: &held,
+        };
+        w.finish(w.run(input, sink))
+    }
+
+    /// Read one stream labelled `label` in messages and named `name` (for
+    /// path rules), as [`Self::run_with`] reads a single file.
+    pub fn run_named(
+        &self,
+        label: &str,
+        name: &[u8],
+        reader: &mut dyn Read,
+        sink: &mut dyn Sink,
+        opts: &RunOptions<'_>,
+    ) -> Result<(), BundleError> {
+        let held = std::sync::Mutex::new(None);
+        let w = Walk {
+            t: self,
+            opts,
+            held: &held,
+        };
+        let mut r = Counting::new(reader, opts.progress);
+        let r = w.member(
+            &label.to_string(),
+            name,
+            b"",
+            false,
+            &Meta::default(),
+            &mut r,
+            sink,
+            0,
+        );
+        w.finish(r)
     }
 
     /// Read one stream (a log, a `.gz`, a tar, a `.tar.gz`…) named `name`
@@ -266,11 +457,146 @@ impl Traversal<'_> {
         reader: &mut dyn Read,
         sink: &mut dyn Sink,
     ) -> Result<(), BundleError> {
+        self.run_reader_with(name, reader, sink, &RunOptions::default())
+    }
+
+    /// [`Self::run_reader`] with [`RunOptions`] (progress counts what
+    /// `reader` gives).
+    pub fn run_reader_with(
+        &self,
+        name: &[u8],
+        reader: &mut dyn Read,
+        sink: &mut dyn Sink,
+        opts: &RunOptions<'_>,
+    ) -> Result<(), BundleError> {
         let label = String::from_utf8_lossy(name).into_owned();
-        self.member(&label, name, b"", false, &Meta::default(), reader, sink, 0)
+        self.run_named(&label, name, reader, sink, opts)
+    }
+}
+
+impl Walk<'_> {
+    /// The result of a run: its own, or the first error held back.
+    fn finish(&self, r: Result<(), BundleError>) -> Result<(), BundleError> {
+        r?;
+        match self.held.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn run(&self, input: &Input, sink: &mut dyn Sink) -> Result<(), BundleError> {
+        let (w, opts) = (self, self.opts);
+        match input {
+            Input::Stdin => {
+                let stdin = io::stdin();
+                let mut lock = Counting::new(stdin.lock(), opts.progress);
+                w.member(
+                    &"<stdin>".into(),
+                    b"",
+                    b"",
+                    false,
+                    &Meta::default(),
+                    &mut lock,
+                    sink,
+                    0,
+                )
+            }
+            Input::Spooled { path, name } => {
+                let label = input.display();
+                let mut f = fs::File::open(path).map_err(|source| BundleError::Io {
+                    member: label.clone(),
+                    source,
+                })?;
+                let meta = f.metadata().map(|m| meta_of(&m)).unwrap_or_default();
+                let member = name
+                    .as_ref()
+                    .and_then(|n| n.file_name())
+                    .map(os_bytes)
+                    .unwrap_or_default();
+                let mut f = Counting::new(&mut f, opts.progress);
+                w.member(&label, &member, b"", false, &meta, &mut f, sink, 0)
+            }
+            Input::Path(p) if p.is_dir() && opts.form.tar => w.dir_as_tar(p, sink),
+            Input::Path(p) if p.is_dir() => w.dir(p, sink),
+            Input::Path(p) => {
+                let label = p.display().to_string();
+                let io = |source| BundleError::Io {
+                    member: label.clone(),
+                    source,
+                };
+                let mut f = fs::File::open(p).map_err(io)?;
+                let meta = meta_of(&f.metadata().map_err(io)?);
+                let name = p.file_name().map(os_bytes).unwrap_or_default();
+                let mut f = Counting::new(&mut f, opts.progress);
+                w.member(&label, &name, b"", false, &meta, &mut f, sink, 0)
+            }
+        }
+    }
+}
+
+/// One traversal under way: the options and what else it does.
+struct Walk<'w> {
+    t: &'w Traversal<'w>,
+    opts: &'w RunOptions<'w>,
+    /// The first error of a member, held back with `keep_going`.
+    held: &'w std::sync::Mutex<Option<BundleError>>,
+}
+
+impl Walk<'_> {
+    fn tally(&self, pick: impl Fn(&Tally) -> &AtomicU64) {
+        if let Some(t) = self.opts.tally {
+            Tally::add(pick(t));
+        }
+    }
+
+    /// A directory written as one tar stream (gzip-compressed if the form
+    /// says so), its members under the directory's own (transformed) name.
+    fn dir_as_tar(&self, root: &Path, sink: &mut dyn Sink) -> Result<(), BundleError> {
+        let label = root.display().to_string();
+        let io = |source| BundleError::Io {
+            member: label.clone(),
+            source,
+        };
+        let meta = meta_of(&fs::metadata(root).map_err(io)?);
+        let name = root
+            .file_name()
+            .map(os_bytes)
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| b"bundle".to_vec());
+        let top = self.t.transform.name(&name);
+        let gzip = self.opts.form.gzip == Some(true);
+        let done = sink.file(&top, &meta, &mut |w| {
+            let mut out = if gzip {
+                TopOut::Gz(pargz::ParGzWriter::new(
+                    w,
+                    self.t.level,
+                    meta.mtime.min(u64::from(u32::MAX)) as u32,
+                    self.t.jobs,
+                ))
+            } else {
+                TopOut::Plain(w)
+            };
+            let mut ts = TarSink::new(&mut out, self.t.spool_dir.clone());
+            ts.dir(&top, &meta).map_err(io)?;
+            let mut prefix = top.clone();
+            prefix.push(b'/');
+            self.dir(
+                root,
+                &mut Prefixed {
+                    inner: &mut ts,
+                    prefix,
+                },
+            )?;
+            ts.finish().map_err(io)?;
+            out.finish().map_err(io)?;
+            Ok(Done::Written)
+        })?;
+        debug_assert_eq!(done, Done::Written);
+        Ok(())
     }
 
     fn dir(&self, root: &Path, sink: &mut dyn Sink) -> Result<(), BundleError> {
+        let transform = self.t.transform;
         // Walk first (directories made and links reported in order), then
         // read the files, in parallel when the sink allows it.
         let mut files: Vec<(PathBuf, Vec<u8>, Meta)> = Vec::new();
@@ -302,7 +628,7 @@ impl Traversal<'_> {
                 })?;
                 let ft = md.file_type();
                 if ft.is_dir() {
-                    sink.dir(&self.transform.name(&name), &meta_of(&md))
+                    sink.dir(&transform.name(&name), &meta_of(&md))
                         .map_err(|source| BundleError::Io {
                             member: path.display().to_string(),
                             source,
@@ -312,28 +638,27 @@ impl Traversal<'_> {
                     costs.push(read_cost(&name, md.len()));
                     files.push((path, name, meta_of(&md)));
                 } else if ft.is_symlink() {
-                    self.transform
-                        .left_out(&self.transform.name(&name), &LeftOut::Symlink);
+                    self.tally(|t| &t.entries);
+                    transform.left_out(&transform.name(&name), &LeftOut::Symlink);
                 } else {
-                    self.transform.left_out(
-                        &self.transform.name(&name),
-                        &LeftOut::Special(special_kind(&ft)),
-                    );
+                    self.tally(|t| &t.entries);
+                    transform
+                        .left_out(&transform.name(&name), &LeftOut::Special(special_kind(&ft)));
                 }
             }
             stack.extend(subdirs.into_iter().rev());
         }
-        let one = |t: &Traversal<'_>,
-                   (path, name, meta): &(PathBuf, Vec<u8>, Meta),
-                   sink: &mut dyn Sink| {
-            let plabel = path.display().to_string();
-            let mut f = fs::File::open(path).map_err(|source| BundleError::Io {
-                member: plabel.clone(),
-                source,
-            })?;
-            t.member(&plabel, name, b"", true, meta, &mut f, sink, 0)
-        };
-        let jobs = self.jobs.clamp(1, files.len().max(1));
+        let one =
+            |w: &Walk<'_>, (path, name, meta): &(PathBuf, Vec<u8>, Meta), sink: &mut dyn Sink| {
+                let plabel = path.display().to_string();
+                let mut f = fs::File::open(path).map_err(|source| BundleError::Io {
+                    member: plabel.clone(),
+                    source,
+                })?;
+                let mut f = Counting::new(&mut f, w.opts.progress);
+                w.member(&plabel, name, b"", true, meta, &mut f, sink, 0)
+            };
+        let jobs = self.t.jobs.clamp(1, files.len().max(1));
         let forks: Option<Vec<Box<dyn Sink + Send>>> = (jobs > 1)
             .then(|| (0..jobs).map(|_| sink.fork()).collect())
             .flatten();
@@ -345,11 +670,16 @@ impl Traversal<'_> {
         };
         // Files are spread over the threads: each member gets one.
         let per_file = Traversal {
-            transform: self.transform,
-            limits: self.limits.clone(),
-            spool_dir: self.spool_dir.clone(),
-            level: self.level,
+            transform,
+            limits: self.t.limits.clone(),
+            spool_dir: self.t.spool_dir.clone(),
+            level: self.t.level,
             jobs: 1,
+        };
+        let per_file = Walk {
+            t: &per_file,
+            opts: self.opts,
+            held: self.held,
         };
         // Workers take the costliest files first, so that the last files
         // to finish are small ones and no thread waits long on another
@@ -366,7 +696,7 @@ impl Traversal<'_> {
                 let (next, failed, files, one, per_file, order) =
                     (&next, &failed, &files, &one, &per_file, &order);
                 scope.spawn(move || loop {
-                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let k = next.fetch_add(1, Ordering::Relaxed);
                     if k >= files.len() || failed.lock().is_ok_and(|f| f.is_some()) {
                         break;
                     }
@@ -400,114 +730,197 @@ impl Traversal<'_> {
         sink: &mut dyn Sink,
         depth: usize,
     ) -> Result<(), BundleError> {
-        let out_name = self.transform.name(name);
-        let done = sink.file(&out_name, meta, &mut |w| {
-            self.encode(label, name, outer, nest, false, reader, w, depth)
-        })?;
-        if let Done::LeftOut(why) = done {
-            self.transform.left_out(&out_name, &why);
+        let r = self.member_inner(label, name, outer, nest, meta, reader, sink, depth);
+        match r {
+            Err(e) if self.opts.keep_going => {
+                let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+                let first = match &*held {
+                    Some(h) => member_of(&e) < member_of(h),
+                    None => true,
+                };
+                if first {
+                    *held = Some(e);
+                }
+                Ok(())
+            }
+            r => r,
         }
-        Ok(())
     }
 
-    /// Decode one layer (gzip, tar) or rewrite content, writing the same
-    /// layers to `w`.
-    /// `nest`: members of an archive found here are named after this member
-    /// (false for the input itself, whose members are the bundle's top level).
     #[allow(clippy::too_many_arguments)]
-    fn encode(
+    fn member_inner(
         &self,
         label: &String,
         name: &[u8],
         outer: &[u8],
         nest: bool,
+        meta: &Meta,
+        reader: &mut dyn Read,
+        sink: &mut dyn Sink,
+        depth: usize,
+    ) -> Result<(), BundleError> {
+        self.tally(|t| &t.entries);
+        let transform = self.t.transform;
+        let out_name = transform.name(name);
+        // The output's form applies to the input's own layers only.
+        let form = if nest {
+            Form::default()
+        } else {
+            self.opts.form
+        };
+        let l = Layer {
+            label,
+            name,
+            outer,
+            nest,
+            meta,
+            archived: !outer.is_empty() || nest && depth > 0,
+        };
+        let done = sink.file(&out_name, meta, &mut |w| {
+            self.encode(&l, false, form, reader, w, depth)
+        })?;
+        if let Done::LeftOut(why) = done {
+            transform.left_out(&out_name, &why);
+        }
+        Ok(())
+    }
+
+    /// Decode one layer (gzip, tar) or rewrite content, writing the same
+    /// layers to `w` (or those `form` asks for).
+    /// `l.nest`: members of an archive found here are named after this member
+    /// (false for the input itself, whose members are the bundle's top level).
+    fn encode(
+        &self,
+        l: &Layer<'_>,
         gzip: bool,
+        form: Form,
         reader: &mut dyn Read,
         w: &mut dyn Write,
         depth: usize,
     ) -> Result<Done, BundleError> {
+        let label = l.label;
         let io = |source| BundleError::Io {
             member: label.clone(),
             source,
         };
-        if depth > self.limits.max_depth {
+        if depth > self.t.limits.max_depth {
             return Err(BundleError::Invalid {
                 member: label.clone(),
                 msg: format!(
                     "nested deeper than {} archive or compression layers",
-                    self.limits.max_depth
+                    self.t.limits.max_depth
                 ),
             });
         }
         let mut r = Peek::new(reader).map_err(io)?;
-        match sniff(r.head()) {
+        let sniffed = r.sniff();
+        // Another form than the input's: add a gzip layer, or a tar around
+        // a single stream, then carry on with this same layer.
+        if form.gzip == Some(true) && sniffed != Sniffed::Gzip {
+            let mut enc = pargz::ParGzWriter::new(
+                w,
+                self.t.level,
+                l.meta.mtime.min(u64::from(u32::MAX)) as u32,
+                self.t.jobs,
+            );
+            let inner = Form { gzip: None, ..form };
+            let done = self.encode(l, gzip, inner, &mut r, &mut enc, depth)?;
+            if done == Done::Written {
+                enc.finish().map_err(io)?;
+            }
+            return Ok(done);
+        }
+        if form.tar && !matches!(sniffed, Sniffed::Gzip | Sniffed::Tar) {
+            let mut ts = TarSink::new(w, self.t.spool_dir.clone());
+            let name = if l.name.is_empty() {
+                b"stdin".to_vec()
+            } else {
+                self.t.transform.name(l.name)
+            };
+            let done = ts.file(&name, l.meta, &mut |tw| {
+                self.encode(l, gzip, Form::default(), &mut r, tw, depth)
+            })?;
+            if done == Done::Written {
+                ts.finish().map_err(io)?;
+            }
+            return Ok(done);
+        }
+        match sniffed {
             Sniffed::Gzip => {
                 let mtime = gzip_mtime(r.head());
                 // With a thread to spare, inflating runs ahead on it.
-                let inflate: Box<dyn Read + '_> = if self.jobs > 1 {
+                let inflate: Box<dyn Read + '_> = if self.t.jobs > 1 {
                     Box::new(readahead::GzReadAhead::new(&mut r))
                 } else {
                     Box::new(MultiGzDecoder::new(&mut r))
                 };
-                let mut dec = Limited::new(inflate, self.limits.max_member_bytes);
+                let mut dec = Limited::new(inflate, self.t.limits.max_member_bytes);
+                let inner = Form { gzip: None, ..form };
+                if form.gzip == Some(false) {
+                    // Written inflated.
+                    return self.encode(l, true, inner, &mut dec, w, depth + 1);
+                }
                 // The output header keeps the time but not the original file
                 // name, which could name a host.
                 // The input itself (a .tar.gz bundle) is compressed on
                 // several threads, always, so the bytes do not depend on
                 // --jobs; gzip members inside it on this thread.
-                let mut enc = if depth == 0 && !nest {
-                    GzOut::Parallel(pargz::ParGzWriter::new(w, self.level, mtime, self.jobs))
+                let mut enc = if depth == 0 && !l.nest {
+                    GzOut::Parallel(pargz::ParGzWriter::new(w, self.t.level, mtime, self.t.jobs))
                 } else {
                     GzOut::Single(FixedWrites::new(
-                        GzBuilder::new().mtime(mtime).write(w, self.level),
+                        GzBuilder::new().mtime(mtime).write(w, self.t.level),
                     ))
                 };
-                let done = self.encode(
-                    label,
-                    name,
-                    outer,
-                    nest,
-                    true,
-                    &mut dec,
-                    &mut enc,
-                    depth + 1,
-                )?;
+                let done = self.encode(l, true, inner, &mut dec, &mut enc, depth + 1)?;
                 if done == Done::Written {
                     enc.finish().map_err(io)?;
                 }
                 Ok(done)
             }
             Sniffed::Tar => {
-                let mut ts = TarSink::new(w, self.spool_dir.clone());
+                self.tally(|t| &t.archives);
+                let mut ts = TarSink::new(w, self.t.spool_dir.clone());
                 // Members inside are named after this one, unless this is the
                 // input itself (its members are the bundle's top level).
-                let mut inner = outer.to_vec();
-                if !name.is_empty() && nest {
-                    inner.extend_from_slice(name);
+                let mut inner = l.outer.to_vec();
+                if !l.name.is_empty() && l.nest {
+                    inner.extend_from_slice(l.name);
                     inner.push(b'!');
                 }
                 self.tar(label, &inner, &mut r, &mut ts, depth + 1)?;
+                // An archive ends with zero blocks. Anything else after them
+                // (a second archive appended, another stream) would be lost
+                // without a word: fail instead.
+                if !rest_is_zeros(&mut r).map_err(io)? {
+                    return Err(BundleError::Invalid {
+                        member: label.clone(),
+                        msg: "data after the end of the tar archive (appended archives are not supported)".into(),
+                    });
+                }
                 ts.finish().map_err(io)?;
                 Ok(Done::Written)
             }
             Sniffed::Text => {
-                let m = Member {
-                    name,
-                    outer,
-                    gzip,
-                    jobs: self.jobs,
-                };
-                self.transform.content(&m, &mut r, w).map_err(io)?;
+                let m = l.member(gzip, self.t.jobs);
+                self.t.transform.content(&m, &mut r, w).map_err(io)?;
                 Ok(Done::Written)
             }
-            Sniffed::Binary if self.transform.keep_binary() => {
-                let m = Member {
-                    name,
-                    outer,
-                    gzip,
-                    jobs: self.jobs,
-                };
-                self.transform.content(&m, &mut r, w).map_err(io)?;
+            Sniffed::Utf16 { big_endian, bom } => {
+                // Decoded for the transform, encoded back as it was.
+                let m = l.member(gzip, self.t.jobs);
+                let mut dec = utf16::Decoder::new(&mut r, big_endian, bom);
+                let mut enc = utf16::Encoder::new(w, big_endian, bom);
+                self.t
+                    .transform
+                    .content(&m, &mut dec, &mut enc)
+                    .map_err(io)?;
+                enc.finish().map_err(io)?;
+                Ok(Done::Written)
+            }
+            Sniffed::Binary if self.t.transform.keep_binary() => {
+                let m = l.member(gzip, self.t.jobs);
+                self.t.transform.content(&m, &mut r, w).map_err(io)?;
                 Ok(Done::Written)
             }
             other => Ok(Done::LeftOut(LeftOut::Unsupported(other))),
@@ -522,6 +935,7 @@ impl Traversal<'_> {
         sink: &mut dyn Sink,
         depth: usize,
     ) -> Result<(), BundleError> {
+        let transform = self.t.transform;
         let invalid = |e: io::Error| BundleError::Invalid {
             member: label.clone(),
             msg: format!("invalid tar archive: {e}"),
@@ -539,9 +953,16 @@ impl Traversal<'_> {
                 gid: hdr.gid().unwrap_or(0),
             };
             let kind = hdr.entry_type();
+            use tar::EntryType as E;
+            let is_entry = !matches!(
+                kind,
+                E::Directory | E::XGlobalHeader | E::XHeader | E::GNULongName | E::GNULongLink
+            );
             let Some(name) = safe_name(&raw) else {
-                self.transform
-                    .left_out(&self.transform.name(&raw), &LeftOut::UnsafeName);
+                if is_entry {
+                    self.tally(|t| &t.entries);
+                }
+                transform.left_out(&transform.name(&raw), &LeftOut::UnsafeName);
                 continue;
             };
             let mlabel = format!("{label}!{}", String::from_utf8_lossy(&name));
@@ -549,15 +970,17 @@ impl Traversal<'_> {
                 member: mlabel.clone(),
                 source,
             };
-            use tar::EntryType as E;
+            // Regular members are counted by `member`.
+            if is_entry && !matches!(kind, E::Regular | E::Continuous | E::GNUSparse) {
+                self.tally(|t| &t.entries);
+            }
             match kind {
                 E::Regular | E::Continuous | E::GNUSparse => {
                     self.member(&mlabel, &name, outer, true, &meta, &mut entry, sink, depth)?;
                     written.insert(name);
                 }
                 E::Directory => {
-                    sink.dir(&self.transform.name(&name), &meta)
-                        .map_err(sink_io)?;
+                    sink.dir(&transform.name(&name), &meta).map_err(sink_io)?;
                     written.insert(name);
                 }
                 E::Symlink => {
@@ -566,16 +989,12 @@ impl Traversal<'_> {
                         .map(|t| t.into_owned())
                         .unwrap_or_default();
                     if link_stays_inside(&name, &target) {
-                        sink.symlink(
-                            &self.transform.name(&name),
-                            &meta,
-                            &self.transform.name(&target),
-                        )
-                        .map_err(sink_io)?;
+                        sink.symlink(&transform.name(&name), &meta, &transform.name(&target))
+                            .map_err(sink_io)?;
+                        self.tally(|t| &t.links);
                         written.insert(name);
                     } else {
-                        self.transform
-                            .left_out(&self.transform.name(&name), &LeftOut::Symlink);
+                        transform.left_out(&transform.name(&name), &LeftOut::Symlink);
                     }
                 }
                 E::Link => {
@@ -585,33 +1004,25 @@ impl Traversal<'_> {
                         .unwrap_or_default();
                     match safe_name(&target) {
                         Some(t) if written.contains(&t) => {
-                            sink.hardlink(
-                                &self.transform.name(&name),
-                                &meta,
-                                &self.transform.name(&t),
-                            )
-                            .map_err(sink_io)?;
+                            sink.hardlink(&transform.name(&name), &meta, &transform.name(&t))
+                                .map_err(sink_io)?;
+                            self.tally(|t| &t.links);
                             written.insert(name);
                         }
-                        _ => self
-                            .transform
-                            .left_out(&self.transform.name(&name), &LeftOut::Hardlink),
+                        _ => transform.left_out(&transform.name(&name), &LeftOut::Hardlink),
                     }
                 }
                 E::XGlobalHeader | E::XHeader | E::GNULongName | E::GNULongLink => {}
-                E::Char => self.transform.left_out(
-                    &self.transform.name(&name),
+                E::Char => transform.left_out(
+                    &transform.name(&name),
                     &LeftOut::Special("character device"),
                 ),
-                E::Block => self.transform.left_out(
-                    &self.transform.name(&name),
-                    &LeftOut::Special("block device"),
-                ),
-                E::Fifo => self
-                    .transform
-                    .left_out(&self.transform.name(&name), &LeftOut::Special("FIFO")),
-                _ => self.transform.left_out(
-                    &self.transform.name(&name),
+                E::Block => {
+                    transform.left_out(&transform.name(&name), &LeftOut::Special("block device"))
+                }
+                E::Fifo => transform.left_out(&transform.name(&name), &LeftOut::Special("FIFO")),
+                _ => transform.left_out(
+                    &transform.name(&name),
                     &LeftOut::Special("unknown entry type"),
                 ),
             }
@@ -620,6 +1031,121 @@ impl Traversal<'_> {
     }
 }
 
+/// The member being read, as [`Walk::encode`] sees it.
+struct Layer<'l> {
+    label: &'l String,
+    name: &'l [u8],
+    outer: &'l [u8],
+    nest: bool,
+    meta: &'l Meta,
+    /// Inside an archive (not the input itself, nor a file of a directory).
+    archived: bool,
+}
+
+impl Layer<'_> {
+    fn member(&self, gzip: bool, jobs: usize) -> Member<'_> {
+        Member {
+            name: self.name,
+            outer: self.outer,
+            gzip,
+            jobs,
+            archived: self.archived,
+        }
+    }
+}
+
+/// The member an error names (to pick one of several deterministically).
+fn member_of(e: &BundleError) -> &str {
+    match e {
+        BundleError::Io { member, .. } | BundleError::Invalid { member, .. } => member,
+    }
+}
+
+/// Does the rest of `r` hold only zero bytes (the padding of a tar
+/// archive's last record)?
+fn rest_is_zeros(r: &mut dyn Read) -> io::Result<bool> {
+    let mut buf = vec![0u8; 64 << 10];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => return Ok(true),
+            Ok(n) => {
+                if buf[..n].iter().any(|b| *b != 0) {
+                    return Ok(false);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// A sink that puts every name under a prefix (a directory written as a
+/// tar, under the directory's name).
+struct Prefixed<'s> {
+    inner: &'s mut dyn Sink,
+    prefix: Vec<u8>,
+}
+
+impl Prefixed<'_> {
+    fn name(&self, name: &[u8]) -> Vec<u8> {
+        [&self.prefix[..], name].concat()
+    }
+}
+
+impl Sink for Prefixed<'_> {
+    fn dir(&mut self, name: &[u8], meta: &Meta) -> io::Result<()> {
+        let n = self.name(name);
+        self.inner.dir(&n, meta)
+    }
+
+    fn file(
+        &mut self,
+        name: &[u8],
+        meta: &Meta,
+        produce: &mut dyn FnMut(&mut dyn Write) -> Result<Done, BundleError>,
+    ) -> Result<Done, BundleError> {
+        let n = self.name(name);
+        self.inner.file(&n, meta, produce)
+    }
+
+    fn symlink(&mut self, name: &[u8], meta: &Meta, target: &[u8]) -> io::Result<()> {
+        let n = self.name(name);
+        self.inner.symlink(&n, meta, target)
+    }
+
+    fn hardlink(&mut self, name: &[u8], meta: &Meta, target: &[u8]) -> io::Result<()> {
+        let (n, t) = (self.name(name), self.name(target));
+        self.inner.hardlink(&n, meta, &t)
+    }
+}
+
+/// The output's outermost layer when the form adds one.
+enum TopOut<'w> {
+    Plain(&'w mut dyn Write),
+    Gz(pargz::ParGzWriter<&'w mut dyn Write>),
+}
+
+impl TopOut<'_> {
+    fn finish(self) -> io::Result<()> {
+        match self {
+            TopOut::Plain(w) => w.flush(),
+            TopOut::Gz(enc) => enc.finish().map(|_| ()),
+        }
+    }
+}
+
+impl Write for TopOut<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        match self {
+            TopOut::Plain(w) => w.write(data),
+            TopOut::Gz(enc) => enc.write(data),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
 /// A member name made safe: relative, `/`-separated, no `.` or empty
 /// components; `None` if it has `..` or nothing is left.
 pub fn safe_name(raw: &[u8]) -> Option<Vec<u8>> {
@@ -744,40 +1270,90 @@ pub(crate) fn os_bytes(s: &std::ffi::OsStr) -> Vec<u8> {
 }
 
 /// A reader that holds its first [`sniff::HEAD`] bytes for inspection and
-/// then replays them.
+/// then replays them. Leading zero bytes (a log whose first blocks were
+/// never written, a sparse region, a zero-filled file) are counted, not
+/// held, and the head is taken after them: what follows the padding decides
+/// what the stream is, however long the padding.
 struct Peek<'a> {
+    /// Zero bytes before `head`, replayed first.
+    zeros: u64,
     head: Vec<u8>,
     pos: usize,
     inner: &'a mut dyn Read,
 }
 
+/// Read until `buf` is full or the stream ends; the bytes read.
+fn fill(inner: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match inner.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
 impl<'a> Peek<'a> {
     fn new(inner: &'a mut dyn Read) -> io::Result<Peek<'a>> {
         let mut head = vec![0u8; sniff::HEAD];
-        let mut n = 0;
-        while n < head.len() {
-            match inner.read(&mut head[n..]) {
-                Ok(0) => break,
-                Ok(k) => n += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+        let mut n = fill(inner, &mut head)?;
+        let mut zeros = 0u64;
+        // Skip zero bytes, a head at a time, until something else shows.
+        while n > 0 {
+            match head[..n].iter().position(|b| *b != 0) {
+                Some(0) => break,
+                Some(i) => {
+                    zeros += i as u64;
+                    head.copy_within(i..n, 0);
+                    n -= i;
+                    n += fill(inner, &mut head[n..])?;
+                    break;
+                }
+                None => {
+                    zeros += n as u64;
+                    n = fill(inner, &mut head)?;
+                }
             }
         }
         head.truncate(n);
         Ok(Peek {
+            zeros,
             head,
             pos: 0,
             inner,
         })
     }
 
+    /// The first bytes after any leading zeros.
     fn head(&self) -> &[u8] {
         &self.head
+    }
+
+    /// What the stream is. After leading zeros no magic applies: it is
+    /// text (also when nothing but zeros), UTF-16 text or binary data.
+    fn sniff(&self) -> Sniffed {
+        if self.zeros > 0 {
+            sniff::text_or_binary(&self.head)
+        } else {
+            sniff(&self.head)
+        }
     }
 }
 
 impl Read for Peek<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.zeros > 0 {
+            let n = (buf.len() as u64).min(self.zeros) as usize;
+            buf[..n].fill(0);
+            self.zeros -= n as u64;
+            return Ok(n);
+        }
         if self.pos < self.head.len() {
             let n = buf.len().min(self.head.len() - self.pos);
             buf[..n].copy_from_slice(&self.head[self.pos..self.pos + n]);

@@ -51,18 +51,26 @@ fn unsafe_name() -> io::Error {
 /// Members as files under a root directory (the output's temporary
 /// directory). Every name is checked again here: nothing is written outside
 /// the root, whatever a transform returns.
+///
+/// Until [`DirSink::finish`], everything is owner-only whatever the umask:
+/// directories 0700, files 0600 (each created under the temporaries' lock,
+/// see [`crate::temp`], so an interruption never races a creation). The
+/// members' own modes and times are applied by `finish`, after the output
+/// was verified and just before it is renamed into place; a member whose
+/// mode forbids reading it (0200) can still be verified.
 pub struct DirSink {
     root: PathBuf,
-    /// Directory modes and times, applied at the end (a read-only directory
-    /// must stay writable until its files are in).
-    dirs: Vec<(PathBuf, Meta)>,
+    /// Modes and times to apply at the end, shared by the forks of this
+    /// sink (files and directories: a read-only directory must stay
+    /// writable until its files are in).
+    pending: std::sync::Arc<std::sync::Mutex<Vec<(PathBuf, Meta, bool)>>>,
 }
 
 impl DirSink {
     pub fn new(root: PathBuf) -> DirSink {
         DirSink {
             root,
-            dirs: Vec::new(),
+            pending: Default::default(),
         }
     }
 
@@ -71,11 +79,20 @@ impl DirSink {
         Ok(self.root.join(os_path(&safe)))
     }
 
-    /// Apply directory modes and times, deepest first.
-    pub fn finish(mut self) -> io::Result<()> {
-        self.dirs
-            .sort_by_key(|(p, _)| std::cmp::Reverse(p.components().count()));
-        for (p, meta) in &self.dirs {
+    fn defer(&self, path: PathBuf, meta: &Meta, is_dir: bool) {
+        self.pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((path, meta.clone(), is_dir));
+    }
+
+    /// Apply the members' modes and times: files first, then directories,
+    /// deepest first.
+    pub fn finish(self) -> io::Result<()> {
+        let mut pending =
+            std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
+        pending.sort_by_key(|(p, _, is_dir)| (*is_dir, std::cmp::Reverse(p.components().count())));
+        for (p, meta, _) in &pending {
             set_meta(p, meta)?;
         }
         Ok(())
@@ -83,16 +100,16 @@ impl DirSink {
 }
 
 fn set_meta(path: &Path, meta: &Meta) -> io::Result<()> {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(meta.mtime);
+    // Times are best effort (some systems cannot open a directory to set
+    // them), and set before the mode, which may forbid opening.
+    if let Ok(f) = fs::File::options().read(true).open(path) {
+        let _ = f.set_modified(t);
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         fs::set_permissions(path, fs::Permissions::from_mode(meta.mode & MODE_MASK))?;
-    }
-    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(meta.mtime);
-    // Times are best effort: a directory made read-only above cannot be
-    // opened for writing on every system.
-    if let Ok(f) = fs::File::options().read(true).open(path) {
-        let _ = f.set_modified(t);
     }
     Ok(())
 }
@@ -100,8 +117,11 @@ fn set_meta(path: &Path, meta: &Meta) -> io::Result<()> {
 impl Sink for DirSink {
     fn dir(&mut self, name: &[u8], meta: &Meta) -> io::Result<()> {
         let p = self.path(name)?;
-        fs::create_dir_all(&p)?;
-        self.dirs.push((p, meta.clone()));
+        {
+            let _g = crate::temp::hold()?;
+            crate::temp::create_dir_all_private(&p)?;
+        }
+        self.defer(p, meta, true);
         Ok(())
     }
 
@@ -117,28 +137,31 @@ impl Sink for DirSink {
             source,
         };
         let p = self.path(name).map_err(io)?;
-        if let Some(parent) = p.parent() {
-            fs::create_dir_all(parent).map_err(io)?;
-        }
-        let f = crate::redact::key::create_private(&p)
-            .or_else(|e| {
-                // A duplicate name (a later member with the same name, as tar
-                // allows): the later one wins, as tar extraction would.
-                if e.kind() == io::ErrorKind::AlreadyExists {
-                    fs::remove_file(&p)?;
-                    crate::redact::key::create_private(&p)
-                } else {
-                    Err(e)
-                }
-            })
-            .map_err(io)?;
+        let f = {
+            let _g = crate::temp::hold().map_err(io)?;
+            if let Some(parent) = p.parent() {
+                crate::temp::create_dir_all_private(parent).map_err(io)?;
+            }
+            crate::temp::create_file_private(&p)
+                .or_else(|e| {
+                    // A duplicate name (a later member with the same name, as
+                    // tar allows): the later one wins, as tar extraction would.
+                    if e.kind() == io::ErrorKind::AlreadyExists {
+                        fs::remove_file(&p)?;
+                        crate::temp::create_file_private(&p)
+                    } else {
+                        Err(e)
+                    }
+                })
+                .map_err(io)?
+        };
         let mut w = BufWriter::with_capacity(256 << 10, f);
         let done = produce(&mut w);
         let done = match done {
             Ok(Done::Written) => {
                 w.flush().map_err(io)?;
                 drop(w);
-                set_meta(&p, meta).map_err(io)?;
+                self.defer(p, meta, false);
                 Done::Written
             }
             Ok(left) => {
@@ -157,6 +180,7 @@ impl Sink for DirSink {
 
     fn symlink(&mut self, name: &[u8], _meta: &Meta, target: &[u8]) -> io::Result<()> {
         let p = self.path(name)?;
+        let _g = crate::temp::hold()?;
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink(os_path(target), p)
@@ -171,11 +195,15 @@ impl Sink for DirSink {
     fn hardlink(&mut self, name: &[u8], _meta: &Meta, target: &[u8]) -> io::Result<()> {
         let p = self.path(name)?;
         let t = self.path(target)?;
+        let _g = crate::temp::hold()?;
         fs::hard_link(t, p)
     }
 
     fn fork(&self) -> Option<Box<dyn Sink + Send>> {
-        Some(Box::new(DirSink::new(self.root.clone())))
+        Some(Box::new(DirSink {
+            root: self.root.clone(),
+            pending: self.pending.clone(),
+        }))
     }
 }
 

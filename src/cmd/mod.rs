@@ -21,10 +21,11 @@ use airlock::rules::RuleSet;
 use crate::cli::{Cli, Command, RuleArgs, RulesCommand};
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let quiet = cli.quiet;
     match cli.command {
-        Command::Scan(args) => scan::run(args),
-        Command::Redact(args) => redact::run(args),
-        Command::Verify(args) => verify::run(args),
+        Command::Scan(args) => scan::run(args, quiet),
+        Command::Redact(args) => redact::run(args, quiet),
+        Command::Verify(args) => verify::run(args, quiet),
         Command::Unmask(args) => unmask::run(args),
         Command::Rules(RulesCommand::List { rules, json }) => rules::list(&rules, json),
         Command::Rules(RulesCommand::Check { rules }) => rules::check(&rules),

@@ -1,11 +1,21 @@
 //! `airlock scan`: list findings, never their values.
+//!
+//! Every input is read through the same traversal as `redact` (gzip, tar,
+//! `.tar.gz`, nested archives, UTF-16 text, stdin by its magic bytes), and
+//! a finding inside an archive is placed as `path!member:line:col`. A member
+//! that cannot be searched (zip, xz, … or an unsafe name) is listed and
+//! makes the exit status 2: nothing unscanned passes for clean.
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use airlock::bundle::{input_size, Input, LeftOut, Limits, NullSink, RunOptions, Traversal};
 use airlock::detect::{Engine, ScanOptions};
 use airlock::input::{self, FileBytes, Source};
-use airlock::scan::{self, escape_for_terminal, Located};
+use airlock::pipeline::messages::scrub;
+use airlock::progress::{Bars, Pass, Progress};
+use airlock::scan::{escape_for_terminal, Found, ScanPass};
 use anyhow::Context;
 use serde_json::json;
 
@@ -15,24 +25,31 @@ use crate::cli::{ScanArgs, ScanFormat};
 /// One input scanned: its findings and line count, or why it failed.
 type Scanned = anyhow::Result<(FileResult, u64)>;
 
-/// Findings of one input.
+/// Findings of one input (of its members, each with its path).
 struct FileResult {
-    path: String,
-    findings: Vec<Located>,
+    findings: Vec<Found>,
+    not_scanned: Vec<(String, LeftOut)>,
 }
 
-pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
+/// Whether a member left out of a scan holds content that was not searched
+/// (an error) or none (a link, a device: a note).
+fn unsearched(why: &LeftOut) -> bool {
+    matches!(why, LeftOut::Unsupported(_) | LeftOut::UnsafeName)
+}
+
+pub fn run(args: ScanArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let set = load_rules(&args.rules)?;
     let engine = Engine::new(&set).context("compiling rules")?;
     let opts = ScanOptions {
         chunk_size: args.chunk_size,
     };
     let (sources, skipped) = input::walk(&args.paths);
+    let given: Vec<&std::path::Path> = args.paths.iter().map(PathBuf::as_path).collect();
     let mut errors = 0usize;
     for s in &skipped {
         eprintln!(
             "airlock: skipped {}: {}",
-            escape_for_terminal(&s.path.display().to_string()),
+            escape_for_terminal(&scrub(&s.path.display().to_string(), &given)),
             s.reason
         );
         // A path given on the command line that cannot be read is an error;
@@ -46,19 +63,46 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
-    let mmap = !args.no_mmap;
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    // Findings printed on the same terminal would tear the bar: it is
+    // drawn when they go elsewhere (a file, a pipe).
+    let progress = Bars::for_stderr(quiet || io::IsTerminal::is_terminal(&io::stdout()));
+    let progress: &dyn Progress = progress.as_ref();
+    let total = sources
+        .iter()
+        .map(|s| match s {
+            Source::Stdin => None,
+            Source::File(p) => input_size(&Input::Path(p.clone())),
+        })
+        .sum::<Option<u64>>();
+    progress.start(Pass::Scan, total);
+    // The handle, not its lock: findings of a streamed input are printed
+    // from the callback of the traversal, which must be `Send`.
+    let mut out = io::BufWriter::with_capacity(64 << 10, io::stdout());
     let mut results = Vec::new();
     let mut total = 0usize;
     let mut lines = 0u64;
     let text = args.format == ScanFormat::Text;
-    let mut failed = |src: &Source, e: anyhow::Error| {
-        errors += 1;
+    let errors = std::cell::Cell::new(errors);
+    let failed = |src: &Source, e: anyhow::Error| {
+        errors.set(errors.get() + 1);
         eprintln!(
-            "airlock: {}: {e:#}",
-            escape_for_terminal(&src.display_path())
+            "airlock: {}",
+            escape_for_terminal(&scrub(&format!("{}: {e:#}", src.display_path()), &given))
         );
+    };
+    let noted = |not: &[(String, LeftOut)]| {
+        for (path, why) in not {
+            let what = if unsearched(why) {
+                errors.set(errors.get() + 1);
+                "not scanned"
+            } else {
+                "skipped"
+            };
+            eprintln!(
+                "airlock: {what} {}: {why}",
+                escape_for_terminal(&scrub(path, &given))
+            );
+        }
     };
     // Inputs are reported in order whatever `jobs` is. A large file is
     // searched by all threads at once (line-aligned segments); runs of
@@ -77,13 +121,13 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     while i < sources.len() {
         let src = &sources[i];
         if streamed(src) {
-            let path = escape_for_terminal(&src.display_path());
             let mut write_err = None;
             let mut n = 0usize;
-            let res = scan_into(&engine, src, &opts, mmap, jobs, &mut |f| {
+            let mut printer = Printer::default();
+            let res = scan_into(&engine, src, &opts, jobs, progress, &mut |(path, f)| {
                 n += 1;
                 if write_err.is_none() {
-                    if let Err(e) = print_one(&mut out, &engine, &path, &f) {
+                    if let Err(e) = printer.print(&mut out, &engine, &path, &f) {
                         write_err = Some(e);
                     }
                 }
@@ -93,7 +137,10 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
             }
             total += n;
             match res {
-                Ok(l) => lines += l,
+                Ok((l, not)) => {
+                    lines += l;
+                    noted(&not);
+                }
                 Err(e) => failed(src, e),
             }
             i += 1;
@@ -110,12 +157,13 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         let batch = &sources[i..j];
         for (src, res) in batch
             .iter()
-            .zip(scan_batch(&engine, batch, &opts, mmap, jobs))
+            .zip(scan_batch(&engine, batch, &opts, jobs, progress))
         {
             match res {
                 Ok((r, n)) => {
                     lines += n;
                     total += r.findings.len();
+                    noted(&r.not_scanned);
                     if text {
                         print_text(&mut out, &engine, &r)?;
                     } else if !r.findings.is_empty() {
@@ -133,11 +181,14 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         ScanFormat::Sarif => print_sarif(&mut out, &engine, &results)?,
     }
     out.flush()?;
+    progress.finish(Pass::Scan);
     if args.profile_rules {
         print_profile(&set, &sources)?;
     }
+    let errors = errors.get();
     let files_with = results.len();
-    if args.format == ScanFormat::Text {
+    if quiet {
+    } else if args.format == ScanFormat::Text {
         eprintln!(
             "{total} finding(s); {} input(s), {lines} line(s) scanned{}",
             sources.len(),
@@ -172,14 +223,14 @@ fn scan_batch(
     engine: &Engine,
     batch: &[Source],
     opts: &ScanOptions,
-    mmap: bool,
     jobs: usize,
+    progress: &dyn Progress,
 ) -> Vec<Scanned> {
     if jobs <= 1 || batch.len() == 1 {
         // One input alone gets every thread (segments of a large file).
         return batch
             .iter()
-            .map(|s| scan_source(engine, s, opts, mmap, jobs))
+            .map(|s| scan_source(engine, s, opts, jobs, progress))
             .collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -192,7 +243,7 @@ fn scan_batch(
                 let Some(src) = batch.get(i) else {
                     break;
                 };
-                let res = scan_source(engine, src, opts, mmap, 1);
+                let res = scan_source(engine, src, opts, 1, progress);
                 *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(res);
             });
         }
@@ -211,52 +262,98 @@ fn scan_source(
     engine: &Engine,
     src: &Source,
     opts: &ScanOptions,
-    mmap: bool,
     jobs: usize,
+    progress: &dyn Progress,
 ) -> anyhow::Result<(FileResult, u64)> {
     let mut findings = Vec::new();
-    let lines = scan_into(engine, src, opts, mmap, jobs, &mut |l| findings.push(l))?;
+    let (lines, not_scanned) =
+        scan_into(engine, src, opts, jobs, progress, &mut |f| findings.push(f))?;
     Ok((
         FileResult {
-            path: src.display_path(),
             findings,
+            not_scanned,
         },
         lines,
     ))
 }
 
-/// Scan one input, handing each finding to `sink` in order; the number of
-/// lines.
+/// Scan one input through the bundle traversal, handing each finding to
+/// `sink` in order; the number of lines and the members not searched.
 fn scan_into(
     engine: &Engine,
     src: &Source,
     opts: &ScanOptions,
-    mmap: bool,
     jobs: usize,
-    sink: &mut dyn FnMut(Located),
-) -> anyhow::Result<u64> {
-    let matcher = engine.matcher(src.path());
-    Ok(match src {
-        Source::Stdin => {
-            scan::scan_reader(&matcher, io::stdin().lock(), opts, sink).context("reading stdin")?
-        }
-        Source::File(p) => {
-            let bytes = FileBytes::open(p, mmap).context("reading")?;
-            scan::scan_slice_parallel(&matcher, &bytes, opts, jobs, sink)
-        }
-    })
+    progress: &dyn Progress,
+    sink: &mut (dyn FnMut(Found) + Send),
+) -> anyhow::Result<(u64, Vec<(String, LeftOut)>)> {
+    let pass = ScanPass::new(
+        engine,
+        opts.clone(),
+        jobs,
+        src.display_path(),
+        Box::new(sink),
+    );
+    let input = match src {
+        Source::Stdin => Input::Stdin,
+        Source::File(p) => Input::Path(p.clone()),
+    };
+    Traversal {
+        transform: &pass,
+        limits: Limits::default(),
+        spool_dir: None,
+        level: flate2::Compression::fast(),
+        jobs,
+    }
+    .run_with(
+        &input,
+        &mut NullSink,
+        &RunOptions {
+            progress,
+            ..RunOptions::default()
+        },
+    )?;
+    Ok((pass.lines(), pass.not_scanned()))
 }
 
 fn print_text(out: &mut impl Write, engine: &Engine, r: &FileResult) -> io::Result<()> {
-    let path = escape_for_terminal(&r.path);
-    for f in &r.findings {
-        print_one(out, engine, &path, f)?;
+    let mut printer = Printer::default();
+    for (path, f) in &r.findings {
+        printer.print(out, engine, path, f)?;
     }
     Ok(())
 }
 
+/// Prints findings as text lines, escaping each path once.
+#[derive(Default)]
+struct Printer {
+    path: String,
+    escaped: String,
+}
+
+impl Printer {
+    fn print(
+        &mut self,
+        out: &mut impl Write,
+        engine: &Engine,
+        path: &str,
+        f: &airlock::scan::Located,
+    ) -> io::Result<()> {
+        if path != self.path {
+            self.path = path.to_string();
+            self.escaped = escape_for_terminal(path);
+        }
+        print_one(out, engine, &self.escaped, f)
+    }
+}
+
 /// One finding as a text line; `path` is already escaped.
-fn print_one(out: &mut impl Write, engine: &Engine, path: &str, f: &Located) -> io::Result<()> {
+fn print_one(
+    out: &mut impl Write,
+    engine: &Engine,
+    path: &str,
+    f: &airlock::scan::Located,
+) -> io::Result<()> {
     let rule = engine.rule(f.rule);
     // Written piece by piece: a scan prints hundreds of thousands of lines,
     // and a formatted `String` per line showed in profiles.
@@ -271,7 +368,7 @@ fn print_one(out: &mut impl Write, engine: &Engine, path: &str, f: &Located) -> 
     )
 }
 
-fn finding_json(engine: &Engine, path: &str, f: &Located) -> serde_json::Value {
+fn finding_json(engine: &Engine, path: &str, f: &airlock::scan::Located) -> serde_json::Value {
     let rule = engine.rule(f.rule);
     json!({
         "path": path,
@@ -291,11 +388,7 @@ fn finding_json(engine: &Engine, path: &str, f: &Located) -> serde_json::Value {
 fn print_json(out: &mut impl Write, engine: &Engine, results: &[FileResult]) -> io::Result<()> {
     let all: Vec<_> = results
         .iter()
-        .flat_map(|r| {
-            r.findings
-                .iter()
-                .map(move |f| finding_json(engine, &r.path, f))
-        })
+        .flat_map(|r| r.findings.iter().map(|(p, f)| finding_json(engine, p, f)))
         .collect();
     serde_json::to_writer_pretty(&mut *out, &all)?;
     writeln!(out)
@@ -307,7 +400,7 @@ fn print_json(out: &mut impl Write, engine: &Engine, results: &[FileResult]) -> 
 fn print_sarif(out: &mut impl Write, engine: &Engine, results: &[FileResult]) -> io::Result<()> {
     let mut used: Vec<_> = results
         .iter()
-        .flat_map(|r| r.findings.iter().map(|f| f.rule))
+        .flat_map(|r| r.findings.iter().map(|(_, f)| f.rule))
         .collect();
     used.sort();
     used.dedup();
@@ -326,7 +419,7 @@ fn print_sarif(out: &mut impl Write, engine: &Engine, results: &[FileResult]) ->
     let res: Vec<_> = results
         .iter()
         .flat_map(|r| {
-            r.findings.iter().map(move |f| {
+            r.findings.iter().map(move |(path, f)| {
                 let rule = engine.rule(f.rule);
                 json!({
                     "ruleId": rule.id,
@@ -335,7 +428,7 @@ fn print_sarif(out: &mut impl Write, engine: &Engine, results: &[FileResult]) ->
                     "message": { "text": format!("{} ({}): {}", rule.description, rule.category, f.preview) },
                     "locations": [{
                         "physicalLocation": {
-                            "artifactLocation": { "uri": r.path },
+                            "artifactLocation": { "uri": path },
                             "region": {
                                 "startLine": f.line, "startColumn": f.col,
                                 "endLine": f.end_line, "endColumn": f.end_col,
@@ -363,12 +456,15 @@ fn print_sarif(out: &mut impl Write, engine: &Engine, results: &[FileResult]) ->
     writeln!(out)
 }
 
-/// `--profile-rules`: each rule alone over the files (stdin cannot be read
-/// twice and is left out), slowest first, on stderr.
+/// `--profile-rules`: each rule alone over the regular files (stdin and
+/// FIFOs cannot be read twice and are left out), slowest first, on stderr.
 fn print_profile(set: &airlock::rules::RuleSet, sources: &[Source]) -> anyhow::Result<()> {
     let mut files = Vec::new();
     for src in sources {
-        if let Source::File(p) = src {
+        let Source::File(p) = src else {
+            continue;
+        };
+        if p.is_file() {
             files.push((p.as_path(), FileBytes::open(p, true).context("reading")?));
         }
     }

@@ -1,36 +1,49 @@
 //! `airlock verify`: read an output again, independently, and list anything
-//! that is not a mask or a pseudonym (masked), and any member that could
-//! not be read.
+//! that is not a mask or a pseudonym, and any member that could not be read.
+//!
+//! Member names are shown pseudonymised (a name may hold what should not be
+//! there); with `--map`, with the map's own pseudonyms where it has them,
+//! so `airlock unmask --map` tells the customer which members they are.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use airlock::bundle::{Input, Limits, NullSink, Traversal};
+use airlock::bundle::{input_size, Input, Limits, NullSink, RunOptions, Traversal};
+use airlock::pipeline::messages::message_redactor;
+use airlock::pipeline::{reads_once, spool_once};
+use airlock::progress::{Bars, Pass};
 use airlock::redact::learn::{Identity, Learner};
 use airlock::redact::map::Map;
 use airlock::redact::verify::{originals_as_literals, Verifier};
 use airlock::redact::{Key, Pseudonymizer};
 use airlock::scan::escape_for_terminal;
-use anyhow::{bail, Context};
+use anyhow::{anyhow, bail, Context};
 use flate2::Compression;
 
 use super::load_rules;
 use crate::cli::VerifyArgs;
 
-pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: VerifyArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let set = load_rules(&args.rules)?;
-    let originals = match &args.map {
-        Some(p) => originals_as_literals(
-            &Map::load(p)
-                .with_context(|| format!("reading the map {}", p.display()))?
-                .entries,
-            &set,
-        ),
-        None => Vec::new(),
+    let map = match &args.map {
+        Some(p) => Some(Map::load(p).with_context(|| format!("reading the map {}", p.display()))?),
+        None => None,
     };
-    let mut _stdin = None;
-    let input = if args.path.as_os_str() == "-" {
-        let (input, f) = super::redact::spool_stdin()?;
-        _stdin = Some(f);
+    let originals = map
+        .as_ref()
+        .map(|m| originals_as_literals(&m.entries, &set))
+        .unwrap_or_default();
+    // Interruptions remove the spool.
+    let _ = airlock::temp::install_signal_handlers();
+    // Standard input and FIFOs are read twice: spooled once, owner-only.
+    let mut _spool = None;
+    let input = if args.path.as_os_str() == "-" || reads_once(&args.path) {
+        let path = (args.path.as_os_str() != "-").then_some(args.path.as_path());
+        // Leftovers of killed runs there go first (owner's, process gone).
+        let _ = airlock::temp::sweep(&std::env::temp_dir());
+        let (t, input) = spool_once(path, &std::env::temp_dir())
+            .context("saving the input to a temporary file")?;
+        _spool = Some(t);
         input
     } else {
         if !args.path.exists() {
@@ -38,37 +51,63 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         }
         Input::Path(args.path.clone())
     };
-    // What the bundle says about itself (its host, its users) is searched for
-    // too, and masked wherever it is shown.
-    let pseudo = Pseudonymizer::new(Key::random()?);
-    let mut shown_by = super::redact::message_redactor(&set, &[&args.path], Identity::default())?;
-    let learner = Learner::new(&set)?;
-    if let Input::Path(p) = &input {
-        learner.learn_input_name(p);
-    }
-    let traversal = |t: &dyn airlock::bundle::Transform| {
-        Traversal {
+    let jobs = super::jobs(args.jobs);
+    let progress = Bars::for_stderr(quiet);
+    let progress = progress.as_ref();
+    let traversal = |t: &dyn airlock::bundle::Transform, pass: Pass, keep_going: bool| {
+        progress.start(pass, input_size(&input));
+        let r = Traversal {
             transform: t,
             limits: Limits::default(),
             spool_dir: None,
             level: Compression::fast(),
-            jobs: super::jobs(args.jobs),
+            jobs,
         }
-        .run(&input, &mut NullSink)
+        .run_with(
+            &input,
+            &mut NullSink,
+            &RunOptions {
+                progress,
+                keep_going,
+                ..RunOptions::default()
+            },
+        );
+        progress.finish(pass);
+        r
     };
-    let learning = traversal(&learner);
-    let identity = learner.into_identity();
-    let mut literals = identity.learned_values(&pseudo);
-    if learning.is_ok() {
-        shown_by = super::redact::message_redactor(&set, &[&args.path], identity)?;
+    // What the bundle says about itself (its host, its users) is searched for
+    // too, and replaced wherever a name is shown.
+    let learner = Learner::new(&set)?;
+    if let Input::Path(p) = &input {
+        learner.learn_input_name(p);
     }
-    learning.map_err(|e| anyhow::anyhow!("{}", shown_by.redact_text(&e.to_string())))?;
+    let learning = traversal(&learner, Pass::Learn, true);
+    let identity = learner.into_identity();
+    let shown_by = Arc::new(message_redactor(
+        &set,
+        &[&args.path],
+        if learning.is_ok() {
+            identity.clone()
+        } else {
+            Identity::default()
+        },
+        None,
+    )?);
+    if let Some(m) = &map {
+        shown_by.pseudonymizer().preload(&m.entries);
+    }
+    learning.map_err(|e| anyhow!("{}", shown_by.redact_text(&e.to_string())))?;
+    let mut literals = identity.learned_values(&Pseudonymizer::new(Key::random()?));
     literals.extend(originals);
+    let namer = Arc::clone(&shown_by);
     let verifier = Verifier::new(&set, &literals)
         .context("compiling rules")?
-        .with_jobs(super::jobs(args.jobs));
-    traversal(&verifier)
-        .map_err(|e| anyhow::anyhow!("{}", shown_by.redact_text(&e.to_string())))?;
+        .with_jobs(jobs)
+        .with_names(Box::new(move |n| {
+            namer.redact_text(&String::from_utf8_lossy(n))
+        }));
+    traversal(&verifier, Pass::Verify, false)
+        .map_err(|e| anyhow!("{}", shown_by.redact_text(&e.to_string())))?;
     let leaks = verifier.leaks();
     let unreadable = verifier.unreadable();
     for l in &leaks {
@@ -96,7 +135,9 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         println!("{}: not verified: {why}", escape_for_terminal(m));
     }
     if leaks.is_empty() && unreadable.is_empty() {
-        eprintln!("airlock: clean: no credential or identifier outside masks and pseudonyms");
+        if !quiet {
+            eprintln!("airlock: clean: no credential or identifier outside masks and pseudonyms");
+        }
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!(
@@ -104,6 +145,17 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             leaks.len(),
             unreadable.len()
         );
+        if !quiet {
+            match &args.map {
+                Some(m) => eprintln!(
+                    "airlock: member names are shown with the map's pseudonyms: `airlock unmask --map {} NAME` gives a member's real name",
+                    escape_for_terminal(&shown_by.redact_text(&m.display().to_string()))
+                ),
+                None => eprintln!(
+                    "airlock: member names are shown pseudonymised; with --map MAP they use the map's pseudonyms, and `airlock unmask --map MAP NAME` gives the real name"
+                ),
+            }
+        }
         Ok(ExitCode::from(1))
     }
 }

@@ -100,6 +100,22 @@ impl Map {
         write_map(path, &self.key_fingerprint, &self.entries, &[])
     }
 
+    /// [`Map::save_pseudonyms`] to a writer (an owner-only temporary the
+    /// caller renames into place with the output, all or nothing).
+    pub fn write_pseudonyms(pseudo: &Pseudonymizer, w: &mut dyn Write) -> io::Result<()> {
+        let f = MapFileRef {
+            format: FORMAT,
+            version: 1,
+            key_fingerprint: &pseudo.key().fingerprint(),
+            entries: Entries {
+                others: &pseudo.assignments_with(false),
+                v4: &pseudo.ipv4_pairs(),
+            },
+        };
+        serde_json::to_writer_pretty(&mut *w, &f)?;
+        w.write_all(b"\n")
+    }
+
     /// Write the map of everything `pseudo` assigned. IPv4 addresses are
     /// listed in numeric order and made into text one at a time, so a
     /// bundle with millions of client addresses does not hold them all as

@@ -34,6 +34,13 @@ pub struct PackReport {
 
 #[derive(Debug, Serialize, Default)]
 pub struct Totals {
+    /// Entries read from the input (counted by the traversal): the input
+    /// itself unless a directory, every file, every archive member. Every
+    /// one is a file written, an archive opened, a link reproduced or left
+    /// out: `members_read = files + archives + links + left_out`.
+    pub members_read: u64,
+    pub archives: u64,
+    pub links: u64,
     pub files: usize,
     pub files_changed: usize,
     pub replacements: u64,

@@ -45,7 +45,12 @@ pub struct Verifier {
     suspicious: bool,
     leaks: Mutex<Vec<Leak>>,
     unreadable: Mutex<Vec<(String, String)>>,
+    /// How member names are shown (see [`Verifier::with_names`]).
+    namer: Option<Namer>,
 }
+
+/// Shows a member name without what it holds (a redactor's pseudonyms).
+pub type Namer = Box<dyn Fn(&[u8]) -> String + Send + Sync>;
 
 impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -154,7 +159,16 @@ impl Verifier {
             suspicious: true,
             leaks: Mutex::new(Vec::new()),
             unreadable: Mutex::new(Vec::new()),
+            namer: None,
         }
+    }
+
+    /// Show member names through `namer` (a redactor: pseudonyms a reader
+    /// can find with `unmask`) instead of with each leak replaced by its
+    /// rule's id.
+    pub fn with_names(mut self, namer: Namer) -> Verifier {
+        self.namer = Some(namer);
+        self
     }
 
     /// Verify the chunks of one member on `jobs` threads.
@@ -211,6 +225,9 @@ impl Verifier {
             pos = f.end;
         }
         shown.extend_from_slice(&name[pos..]);
+        if let Some(namer) = &self.namer {
+            return (namer(name), hits);
+        }
         (String::from_utf8_lossy(&shown).into_owned(), hits)
     }
 }

@@ -701,9 +701,12 @@ fn documented_examples_are_recognised() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/corpora/gitlab-docs/examples_raw.txt");
     let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!(
-            "skipped: {} not found (corpora are outside the repository)",
-            path.display()
+        super::util::skip(
+            "documented_examples_are_recognised",
+            &format!(
+                "{} not found (corpora are outside the repository)",
+                path.display()
+            ),
         );
         return;
     };

@@ -67,14 +67,15 @@ fn corpora(test: &str) -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        // Straight to the stderr handle, not `eprintln!`: the test harness
-        // captures the macros' output of passing tests, and a skip must be
-        // seen.
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED {test}: {} not found (the corpora are not part of the repository)",
-            dir.display()
+        // Straight to the stderr handle (see `util::skip`): the test
+        // harness captures the macros' output of passing tests, and a skip
+        // must be seen.
+        super::util::skip(
+            test,
+            &format!(
+                "{} not found (the corpora are not part of the repository)",
+                dir.display()
+            ),
         );
         None
     }

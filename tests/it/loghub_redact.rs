@@ -14,7 +14,7 @@ fn loghub() -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
-        eprintln!("skipped: ../shared/corpora/loghub is not present");
+        super::util::skip("loghub_redact", "../shared/corpora/loghub is not present");
         None
     }
 }

@@ -189,35 +189,46 @@ fn output_is_identical_for_any_jobs_and_chunk_size() {
     let (text, _) = credential_file(40);
     let big = text.repeat((5 << 20) / text.len() + 1);
     dir.write("bundle/var/log/big.log", &big);
-    let mut outputs = Vec::new();
-    for (jobs, chunk) in [
-        ("1", "1048576"),
-        ("2", "1048576"),
-        ("3", "65536"),
-        ("2", "4096"),
-    ] {
-        let r = run(
-            &dir,
-            airlock(&dir).args([
-                "scan",
-                "--format",
-                "json",
-                "--jobs",
-                jobs,
-                "--chunk-size",
-                chunk,
-                "bundle",
-            ]),
-            None,
-        )
-        .expect_code(1);
-        outputs.push((jobs, chunk, r.stdout));
-    }
-    let (_, _, first) = &outputs[0];
-    let v: Vec<serde_json::Value> = serde_json::from_str(first).unwrap();
-    assert!(v.len() > 1000, "{} findings", v.len());
-    for (jobs, chunk, out) in &outputs[1..] {
-        assert!(out == first, "--jobs {jobs} --chunk-size {chunk} differs");
+    for format in ["json", "text"] {
+        let mut outputs = Vec::new();
+        for (jobs, chunk) in [
+            ("1", "1048576"),
+            ("2", "1048576"),
+            ("3", "65536"),
+            ("2", "4096"),
+        ] {
+            let r = run(
+                &dir,
+                airlock(&dir).args([
+                    "scan",
+                    "--format",
+                    format,
+                    "--jobs",
+                    jobs,
+                    "--chunk-size",
+                    chunk,
+                    "bundle",
+                ]),
+                None,
+            )
+            .expect_code(1);
+            outputs.push((jobs, chunk, r.stdout));
+        }
+        let (_, _, first) = &outputs[0];
+        let n = if format == "json" {
+            serde_json::from_str::<Vec<serde_json::Value>>(first)
+                .unwrap()
+                .len()
+        } else {
+            first.lines().count()
+        };
+        assert!(n > 1000, "{format}: {n} findings");
+        for (jobs, chunk, out) in &outputs[1..] {
+            assert!(
+                out == first,
+                "{format}: --jobs {jobs} --chunk-size {chunk} differs"
+            );
+        }
     }
 }
 
@@ -253,4 +264,120 @@ fn profile_rules_names_every_rule_with_its_matches_and_no_secret() {
     // The whole set finds one credential per case (plus identifiers).
     let all: usize = row("*all*")[3].parse().unwrap();
     assert!(all >= cases.len(), "{}", r.describe());
+}
+
+#[test]
+fn scan_reads_gzip_tar_and_stdin_by_their_magic_bytes_with_member_paths() {
+    use std::io::Write as _;
+    let dir = TempDir::new("scan-forms");
+    let text = "ok\nuser x token glpat-Ab1Cd2Ef3Gh4Ij5Kl6Mn end\n";
+    let gz = |data: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    };
+    let member = vec![("b/var/log/app.log".to_string(), text.as_bytes().to_vec())];
+    let tgz = super::bundle_gen::tar_gz(&member);
+    dir.write("bundle.tar.gz", &tgz);
+    dir.write("bundle.tar", gunzip(&tgz));
+    dir.write("x.log.gz", gz(text.as_bytes()));
+    dir.write("d/var/log/app.log.1.gz", gz(text.as_bytes()));
+    for (args, stdin, expect) in [
+        (
+            vec!["bundle.tar.gz"],
+            None,
+            "bundle.tar.gz!b/var/log/app.log:2:20-40:",
+        ),
+        (
+            vec!["bundle.tar"],
+            None,
+            "bundle.tar!b/var/log/app.log:2:20-40:",
+        ),
+        (vec!["x.log.gz"], None, "x.log.gz:2:20-40:"),
+        (vec!["d"], None, "d/var/log/app.log.1.gz:2:20-40:"),
+        (vec!["-"], Some(gz(text.as_bytes())), "<stdin>:2:20-40:"),
+        (
+            vec!["-"],
+            Some(tgz.clone()),
+            "<stdin>!b/var/log/app.log:2:20-40:",
+        ),
+    ] {
+        let mut all = vec!["scan"];
+        all.extend(args.iter());
+        let r = run(&dir, airlock(&dir).args(&all), stdin.as_deref()).expect_code(1);
+        assert!(
+            r.stdout.lines().any(|l| l.starts_with(expect)),
+            "{expect}\n{}",
+            r.describe()
+        );
+    }
+}
+
+fn gunzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Read as _;
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(data)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+#[test]
+fn scan_lists_members_it_cannot_read_and_exits_2() {
+    let dir = TempDir::new("scan-unreadable");
+    dir.write(
+        "b.tar.gz",
+        super::bundle_gen::tar_gz(&[
+            ("b/ok.log".into(), b"nothing here\n".to_vec()),
+            ("b/logs.zip".into(), b"PK\x03\x04zip".to_vec()),
+        ]),
+    );
+    let r = run(&dir, airlock(&dir).args(["scan", "b.tar.gz"]), None).expect_code(2);
+    assert!(
+        r.stderr
+            .contains("not scanned b.tar.gz!b/logs.zip: zip archive"),
+        "{}",
+        r.describe()
+    );
+}
+
+#[test]
+fn scan_of_a_redacted_bundle_reports_no_masks_or_pseudonyms() {
+    let dir = TempDir::new("scan-redacted");
+    let b = super::bundle_gen::gitlabsos(31);
+    dir.write("in.tar.gz", b.tar_gz());
+    // The original has findings of every kind...
+    run(&dir, airlock(&dir).args(["scan", "in.tar.gz"]), None).expect_code(1);
+    run(
+        &dir,
+        airlock(&dir).args(["redact", "in.tar.gz", "-o", "out.tar.gz"]),
+        None,
+    )
+    .expect_code(0);
+    // ...the redacted copy holds only masks and pseudonyms: none is one.
+    let r = run(&dir, airlock(&dir).args(["scan", "out.tar.gz"]), None);
+    assert_eq!(r.code, 0, "{}", r.describe());
+}
+
+#[test]
+fn scan_reads_a_fifo_named_on_the_command_line_once() {
+    let dir = TempDir::new("scan-fifo");
+    let fifo = dir.path().join("in.fifo");
+    super::util::mkfifo(&fifo);
+    let child = airlock(&dir)
+        .args(["scan", "in.fifo"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut w = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    std::io::Write::write_all(&mut w, b"ok\nuser x token glpat-Ab1Cd2Ef3Gh4Ij5Kl6Mn end\n")
+        .unwrap();
+    drop(w);
+    let (code, stdout, stderr) = super::util::wait_child(child, 60);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stdout.starts_with("in.fifo:2:20-40: gitlab_pat"),
+        "{stdout}\n{stderr}"
+    );
 }

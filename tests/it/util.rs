@@ -136,3 +136,140 @@ pub fn assert_no_secret(text: &str, secrets: &[String], context: &str) {
         }
     }
 }
+
+/// Say on the real stderr (not the harness's captured one) that a test is
+/// skipped, so a skip is seen even when the test passes. With
+/// `AIRLOCK_REQUIRE_CORPORA` set (CI, where `../shared` is present), a skip
+/// is a failure instead: CI proves the corpus tests ran.
+pub fn skip(test: &str, why: &str) {
+    if std::env::var_os("AIRLOCK_REQUIRE_CORPORA").is_some() {
+        panic!("{test} would be skipped ({why}) but AIRLOCK_REQUIRE_CORPORA is set");
+    }
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+}
+
+/// Names in `dir` (not below), sorted.
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// airlock's temporaries in `dir` (`.airlock-…`).
+pub fn temporaries_in(dir: &Path) -> Vec<String> {
+    names_in(dir)
+        .into_iter()
+        .filter(|n| n.starts_with(".airlock-"))
+        .collect()
+}
+
+/// Wait until `ready` holds, polling; panic with `what` after `secs`. For
+/// states a child reaches on its own (a temporary appears), never for
+/// timing.
+pub fn wait_until(secs: u64, what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while !ready() {
+        if std::time::Instant::now() > deadline {
+            panic!("timed out after {secs} s waiting for {what}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// Wait for `child` to exit within `secs` (killed and a panic otherwise);
+/// its exit code, stdout and stderr.
+pub fn wait_child(mut child: std::process::Child, secs: u64) -> (i32, String, String) {
+    use std::io::Read;
+    let mut out = child.stdout.take();
+    let mut err = child.stderr.take();
+    let o = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        if let Some(o) = out.as_mut() {
+            let _ = o.read_to_end(&mut s);
+        }
+        s
+    });
+    let e = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        if let Some(e) = err.as_mut() {
+            let _ = e.read_to_end(&mut s);
+        }
+        s
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the child did not exit within {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let code = {
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::ExitStatusExt;
+            status
+                .code()
+                .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
+        }
+        #[cfg(not(unix))]
+        {
+            status.code().unwrap_or(-1)
+        }
+    };
+    let stdout = String::from_utf8_lossy(&o.join().unwrap()).into_owned();
+    let stderr = String::from_utf8_lossy(&e.join().unwrap()).into_owned();
+    (code, stdout, stderr)
+}
+
+/// The permission bits of `p` (not following a link).
+#[cfg(unix)]
+pub fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
+}
+
+/// Every path below `root` (not following links), for mode checks.
+pub fn tree(root: &Path) -> Vec<PathBuf> {
+    let mut out = vec![root.to_path_buf()];
+    let mut i = 0;
+    while i < out.len() {
+        let p = out[i].clone();
+        if fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir()) {
+            let mut v: Vec<PathBuf> = fs::read_dir(&p)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            v.sort();
+            out.extend(v);
+        }
+        i += 1;
+    }
+    out
+}
+
+/// A FIFO at `p` (with mkfifo(1)).
+pub fn mkfifo(p: &Path) {
+    let st = Command::new("mkfifo").arg(p).status().expect("mkfifo(1)");
+    assert!(st.success(), "mkfifo {}", p.display());
+}
+
+/// Send signal `sig` (`TERM`, `INT`, `HUP`) to process `pid` (kill(1)).
+pub fn signal(pid: u32, sig: &str) {
+    let st = Command::new("kill")
+        .args(["-s", sig, &pid.to_string()])
+        .status()
+        .expect("kill(1)");
+    assert!(st.success(), "kill -s {sig} {pid}");
+}
