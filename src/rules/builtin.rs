@@ -2,6 +2,11 @@
 //!
 //! The files live in `rules/` at the top of the repository, where they are
 //! read, reviewed and checked (`airlock rules check`) like any user pack.
+//!
+//! Order matters only for ties: at the same place and priority, the rule of
+//! the earlier pack wins. GitLab's own tokens come first; the vendor packs
+//! (`ai.toml` … `saas.toml`) come after the context packs, which they
+//! outrank by priority where they meet.
 
 /// (file name, contents) of every built-in pack, in load order.
 pub const PACKS: &[(&str, &str)] = &[
@@ -11,6 +16,7 @@ pub const PACKS: &[(&str, &str)] = &[
         include_str!("../../rules/credentials.toml"),
     ),
     ("cloud.toml", include_str!("../../rules/cloud.toml")),
+    ("ai.toml", include_str!("../../rules/ai.toml")),
     (
         "gitlab-config.toml",
         include_str!("../../rules/gitlab-config.toml"),
