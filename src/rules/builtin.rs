@@ -18,6 +18,10 @@ pub const PACKS: &[(&str, &str)] = &[
     ("cloud.toml", include_str!("../../rules/cloud.toml")),
     ("ai.toml", include_str!("../../rules/ai.toml")),
     (
+        "registries.toml",
+        include_str!("../../rules/registries.toml"),
+    ),
+    (
         "gitlab-config.toml",
         include_str!("../../rules/gitlab-config.toml"),
     ),
