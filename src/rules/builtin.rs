@@ -17,6 +17,7 @@ pub const PACKS: &[(&str, &str)] = &[
     ),
     ("cloud.toml", include_str!("../../rules/cloud.toml")),
     ("ai.toml", include_str!("../../rules/ai.toml")),
+    ("devtools.toml", include_str!("../../rules/devtools.toml")),
     (
         "registries.toml",
         include_str!("../../rules/registries.toml"),
