@@ -18,6 +18,7 @@ pub const PACKS: &[(&str, &str)] = &[
     ("cloud.toml", include_str!("../../rules/cloud.toml")),
     ("ai.toml", include_str!("../../rules/ai.toml")),
     ("devtools.toml", include_str!("../../rules/devtools.toml")),
+    ("infra.toml", include_str!("../../rules/infra.toml")),
     (
         "registries.toml",
         include_str!("../../rules/registries.toml"),
