@@ -20,6 +20,10 @@ pub const PACKS: &[(&str, &str)] = &[
     ("devtools.toml", include_str!("../../rules/devtools.toml")),
     ("infra.toml", include_str!("../../rules/infra.toml")),
     (
+        "observability.toml",
+        include_str!("../../rules/observability.toml"),
+    ),
+    (
         "registries.toml",
         include_str!("../../rules/registries.toml"),
     ),
