@@ -19,6 +19,7 @@ pub const PACKS: &[(&str, &str)] = &[
     ("ai.toml", include_str!("../../rules/ai.toml")),
     ("devtools.toml", include_str!("../../rules/devtools.toml")),
     ("infra.toml", include_str!("../../rules/infra.toml")),
+    ("messaging.toml", include_str!("../../rules/messaging.toml")),
     (
         "observability.toml",
         include_str!("../../rules/observability.toml"),
