@@ -28,6 +28,7 @@ pub const PACKS: &[(&str, &str)] = &[
         "registries.toml",
         include_str!("../../rules/registries.toml"),
     ),
+    ("saas.toml", include_str!("../../rules/saas.toml")),
     (
         "gitlab-config.toml",
         include_str!("../../rules/gitlab-config.toml"),
