@@ -2,6 +2,11 @@
 //!
 //! The files live in `rules/` at the top of the repository, where they are
 //! read, reviewed and checked (`airlock rules check`) like any user pack.
+//!
+//! Order matters only for ties: at the same place and priority, the rule of
+//! the earlier pack wins. GitLab's own tokens come first; the vendor packs
+//! (`ai.toml` … `saas.toml`) come after the context packs, which they
+//! outrank by priority where they meet.
 
 /// (file name, contents) of every built-in pack, in load order.
 pub const PACKS: &[(&str, &str)] = &[
@@ -14,6 +19,19 @@ pub const PACKS: &[(&str, &str)] = &[
     ("commands.toml", include_str!("../../rules/commands.toml")),
     ("files.toml", include_str!("../../rules/files.toml")),
     ("encoded.toml", include_str!("../../rules/encoded.toml")),
+    ("ai.toml", include_str!("../../rules/ai.toml")),
+    ("devtools.toml", include_str!("../../rules/devtools.toml")),
+    ("infra.toml", include_str!("../../rules/infra.toml")),
+    ("messaging.toml", include_str!("../../rules/messaging.toml")),
+    (
+        "observability.toml",
+        include_str!("../../rules/observability.toml"),
+    ),
+    (
+        "registries.toml",
+        include_str!("../../rules/registries.toml"),
+    ),
+    ("saas.toml", include_str!("../../rules/saas.toml")),
     (
         "gitlab-config.toml",
         include_str!("../../rules/gitlab-config.toml"),

@@ -241,3 +241,66 @@ fn rules_list_shows_id_category_and_source() {
         .iter()
         .any(|r| r["id"] == "ipv4" && r["category"] == "network"));
 }
+
+/// Every built-in example, alone and with its token as the value of the
+/// generic contexts a log or an env dump puts around it, redacts to text in
+/// which no rule finds anything but airlock's own masks and pseudonyms.
+///
+/// This is what ties a rule's `keywords` to the prefix it keeps readable:
+/// when a context rule (`api_key=…`) spans a kept prefix and the mask after
+/// it (`api_key=dt0c01.[REDACTED:…]`), verification accepts the prefix only
+/// if it is a keyword of some rule. A prefix that is not would make
+/// `airlock redact` refuse a bundle it has just made safe.
+#[test]
+fn redacted_examples_hold_nothing_but_masks_even_in_generic_contexts() {
+    use airlock::redact::{is_own_at, Counts, Key, Pseudonymizer, Redactor};
+
+    let set = RuleSet::builtin().unwrap();
+    let r = Redactor::new(
+        Engine::new(&set).unwrap(),
+        Pseudonymizer::new(Key::from_bytes([7; 32])),
+    );
+    let e = Engine::new(&set).unwrap();
+    let mut texts = Vec::new();
+    for rule in set.rules() {
+        for ex in &rule.examples {
+            let text = ex.spec.text();
+            texts.push((rule.id.clone(), text.to_string()));
+            let Some(secret) = ex.spec.secret() else {
+                continue;
+            };
+            // The token around the secret: the run of characters that are
+            // neither blank nor quotes nor separators.
+            let at = text.find(secret).unwrap();
+            let edge = |c: char| c.is_whitespace() || "\"'`,;=()[]{}<>|".contains(c);
+            let start = text[..at].rfind(edge).map_or(0, |i| i + 1);
+            let end = text[at..].find(edge).map_or(text.len(), |i| at + i);
+            let token = &text[start..end];
+            for wrapped in [
+                format!("API_KEY={token}"),
+                format!("export SOME_TOKEN=\"{token}\""),
+                format!("{{\"password\":\"{token}\",\"user\":\"ci\"}}"),
+                format!("Authorization: Bearer {token}"),
+                format!("secret: '{token}'"),
+            ] {
+                texts.push((rule.id.clone(), wrapped));
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for (id, text) in &texts {
+        let out = r.redact_bytes(None, text.as_bytes(), &mut Counts::default());
+        for f in e.find_all(None, &out) {
+            if !is_own_at(&e, f.rule, &out, f.start, f.end) {
+                problems.push(format!(
+                    "{id}: {} still finds {:?} in {:?}",
+                    e.rule(f.rule).id,
+                    String::from_utf8_lossy(&out[f.start..f.end]),
+                    String::from_utf8_lossy(&out)
+                ));
+            }
+        }
+    }
+    assert!(texts.len() > 1000, "{} texts", texts.len());
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
