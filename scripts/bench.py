@@ -254,7 +254,9 @@ def main() -> int:
     # Summaries (issue 4) of the JSON logs: statistics, errors and top
     # lists in one pass, one thread; default (values shown are redacted) and
     # --raw.
-    json_logs = [f for f in files if f.open("rb").read(1) == b"{"]
+    # Logs only: a report of a file with no GitLab log in it (the version
+    # manifest is JSON too) exits 1.
+    json_logs = [f for f in files if "/var/log/" in str(f) and f.open("rb").read(1) == b"{"]
     json_bytes = sum(f.stat().st_size for f in json_logs)
     listed = " ".join(f"'{f}'" for f in json_logs)
     for flag, label in (("", "default"), ("--raw", "--raw")):

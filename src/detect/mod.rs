@@ -187,7 +187,13 @@ struct Variant {
     family: usize,
     hir: Hir,
     /// Finds the `secret` group inside a union match.
-    captor: compile::Captor,
+    /// The variant alone, for its capture engine.
+    nfa: regex_automata::nfa::thompson::NFA,
+    /// Built on first use: most variants never need one (their secret is
+    /// trimmed out of the match, or they never match), and building one
+    /// for each of a few hundred rules was a large part of compiling an
+    /// engine.
+    captor: std::sync::OnceLock<Option<compile::Captor>>,
     /// Finds the `secret` group without a capture engine, when the
     /// pattern's shape allows (see [`compile::Trim`]).
     trim: Option<compile::Trim>,
@@ -609,7 +615,6 @@ fn compile_rule(rule: &Rule, id: RuleId, out: &mut Vec<Variant>) -> Result<(), R
                     "`ignore_keys` needs a `(?P<key>…)` group in the pattern".into(),
                 ));
             }
-            let captor = compile::Captor::new(nfa).map_err(&err)?;
             // The key group is read from captures: no trimming.
             let trim = if ignore_keys.is_some() {
                 None
@@ -621,7 +626,8 @@ fn compile_rule(rule: &Rule, id: RuleId, out: &mut Vec<Variant>) -> Result<(), R
                 family,
                 multiline: rule.multiline,
                 hir,
-                captor,
+                nfa,
+                captor: std::sync::OnceLock::new(),
                 trim,
                 secret,
                 key: if ignore_keys.is_some() { key } else { None },
@@ -1170,18 +1176,23 @@ impl Matcher<'_> {
             let (s, e) = t.span(hay, mstart, mend);
             return (s, e, None);
         }
+        let Some(captor) = v.captor() else {
+            // No capture engine (it could not be built): protect the whole
+            // match.
+            return (mstart, mend, None);
+        };
         if scratch.caps.len() <= vi {
             scratch.caps.resize_with(vi + 1, || None);
         }
         let (caps, cache) = scratch.caps[vi].get_or_insert_with(|| {
-            let caps = match &v.captor {
+            let caps = match captor {
                 compile::Captor::OnePass(d) => d.create_captures(),
                 compile::Captor::Backtrack(b) => b.create_captures(),
             };
-            (caps, v.captor.create_cache())
+            (caps, captor.create_cache())
         });
         let input = Input::new(hay).range(mstart..mend).anchored(Anchored::Yes);
-        if !v.captor.captures(cache, &input, caps) {
+        if !captor.captures(cache, &input, caps) {
             return (mstart, mend, None);
         }
         let key = v
@@ -1198,6 +1209,13 @@ impl Matcher<'_> {
 }
 
 impl Variant {
+    /// The capture engine, built on first use.
+    fn captor(&self) -> Option<&compile::Captor> {
+        self.captor
+            .get_or_init(|| compile::Captor::new(self.nfa.clone()).ok())
+            .as_ref()
+    }
+
     /// What the match `mstart..mend` with secret `s..e` (and `key`) is to
     /// this rule: a finding, an allowed value, or not the rule's at all (no
     /// keyword inside, a value of the wrong shape, an ignored key).

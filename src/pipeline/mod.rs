@@ -428,8 +428,9 @@ impl<'a> Job<'a> {
         let learned = identity.learned_values(&pseudo);
 
         // 2. Redact into the temporary.
-        let engine =
-            Engine::with_learned(rules, &learned).map_err(|e| failed("compiling rules", e))?;
+        // The same rules as the message redactor's: its automata serve.
+        let engine = Engine::with_learned_like(rules, &learned, plain.engine())
+            .map_err(|e| failed("compiling rules", e))?;
         let redactor: &Redactor = shown.insert(
             Redactor::new(engine, pseudo)
                 .with_options(ScanOptions {

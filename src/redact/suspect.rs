@@ -56,6 +56,20 @@ const SECRET_WORDS: &[&str] = &[
     "jwt",
 ];
 
+/// How far before a token its key, flag or header name may begin.
+const CONTEXT_BYTES: usize = 64;
+
+/// [`SECRET_WORDS`], found ignoring case.
+fn secret_words() -> &'static aho_corasick::AhoCorasick {
+    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(SECRET_WORDS)
+            .expect("a few literal words build")
+    })
+}
+
 /// Words that make a name an id, hash or reference rather than a secret.
 const SAFE_NAME_WORDS: &[&str] = &[
     "sha",
@@ -355,6 +369,12 @@ pub fn find(hay: &[u8]) -> Vec<Candidate> {
         }
         // Inside a mask (`[REDACTED:rule/abc123]`): airlock's own.
         if start > line_start && hay[start - 1] == b':' && hay[..start].ends_with(b"[REDACTED:") {
+            continue;
+        }
+        // Most long tokens follow no secret word at all: look for one in
+        // the bytes before first, which is cheap.
+        let near = &hay[start.saturating_sub(CONTEXT_BYTES).max(line_start)..start];
+        if !secret_words().is_match(near) {
             continue;
         }
         if classes(token) < 2
