@@ -283,11 +283,17 @@ struct Learned {
 /// threads.
 pub struct Engine {
     rules: Vec<RuleInfo>,
-    variants: Vec<Variant>,
+    /// How many of `rules` come from the rule set (the rest are learned).
+    set_rules: usize,
+    /// Digest of the rule set compiled (see [`rules_digest`]): engines of
+    /// the same rules share their compiled variants and automata.
+    digest: u64,
+    /// Shared between engines compiled from the same rules.
+    variants: Arc<[Variant]>,
     /// Length of the shortest possible match of any variant.
     min_len: usize,
     /// Rules limited by `paths`, with their globs.
-    path_rules: Vec<(RuleId, GlobSet)>,
+    path_rules: Arc<[(RuleId, GlobSet)]>,
     /// Union automata by the set of path-limited rules left out.
     unions: Mutex<HashMap<Vec<RuleId>, Arc<Union>>>,
     learned: Option<Learned>,
@@ -380,12 +386,15 @@ impl Engine {
             .unwrap_or(1)
             .max(1);
 
+        let set_rules = rules.len();
         let learned = build_learned(learned, &mut rules)?;
         let engine = Engine {
             rules,
-            variants,
+            set_rules,
+            digest: rules_digest(set),
+            variants: variants.into(),
             min_len,
-            path_rules,
+            path_rules: path_rules.into(),
             unions: Mutex::new(HashMap::new()),
             learned,
         };
@@ -415,31 +424,35 @@ impl Engine {
     /// text: it then starts with the lazy DFA states redaction built
     /// (about a tenth of a pass over 200 MB) instead of building them again.
     /// The automata are the same either way; only work is saved.
+    ///
+    /// The compiled rules themselves are shared too: compiling a few
+    /// hundred rules (parsing, capture engines, literal analysis) was a
+    /// large part of starting a pass.
     pub fn with_learned_like(
         set: &RuleSet,
         learned: &[LearnedValue],
         like: &Engine,
     ) -> Result<Engine, RuleError> {
-        let engine = Engine::compile(set, learned)?;
-        let same = engine.variants.len() == like.variants.len()
-            && engine
-                .variants
-                .iter()
-                .zip(&like.variants)
-                .all(|(a, b)| a.rule == b.rule && a.hir == b.hir && a.multiline == b.multiline)
-            && engine
-                .path_rules
-                .iter()
-                .map(|(id, _)| *id)
-                .eq(like.path_rules.iter().map(|(id, _)| *id));
-        if same {
-            let theirs = like
-                .unions
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone();
-            *engine.unions.lock().unwrap_or_else(|p| p.into_inner()) = theirs;
+        if rules_digest(set) != like.digest {
+            return Engine::with_learned(set, learned);
         }
+        let mut rules = like.rules[..like.set_rules].to_vec();
+        let learned = build_learned(learned, &mut rules)?;
+        let theirs = like
+            .unions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let engine = Engine {
+            rules,
+            set_rules: like.set_rules,
+            digest: like.digest,
+            variants: Arc::clone(&like.variants),
+            min_len: like.min_len,
+            path_rules: Arc::clone(&like.path_rules),
+            unions: Mutex::new(theirs),
+            learned,
+        };
         engine.build_union()?;
         Ok(engine)
     }
@@ -544,6 +557,15 @@ impl Engine {
     fn priority(&self, id: RuleId) -> i32 {
         self.rules[id.0 as usize].priority
     }
+}
+
+/// A digest of everything in `set` that compiling reads (the rules'
+/// complete description, in order): equal digests, equal engines.
+fn rules_digest(set: &RuleSet) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    format!("{:?}", set.rules()).hash(&mut h);
+    h.finish()
 }
 
 fn path_matches(globs: &GlobSet, path: &Path) -> bool {
