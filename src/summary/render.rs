@@ -691,9 +691,11 @@ fn chart_caption(t: &Timeline) -> String {
         .map(|s| format!("{} ({} of {})", s.start, s.fails, s.events))
         .collect();
     format!(
-        "{} failures in {} buckets of {}; max {} per bucket.{}",
+        "{} failure{} in {} bucket{} of {}; max {} per bucket.{}",
         t.total_fails,
+        if t.total_fails == 1 { "" } else { "s" },
         t.buckets.len(),
+        if t.buckets.len() == 1 { "" } else { "s" },
         dur(t.interval_s),
         t.max_fails,
         if spikes.is_empty() {
