@@ -158,6 +158,10 @@ def recall(planted: list[tuple[str, str, str]], out_dir: Path, work: Path) -> di
     p = subprocess.run(["rg", "-a", "-o", "-N", "--no-filename", "-uuu", "-z", "-F",
                         "-f", str(values), str(out_dir)],
                        capture_output=True, text=True, errors="replace")
+    # rg exits 1 when nothing matched (every value gone) and 2 on an error:
+    # a failing rg prints nothing, which would read as 100% recall.
+    if p.returncode not in (0, 1):
+        raise RuntimeError(f"rg over {out_dir} exited {p.returncode}: {p.stderr[-2000:]}")
     present = set(p.stdout.splitlines())
     res: dict[str, list[int]] = {}
     for cat, _kind, v in planted:
@@ -286,7 +290,9 @@ def main() -> int:
         return f"bash {script}"
 
     rg_out = work / "out-rg" / bundle.name
-    cmd = per_file(f"rg -N --no-filename -a --passthru -f {PATTERNS} -r '[REDACTED]' '{{src}}' > '{{dst}}' || true", rg_out)
+    # rg exits 1 for a file without a match (its copy is still written); any
+    # other failure stops the script (`set -e`).
+    cmd = per_file(f"rg -N --no-filename -a --passthru -f {PATTERNS} -r '[REDACTED]' '{{src}}' > '{{dst}}' || [ $? -eq 1 ]", rg_out)
     secs, rss, cpu = run_timed(cmd, r)
     add("rg --passthru -r", "redaction, serial, same patterns", secs, tree_bytes, rss,
         recall(planted, rg_out.parent, work))

@@ -32,7 +32,10 @@ fn redactor() -> &'static Redactor {
     static R: OnceLock<Redactor> = OnceLock::new();
     R.get_or_init(|| {
         let set = RuleSet::builtin().expect("built-in rules");
-        Redactor::new(Engine::new(&set).expect("compile"), Pseudonymizer::new(Key::from_bytes([7; 32])))
+        Redactor::new(
+            Engine::new(&set).expect("compile"),
+            Pseudonymizer::new(Key::from_bytes([7; 32])),
+        )
     })
 }
 
@@ -67,7 +70,8 @@ fn verified_clean(data: &[u8]) -> bool {
         jobs: 1,
     };
     let mut sink = airlock::bundle::NullSink;
-    t.run_reader(b"output", &mut &data[..], &mut sink).expect("airlock's own output reads back");
+    t.run_reader(b"output", &mut &data[..], &mut sink)
+        .expect("airlock's own output reads back");
     v.is_clean()
 }
 
@@ -75,6 +79,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(once) = rewrite(data) else { return };
     let twice = rewrite(&once).expect("airlock's own output reads back");
     if twice != once {
-        assert!(!verified_clean(&once), "an output verification passes changed when redacted again");
+        assert!(
+            !verified_clean(&once),
+            "an output verification passes changed when redacted again"
+        );
     }
 });

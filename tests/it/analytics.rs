@@ -172,6 +172,8 @@ fn summary_json_matches_ground_truth() {
         })
         .unwrap();
     let span = num(&pj["span_s"]).unwrap();
+    // Means something: zero rows would pass the loop.
+    assert!(pj["rows"].as_array().unwrap().len() > 1, "{pj}");
     for row in pj["rows"].as_array().unwrap() {
         let rps = row["count"].as_f64().unwrap() / span;
         assert!(close(num(&row["rps"]).unwrap(), rps, 1e-4), "rps {row}");
@@ -215,7 +217,17 @@ fn limit_sort_and_interval_flags() {
             "1h",
         ],
     );
-    for s in v["sections"].as_array().unwrap() {
+    let sections = v["sections"].as_array().unwrap();
+    // Means something: sections with more keys than the limit were cut.
+    assert!(
+        sections
+            .iter()
+            .filter(|s| s["more"].as_u64() > Some(0))
+            .count()
+            > 1,
+        "no section was cut by --limit 2"
+    );
+    for s in sections {
         let rows = s["rows"].as_array().unwrap();
         assert!(rows.len() <= 2);
         let counts: Vec<u64> = rows.iter().map(|r| r["count"].as_u64().unwrap()).collect();
@@ -352,6 +364,11 @@ fn top_counts_per_user_project_and_ip() {
         .map(|r| r["total_ms"].as_f64().unwrap())
         .collect();
     assert!(d.windows(2).all(|w| w[0] >= w[1]));
+    assert!(!projects.is_empty());
+    assert_eq!(
+        sec["projects"]["by_count"].as_array().unwrap().len(),
+        projects.len()
+    );
     for r in sec["projects"]["by_count"].as_array().unwrap() {
         assert_eq!(
             r["count"].as_u64(),
@@ -499,6 +516,8 @@ fn compare_shows_changes() {
             .filter(|t| t.kind == "sidekiq" && t.key == key)
             .count() as i64
     };
+    // Means something: zero rows would pass the loop.
+    assert!(sec["rows"].as_array().unwrap().len() > 1, "{sec}");
     for row in sec["rows"].as_array().unwrap() {
         let k = row["key"].as_str().unwrap();
         assert_eq!(
@@ -537,14 +556,17 @@ fn compare_shows_changes() {
             "0",
         ],
     );
+    let mut rows = 0;
     for s in same["compare"]["sections"].as_array().unwrap() {
         for r in s["rows"].as_array().unwrap() {
+            rows += 1;
             for (field, d) in r["delta"].as_object().unwrap() {
                 assert!(d.is_null() || d.as_f64() == Some(0.0), "{field} {r}");
             }
             assert_eq!(r["delta"]["count"].as_f64(), Some(0.0), "{r}");
         }
     }
+    assert!(rows > 10, "{rows} rows compared");
 }
 
 #[test]

@@ -342,10 +342,18 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
 
     #[test]
-    fn findings_do_not_depend_on_chunking_or_reading(seed in 0u64..1000, lines in 1usize..120, chunk in 1usize..5000) {
+    fn findings_do_not_depend_on_chunking_or_reading(seed in 0u64..1000, lines in 600usize..1200, chunk in 2048usize..16_384) {
+        // Chunk sizes below 4 KiB are clamped to 4 KiB; most of this range
+        // is not. Inputs of 24 KiB or more: always several chunks.
         let e = engine();
         let data = mixed_text(seed, lines);
         let whole = e.find_all(None, &data);
+        let chunks = chunks_of(e, &data, chunk);
+        prop_assert!(chunks.len() >= 2, "{} bytes in one chunk", data.len());
+        prop_assert!(
+            chunks.len() * (chunk.max(4096) + 1024) >= data.len(),
+            "{} chunks of {} for {} bytes", chunks.len(), chunk, data.len()
+        );
         prop_assert_eq!(&collect_slice(e, &data, chunk), &whole);
         prop_assert_eq!(&collect_stream(e, &data, chunk, seed), &whole);
         // Findings are sorted and never overlap.
@@ -386,28 +394,90 @@ fn a_line_longer_than_a_segment_is_cut_at_the_same_places_every_time() {
     );
 }
 
+/// Where a search of `data` cut its chunks: each chunk's (offset, length).
+fn chunks_of(e: &Engine, data: &[u8], chunk: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    e.matcher(None)
+        .scan_slice(data, &ScanOptions { chunk_size: chunk }, |c| {
+            out.push((c.offset as usize, c.bytes.len()));
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+    out
+}
+
 #[test]
 fn pem_block_across_chunk_boundaries_is_found_whole() {
+    // A chunk ends after the last line feed within its size (at least
+    // 4 KiB: smaller sizes are clamped), and grows over a multi-line match
+    // that started in it. The PEM block is placed across where each chunk
+    // size would cut, and the test checks on its own that the cut falls
+    // inside the block.
     let e = engine();
-    let mut text = String::new();
-    for i in 0..300 {
-        text.push_str(&format!("line {i} nothing here\n"));
-    }
     let case = corpus::credential_cases(3)
         .into_iter()
         .find(|c| c.name == "PEM multi-line")
         .unwrap();
-    text.push_str(&case.text);
-    text.push('\n');
-    let whole = e.find_all(None, text.as_bytes());
-    assert_eq!(whole.len(), 1);
-    for chunk in [1, 50, 7000, 7100, 7200] {
-        assert_eq!(
-            collect_slice(e, text.as_bytes(), chunk),
-            whole,
-            "chunk {chunk}"
-        );
+    let mut inside = 0;
+    for (chunk, limit) in [
+        (1, 4096),
+        (50, 4096),
+        (4096, 4096),
+        (5000, 5000),
+        (7100, 7100),
+    ] {
+        for before in [150, 250, 330] {
+            let mut text = String::new();
+            let mut i = 0;
+            while text.len() + before < limit {
+                text.push_str(&format!("line {i} nothing here\n"));
+                i += 1;
+            }
+            let pem_start = text.len();
+            text.push_str(&case.text);
+            let pem_end = text.len();
+            text.push('\n');
+            for j in 0..300 {
+                text.push_str(&format!("after {j} nothing\n"));
+            }
+            let data = text.as_bytes();
+            // Where the first chunk would end without the PEM: after the
+            // last line feed within `limit` bytes.
+            let cut = memchr::memrchr(b'\n', &data[..limit]).unwrap() + 1;
+            assert!(
+                pem_start < cut && cut < pem_end,
+                "chunk {chunk}: the cut at {cut} is outside the PEM at {pem_start}..{pem_end}"
+            );
+            inside += 1;
+            let whole = e.find_all(None, data);
+            let pems: Vec<_> = whole
+                .iter()
+                .filter(|f| e.rule(f.rule).id == "pem_private_key")
+                .collect();
+            assert_eq!(pems.len(), 1, "chunk {chunk}: {whole:?}");
+            assert!(
+                pems[0].start >= pem_start && pems[0].start < cut && pems[0].end > cut,
+                "chunk {chunk}: the finding {:?} does not span the cut at {cut}",
+                pems[0]
+            );
+            // The first chunk was grown past the cut, over the whole match.
+            let chunks = chunks_of(e, data, chunk);
+            assert!(chunks.len() >= 2, "chunk {chunk}: {chunks:?}");
+            assert!(
+                chunks[0].1 >= pems[0].end,
+                "chunk {chunk}: first chunk {:?}, the PEM match ends at {}",
+                chunks[0],
+                pems[0].end
+            );
+            assert_eq!(collect_slice(e, data, chunk), whole, "slice, chunk {chunk}");
+            assert_eq!(
+                collect_stream(e, data, chunk, before as u64),
+                whole,
+                "stream, chunk {chunk}"
+            );
+        }
     }
+    assert_eq!(inside, 15);
 }
 
 #[test]
@@ -526,7 +596,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 12, .. ProptestConfig::default() })]
 
     #[test]
-    fn streamed_findings_do_not_depend_on_threads_or_windows(seed in 0u64..1000, lines in 200usize..3000, chunk in 1usize..9000, jobs in 1usize..5) {
+    fn streamed_findings_do_not_depend_on_threads_or_windows(seed in 0u64..1000, lines in 200usize..3000, chunk in 2048usize..9000, jobs in 1usize..5) {
         // Chunks of at most 9 KiB make windows of at most 144 KiB: thousands
         // of lines cross several.
         let e = engine();
@@ -569,7 +639,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 12, .. ProptestConfig::default() })]
 
     #[test]
-    fn findings_do_not_depend_on_threads(seed in 0u64..1000, lines in 200usize..2000, chunk in 1usize..9000, jobs in 1usize..5) {
+    fn findings_do_not_depend_on_threads(seed in 0u64..1000, lines in 200usize..2000, chunk in 2048usize..9000, jobs in 1usize..5) {
         let e = engine();
         let data = mixed_text(seed, lines);
         let whole = e.find_all(None, &data);

@@ -347,7 +347,8 @@ fn every_test_named_in_the_guarantees_table_exists() {
                 panic!("tests/README.md names a module {module} that does not exist")
             });
         assert!(
-            src.contains(&format!("fn {test}()")),
+            // A proptest's function takes its strategies' values.
+            src.contains(&format!("fn {test}(")),
             "tests/README.md names {module}::{test}, which does not exist"
         );
         named += 1;
@@ -375,4 +376,24 @@ fn every_test_named_in_the_guarantees_table_exists() {
         rows >= promises,
         "{promises} promises in README.md, {rows} rows in tests/README.md"
     );
+    // Every command of the README's Commands table has a claim row.
+    let claims: Vec<&str> = table
+        .split("## Commands")
+        .nth(1)
+        .unwrap()
+        .split("\n## ")
+        .next()
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| claim"))
+        .map(|l| l.split(" | ").next().unwrap())
+        .collect();
+    let commands = super::commands::readme_commands();
+    assert!(commands.len() >= 12, "{commands:?}");
+    for c in &commands {
+        assert!(
+            claims.iter().any(|l| l.contains(&format!("`{c}"))),
+            "tests/README.md has no Commands row for `{c}`"
+        );
+    }
 }

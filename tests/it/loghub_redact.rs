@@ -101,6 +101,8 @@ fn loghub_every_ipv4_replaced_and_templates_intact() {
         );
 
         let ips: BTreeSet<String> = original.lines().flat_map(ipv4s).collect();
+        // Means something: no address and no template would pass.
+        assert!(!ips.is_empty(), "{name}: no IPv4 address read; wrong file?");
         let survived: Vec<&String> = ips
             .iter()
             .filter(|ip| redacted.contains(ip.as_str()))
@@ -114,6 +116,11 @@ fn loghub_every_ipv4_replaced_and_templates_intact() {
 
         let tpl = templates(
             &fs::read_to_string(root.join(format!("{name}/{name}_2k.log_structured.csv"))).unwrap(),
+        );
+        assert_eq!(
+            tpl.len(),
+            original.lines().count(),
+            "{name}: one template per line"
         );
         let mut broken = Vec::new();
         for (i, (t, line)) in tpl.iter().zip(redacted.lines()).enumerate() {

@@ -100,45 +100,64 @@ fn when_anything_remains_nothing_is_left_at_the_output_for_a_directory_a_file_an
 
 #[test]
 fn the_binary_exits_2_when_verification_finds_what_redaction_left() {
-    // The same fail-closed path through the binary, without a second rule
-    // set: a rule limited to `*.log` files does not apply to `app.txt`
-    // while redacting, and does to the output named `app.log`, which
-    // verification reads under the output's name.
+    // The same fail-closed path through the binary, for a file, a directory
+    // and a .tar.gz, without a second rule set: a rule limited to some paths
+    // does not apply to a member under its input name while redacting, and
+    // does under its output name, which verification reads:
+    // - the file app.txt written as app.log (`*.log`);
+    // - the directory `in` written as a tar of its tree under its own name
+    //   (`in/*`: redaction reads app.txt, verification in/app.txt);
+    // - a gitlabsos tar.gz whose top directory names the host: redacted,
+    //   the member's name holds the host's pseudonym (`*.example_*`).
     let dir = TempDir::new("fail-closed-bin");
     dir.write(
-        "only-logs.toml",
+        "limited.toml",
         CANARY_RULES.replace(
             "keywords = [\"CANARY-\"]",
-            "keywords = [\"CANARY-\"]\npaths = [\"*.log\"]",
+            "keywords = [\"CANARY-\"]\npaths = [\"*.log\", \"in/*\", \"*.example_*\"]",
         ),
     );
-    dir.write("app.txt", format!("x {CANARY} y\n"));
-    let r = run(
-        &dir,
-        airlock(&dir).args([
-            "redact",
-            "app.txt",
-            "-o",
-            "app.log",
-            "--rules",
-            "only-logs.toml",
-            "--report",
-            "r.json",
-        ]),
-        None,
-    )
-    .expect_code(2);
-    assert!(
-        r.stderr.contains("remains: app.log:1:") && r.stderr.contains("nothing was written"),
-        "{}",
-        r.describe()
+    let line = format!("x {CANARY} y\n");
+    dir.write("app.txt", &line);
+    dir.write("in/app.txt", &line);
+    let top = "gitlabsos.gitlab.acme-corp.com_20261120134410";
+    dir.write(
+        "g.tar.gz",
+        tar_gz(&[(format!("{top}/app.txt"), line.clone().into_bytes())]),
     );
-    assert!(!r.stderr.contains("31415926"), "{}", r.describe());
-    assert_nothing_written(
-        dir.path(),
-        &["app.log", "r.json"],
-        &["only-logs.toml", "app.txt"],
-    );
+    let keep = ["limited.toml", "app.txt", "in", "g.tar.gz"];
+    for (input, output, remains) in [
+        ("app.txt", "app.log", "app.log:1:".to_string()),
+        ("in", "out.tar.gz", "in/app.txt:1:".to_string()),
+        ("g.tar.gz", "out.tar.gz", "gitlabsos.gitlab.d-".to_string()),
+    ] {
+        let r = run(
+            &dir,
+            airlock(&dir).args([
+                "redact",
+                input,
+                "-o",
+                output,
+                "--rules",
+                "limited.toml",
+                "--report",
+                "r.json",
+                "--map",
+                "m.json",
+            ]),
+            None,
+        )
+        .expect_code(2);
+        assert!(
+            r.stderr.contains(&format!("remains: {remains}"))
+                && r.stderr.contains("nothing was written"),
+            "{input}: {}",
+            r.describe()
+        );
+        assert!(!r.stderr.contains("31415926"), "{}", r.describe());
+        assert!(!r.stderr.contains("acme-corp"), "{}", r.describe());
+        assert_nothing_written(dir.path(), &[output, "r.json", "m.json"], &keep);
+    }
 }
 
 /// Changes the input when a pass starts.

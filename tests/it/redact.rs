@@ -451,15 +451,45 @@ fn directory_in_directory_out_keeps_names_and_modes() {
 #[test]
 fn stdin_to_stdout_keeps_the_form() {
     let (dir, b) = setup("redact-stdin", 9);
+    let input = format!("{}.tar.gz", b.top);
     let data = b.tar_gz();
-    let r = run(
-        &dir,
-        airlock(&dir).args(["redact", "-", "-o", "-"]),
-        Some(&data),
+    // The bytes on stdout (run() captures text lossily): a tar.gz, read
+    // back with the test's own reader, holding what the same run on the
+    // file gives, member for member, and none of the planted values.
+    let mut child = airlock(&dir)
+        .args(["redact", "-", "-o", "-", "--key-file", "k"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feed = std::thread::spawn(move || stdin.write_all(&data));
+    let out = child.wait_with_output().unwrap();
+    feed.join().unwrap().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
-    let r = r.expect_code(0);
-    // Output is a tar.gz on stdout; run() captures it lossily, so check via a file.
-    assert!(!r.stdout.is_empty());
+    assert!(out.stdout.starts_with(&[0x1f, 0x8b]), "not gzip on stdout");
+    let piped = flatten("o", &out.stdout);
+    run(
+        &dir,
+        airlock(&dir).args(["redact", &input, "-o", "file.tar.gz", "--key-file", "k"]),
+        None,
+    )
+    .expect_code(0);
+    let from_file = flatten("o", &fs::read(dir.path().join("file.tar.gz")).unwrap());
+    assert!(
+        from_file.len() >= b.files.len(),
+        "{} members for {} files",
+        from_file.len(),
+        b.files.len()
+    );
+    assert_eq!(piped, from_file);
+    assert_nothing_survives(&b, &piped, "stdin to stdout");
     let plain = b"user jdoe from 10.1.2.3 token glpat-Ab1Cd2Ef3Gh4Ij5Kl6Mn\n";
     let r = run(
         &dir,
@@ -803,12 +833,50 @@ fn output_is_byte_identical_whatever_jobs_and_chunk_sizes() {
             dir.write(&format!("in/extra/{i}-{}", n.replace('/', "_")), d);
         }
     }
+    // And files of many chunks at the smaller chunk sizes (a chunk is at
+    // least 4 KiB: `--chunk-size 64` is clamped to 4096), so that chunk
+    // boundaries fall all through them.
+    let logs: Vec<&Vec<u8>> = b
+        .files
+        .iter()
+        .filter(|(n, d)| n.ends_with(".log") && d.ends_with(b"\n"))
+        .map(|(_, d)| d)
+        .collect();
+    assert!(logs.len() >= 3);
+    let mut big_sizes = Vec::new();
+    for (i, log) in logs.iter().take(3).enumerate() {
+        let mut big = Vec::new();
+        while big.len() < 96 << 10 {
+            big.extend_from_slice(log);
+        }
+        dir.write(&format!("in/big/{i}.log"), &big);
+        // The test itself, not only the product, says this file is cut in
+        // many chunks at 4 and 8 KiB: no line is near a chunk long.
+        let longest = big.split(|c| *c == b'\n').map(<[u8]>::len).max().unwrap();
+        assert!(longest < 2048, "a line of {longest} bytes");
+        let e = airlock::detect::Engine::new(&airlock::rules::RuleSet::builtin().unwrap()).unwrap();
+        let mut chunks = 0;
+        e.matcher(None)
+            .scan_slice(
+                &big,
+                &airlock::detect::ScanOptions { chunk_size: 8192 },
+                |_| {
+                    chunks += 1;
+                    Ok::<(), ()>(())
+                },
+            )
+            .unwrap();
+        assert!(chunks >= 10, "{chunks} chunks of 8 KiB");
+        big_sizes.push(big.len());
+    }
     let mut outs = Vec::new();
     for (jobs, chunk) in [
         ("1", "1048576"),
         ("4", "1048576"),
         ("2", "4096"),
         ("3", "64"),
+        ("2", "8192"),
+        ("1", "5000"),
     ] {
         let out = format!("out-{jobs}-{chunk}");
         let report = format!("r-{jobs}-{chunk}.json");
@@ -839,10 +907,18 @@ fn output_is_byte_identical_whatever_jobs_and_chunk_sizes() {
         outs.push((files, r));
     }
     for o in &outs[1..] {
-        assert_eq!(o.0, outs[0].0, "output trees differ");
+        assert!(o.0 == outs[0].0, "output trees differ");
         assert_eq!(o.1, outs[0].1, "reports differ");
     }
     assert_nothing_survives(&b, &outs[0].0, "parallel output");
+    for (i, size) in big_sizes.iter().enumerate() {
+        let (_, d) = outs[0]
+            .0
+            .iter()
+            .find(|(n, _)| n == &format!("big/{i}.log"))
+            .unwrap();
+        assert!(d.len() * 2 > *size, "big/{i}.log lost its content");
+    }
 }
 
 #[test]
