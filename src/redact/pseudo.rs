@@ -380,6 +380,7 @@ impl Pseudonymizer {
             "email" => self.email(value),
             "username" => Some(self.word("username", "user", value)),
             "name" => Some(self.word("name", "name", value)),
+            "account" => Some(self.account(value)),
             _ => None,
         }
     }
@@ -636,6 +637,23 @@ impl Pseudonymizer {
         }
     }
 
+    /// A Windows `DOMAIN\user` or a Kerberos `user@REALM`: the domain
+    /// as a host name, the user as a user, the separator kept.
+    fn account(&self, value: &str) -> String {
+        match split_account(value) {
+            Some((domain, sep, user, domain_first)) => {
+                let d = self.hostname(domain);
+                let u = self.word("username", "user", user);
+                if domain_first {
+                    format!("{d}{sep}{u}")
+                } else {
+                    format!("{u}{sep}{d}")
+                }
+            }
+            None => self.word("username", "user", value),
+        }
+    }
+
     fn label(&self, label: &str) -> String {
         self.assign("host_label", label, |c| {
             format!("h-{}", self.hash32("host_label", label, c, 8))
@@ -659,6 +677,19 @@ impl Pseudonymizer {
         let user = self.word_as("email_local", "username", "user", local);
         Some(format!("{user}{sep}{}", self.hostname(domain)))
     }
+}
+
+/// `DOMAIN\user` (one or two backslashes) or `user@REALM`, as (domain,
+/// separator, user, whether the domain comes first).
+fn split_account(value: &str) -> Option<(&str, &str, &str, bool)> {
+    if let Some(i) = value.find('\\') {
+        let rest = &value[i..];
+        let user = rest.trim_start_matches('\\');
+        let sep = &rest[..rest.len() - user.len()];
+        return Some((&value[..i], sep, user, true));
+    }
+    let (u, r) = value.rsplit_once('@')?;
+    Some((r, "@", u, false))
 }
 
 /// Is `label` one of the generic service words kept in host names?
@@ -742,6 +773,10 @@ pub fn is_own(kind: &str, value: &str) -> bool {
         // Either prefix: a learned user name is replaced as `user-…` even
         // where a name rule (`User "…" was created`) sees it on the output.
         "username" | "name" => is_own_word(value, "user") || is_own_word(value, "name"),
+        "account" => match split_account(value) {
+            Some((d, _, u, _)) => is_own_host(d) && is_own_word(u, "user"),
+            None => is_own_word(value, "user"),
+        },
         _ => false,
     }
 }
