@@ -96,6 +96,10 @@ const NOT_USERS: &[&str] = &[
     "security-bot",
     "automation-bot",
     "gitlab-migration-bot",
+    // Accounts gitlab.rb names by default (backup and restore roles).
+    "gitlab-backup",
+    "registry_backup",
+    "registry_restore",
 ];
 
 /// Hosts that identify nobody.
@@ -330,6 +334,19 @@ impl Identity {
     /// an LDAP `DC=` label): learned like the `hostname` file's, so a short
     /// name met once is replaced in free text everywhere.
     pub fn add_found_host(&mut self, value: &str) {
+        // A runner's name or a `_HOSTNAME` that is one plain word (`shell`,
+        // `docker`) is replaced where it stands, not everywhere: only a
+        // name shaped like a host (`gl-prd-07`, `web01`, `db.corp`) is
+        // learned.
+        let v = value.trim();
+        if v.contains(['-', '.']) || v.bytes().any(|b| b.is_ascii_digit()) {
+            self.add_domain_label(v);
+        }
+    }
+
+    /// A host or a label of the customer's domain that is learned whatever
+    /// its shape: an LDAP `DC=` label, a Windows domain, a Kerberos realm.
+    pub fn add_domain_label(&mut self, value: &str) {
         let v = value.trim().trim_start_matches('\\');
         // `[host]:port` of known_hosts.
         let v = v
@@ -354,7 +371,7 @@ impl Identity {
         };
         self.add_user(user);
         if !domain.is_empty() {
-            self.add_found_host(domain);
+            self.add_domain_label(domain);
         }
     }
 
@@ -717,6 +734,7 @@ impl Learner {
         let mut names = Vec::new();
         let mut hosts = Vec::new();
         let mut accounts = Vec::new();
+        let mut labels = Vec::new();
         let mut addresses = Identity::default();
         let opts = ScanOptions::default();
         // (kind index, value) of each distinct finding in a chunk. Logs
@@ -737,6 +755,7 @@ impl Learner {
                     "ipv4_dashed" => 3,
                     "hostname" => 6,
                     "account" => 7,
+                    "domain_label" => 8,
                     _ => 4,
                 };
                 if distinct.insert((k, bytes)) {
@@ -747,7 +766,7 @@ impl Learner {
         };
         // And once per member, up to a bound (a log of millions of distinct
         // addresses must not keep them all here).
-        let mut seen: [HashSet<String>; 8] = Default::default();
+        let mut seen: [HashSet<String>; 9] = Default::default();
         let mut seen_total = 0;
         let mut take = |found: Vec<(u8, String)>| {
             for (k, v) in found {
@@ -763,6 +782,7 @@ impl Learner {
                     4 => addresses.add_address("ipv6", &v),
                     6 => hosts.push(v.clone()),
                     7 => accounts.push(v.clone()),
+                    8 => labels.push(v.clone()),
                     _ => {
                         if let Some(user) = basic_auth_user(&v) {
                             users.push(user);
@@ -789,6 +809,9 @@ impl Learner {
         }
         for a in accounts {
             id.add_account(&a);
+        }
+        for l in labels {
+            id.add_domain_label(&l);
         }
         id.merge_addresses(addresses);
         Ok(())

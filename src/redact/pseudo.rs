@@ -376,7 +376,9 @@ impl Pseudonymizer {
             }
             "ipv6" => self.ipv6_text(value),
             "mac" => self.mac(value),
-            "hostname" => Some(self.hostname(value)),
+            // A label of the customer's domain (`DC=acme`) is a host name
+            // of one label.
+            "hostname" | "domain_label" => Some(self.hostname(value)),
             "email" => self.email(value),
             "username" => Some(self.word("username", "user", value)),
             "name" => Some(self.word("name", "name", value)),
@@ -758,7 +760,7 @@ pub fn is_own(kind: &str, value: &str) -> bool {
             let v = value.to_ascii_lowercase().replace('-', ":");
             v.starts_with("02:a1:7c:")
         }
-        "hostname" => is_own_host(value),
+        "hostname" | "domain_label" => is_own_host(value),
         "email" => {
             let lower = value.to_ascii_lowercase();
             let (local, domain) = match lower.split_once('@') {
