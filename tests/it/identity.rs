@@ -247,8 +247,7 @@ gitlab_rails['backup_upload_connection'] = {{ 'provider' => 'AzureRM', 'azure_st
          {upper}\n\
          $ ssh {host} uptime\n\
          ssh: connect to host {host} port 22: Connection refused\n\
-         $ whoami\n\
-         {org}\\{win_user}\n\
+         Job is running as user {org}\\{win_user}\n\
          $ echo done by {lower}\n\
          done by {lower}\n\
          Job succeeded\n",
