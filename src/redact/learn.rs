@@ -580,7 +580,7 @@ impl Learner {
             Category::Identity => {
                 matches!(
                     r.kind.as_str(),
-                    "username" | "name" | "hostname" | "account"
+                    "username" | "name" | "hostname" | "account" | "domain_label"
                 )
             }
             Category::Network => matches!(r.kind.as_str(), "ipv4" | "ipv4_dashed" | "ipv6"),
