@@ -817,3 +817,69 @@ impl Learner {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaped_names_are_learned_as_people_write_them() {
+        let mut id = Identity::default();
+        // An LDAP DN inside JSON, a DN, an SQL literal.
+        id.add_name(r"Vostrum\\, Keldra");
+        id.add_name(r"Pashev\, Orlin");
+        id.add_name("Orlin O''Pashev");
+        let names: Vec<&str> = id.names.iter().map(String::as_str).collect();
+        for want in [
+            "Vostrum, Keldra",
+            "Keldra Vostrum",
+            "Pashev, Orlin",
+            "Orlin Pashev",
+            "Orlin O'Pashev",
+        ] {
+            assert!(names.contains(&want), "{want:?} not in {names:?}");
+        }
+        assert!(names.iter().all(|n| !n.contains('\\') && !n.contains("''")));
+    }
+
+    #[test]
+    fn accounts_teach_their_user_and_their_domain() {
+        let mut id = Identity::default();
+        id.add_account(r"ACMECORP\svc_runner");
+        id.add_account(r"acmecorp\\jdoe-ops");
+        id.add_account("krb_ops@VELMORIX.US");
+        let users: Vec<&str> = id.users.iter().map(String::as_str).collect();
+        assert_eq!(users, ["jdoe-ops", "krb_ops", "svc_runner"]);
+        let hosts: Vec<&str> = id.hosts.iter().map(String::as_str).collect();
+        assert_eq!(hosts, ["acmecorp", "velmorix.us"]);
+    }
+
+    #[test]
+    fn plain_words_found_as_hosts_are_not_learned_but_host_shapes_are() {
+        let mut id = Identity::default();
+        for v in [
+            "shell",
+            "docker",
+            "gl-prd-07",
+            "web01",
+            "registry-01",
+            "gitlab",
+        ] {
+            id.add_found_host(v);
+        }
+        // A service word alone is GitLab's, whatever rule found it.
+        id.add_domain_label("registry");
+        id.add_domain_label("acmecorp");
+        let hosts: Vec<&str> = id.hosts.iter().map(String::as_str).collect();
+        assert_eq!(hosts, ["acmecorp", "gl-prd-07", "registry-01", "web01"]);
+    }
+
+    #[test]
+    fn case_forms_add_unicode_forms_only_where_ascii_folding_misses() {
+        assert_eq!(case_forms("Jane Doe"), ["Jane Doe"]);
+        let f = case_forms("zoë åmark");
+        for want in ["zoë åmark", "ZOË ÅMARK", "Zoë Åmark"] {
+            assert!(f.iter().any(|x| x == want), "{want} not in {f:?}");
+        }
+    }
+}

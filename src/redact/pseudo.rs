@@ -852,3 +852,26 @@ pub fn is_generic_own(kind: &str, value: &str) -> bool {
         .collect();
     is_own_word(value, &prefix)
 }
+
+#[cfg(test)]
+mod account_tests {
+    use super::*;
+
+    #[test]
+    fn an_account_keeps_its_separator_and_its_parts_pseudonyms() {
+        let p = Pseudonymizer::new(Key::from_bytes([7; 32]));
+        let user = p.pseudonym("username", "svc_runner").unwrap();
+        let win = p.pseudonym("account", r"ACMECORP\svc_runner").unwrap();
+        let (d, u) = win.split_once('\\').expect("backslash kept");
+        assert_eq!(u, user);
+        assert_eq!(d, p.hostname("acmecorp"));
+        let two = p.pseudonym("account", r"ACMECORP\\svc_runner").unwrap();
+        assert!(two.contains(r"\\"), "{two}");
+        let krb = p.pseudonym("account", "svc_runner@ACME.US").unwrap();
+        assert_eq!(krb, format!("{user}@{}", p.hostname("acme.us")));
+        for v in [&win, &two, &krb] {
+            assert!(is_own("account", v), "{v}");
+        }
+        assert!(!is_own("account", r"ACMECORP\svc_runner"));
+    }
+}
