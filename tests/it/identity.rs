@@ -535,29 +535,6 @@ fn no_planted_identity_survives_any_file_redacted_alone() {
     );
 }
 
-/// Not a check: writes the generated bundle to `$AIRLOCK_IDENTITY_WORLD`
-/// for trying rules by hand (`cargo test -- --ignored write_identity_world`).
-#[test]
-#[ignore]
-fn write_identity_world() {
-    let Ok(dir) = std::env::var("AIRLOCK_IDENTITY_WORLD") else {
-        return;
-    };
-    let w = world(13);
-    let planted: Vec<String> = w.planted.iter().map(|p| p.value.clone()).collect();
-    fs::create_dir_all(&dir).unwrap();
-    fs::write(
-        std::path::Path::new(&dir).join("planted.txt"),
-        planted.join("\n"),
-    )
-    .unwrap();
-    for (path, text) in &w.files {
-        let p = std::path::Path::new(&dir).join("in").join(path);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, text).unwrap();
-    }
-}
-
 #[test]
 fn verify_with_the_map_finds_a_learned_name_in_any_case_form() {
     let dir = TempDir::new("identity-case");
