@@ -96,6 +96,10 @@ const NOT_USERS: &[&str] = &[
     "security-bot",
     "automation-bot",
     "gitlab-migration-bot",
+    // Accounts gitlab.rb names by default (backup and restore roles).
+    "gitlab-backup",
+    "registry_backup",
+    "registry_restore",
 ];
 
 /// Hosts that identify nobody.
@@ -185,6 +189,58 @@ pub fn is_learnable_name(v: &str) -> bool {
         )
 }
 
+/// A name as written in an LDAP DN or an SQL literal, unescaped: `\,` and
+/// `\\,` (the DN escape, once more escaped by JSON) become `,`, `\"` becomes
+/// `"`, and SQL's `''` becomes `'`.
+fn unescape_name(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    let mut chars = v.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                while chars.peek() == Some(&'\\') {
+                    chars.next();
+                }
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            }
+            '\'' if chars.peek() == Some(&'\'') => {
+                chars.next();
+                out.push('\'');
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The case forms of `v` to search for. The learned-literal automaton folds
+/// ASCII case itself; a name with other letters (`Zoë Ångström`) is also
+/// searched as `zoë ångström`, `ZOË ÅNGSTRÖM` and `Zoë Ångström`.
+pub fn case_forms(v: &str) -> Vec<String> {
+    let mut out = vec![v.to_string()];
+    if !v.is_ascii() {
+        let title: String = v
+            .split(' ')
+            .map(|w| {
+                let mut c = w.chars();
+                match c.next() {
+                    Some(f) => f.to_uppercase().collect::<String>() + &c.as_str().to_lowercase(),
+                    None => String::new(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        for f in [v.to_lowercase(), v.to_uppercase(), title] {
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
 /// What was learned. `Debug` shows counts only.
 #[derive(Default, Clone)]
 pub struct Identity {
@@ -253,9 +309,69 @@ impl Identity {
     }
 
     pub fn add_name(&mut self, value: &str) {
-        let v = value.trim();
+        // As written in an LDAP DN (`Smith\, John`, `\"…\"`) or an SQL
+        // literal (`O''Brien`), a name is escaped; it is learned as people
+        // write it elsewhere, and `Last, First` in the order of a signature
+        // too.
+        let v = unescape_name(value.trim());
+        let v = v.trim_matches(|c: char| c.is_whitespace() || c == '"');
         if is_learnable_name(v) {
             self.names.insert(v.to_string());
+        }
+        if let Some((last, first)) = v.split_once(", ") {
+            let (last, first) = (last.trim(), first.trim());
+            let one_word = |s: &str| !s.is_empty() && !s.contains([',', ' ']);
+            if one_word(last) && !first.contains(',') && !first.is_empty() {
+                let swapped = format!("{first} {last}");
+                if is_learnable_name(&swapped) {
+                    self.names.insert(swapped);
+                }
+            }
+        }
+    }
+
+    /// A host found by an identity rule (`_HOSTNAME`, a runner, `Host Name:`,
+    /// an LDAP `DC=` label): learned like the `hostname` file's, so a short
+    /// name met once is replaced in free text everywhere.
+    pub fn add_found_host(&mut self, value: &str) {
+        // A runner's name or a `_HOSTNAME` that is one plain word (`shell`,
+        // `docker`) is replaced where it stands, not everywhere: only a
+        // name shaped like a host (`gl-prd-07`, `web01`, `db.corp`) is
+        // learned.
+        let v = value.trim();
+        if v.contains(['-', '.']) || v.bytes().any(|b| b.is_ascii_digit()) {
+            self.add_domain_label(v);
+        }
+    }
+
+    /// A host or a label of the customer's domain that is learned whatever
+    /// its shape: an LDAP `DC=` label, a Windows domain, a Kerberos realm.
+    pub fn add_domain_label(&mut self, value: &str) {
+        let v = value.trim().trim_start_matches('\\');
+        // `[host]:port` of known_hosts.
+        let v = v
+            .strip_prefix('[')
+            .map_or(v, |r| r.split(']').next().unwrap_or(r));
+        if v.len() >= 3 && !pseudo::is_generic_label(v) {
+            self.add_host(v);
+        }
+    }
+
+    /// A Windows `DOMAIN\user` or a Kerberos `user@REALM`: the user is
+    /// learned as a user, the domain or realm as a host (it spells the
+    /// customer's domain).
+    pub fn add_account(&mut self, value: &str) {
+        let v = value.trim();
+        let (domain, user) = if let Some((d, u)) = v.split_once('\\') {
+            (d, u.trim_start_matches('\\'))
+        } else if let Some((u, r)) = v.rsplit_once('@') {
+            (r, u)
+        } else {
+            ("", v)
+        };
+        self.add_user(user);
+        if !domain.is_empty() {
+            self.add_domain_label(domain);
         }
     }
 
@@ -378,11 +494,18 @@ impl Identity {
                     );
                 }
             };
-            add(host, Boundary::Alnum);
             let short = labels[0];
             if labels.len() == 1 {
-                add(short, Boundary::Alnum);
-            } else if short.len() >= 3 && !pseudo::is_generic_label(short) {
+                // A single label that names a service (`gitlab`, `registry`)
+                // says nothing of whose it is, and is GitLab's own word
+                // everywhere else.
+                if short.len() >= 3 && !pseudo::is_generic_label(short) {
+                    add(short, Boundary::Alnum);
+                }
+            } else {
+                add(host, Boundary::Alnum);
+            }
+            if labels.len() > 1 && short.len() >= 3 && !pseudo::is_generic_label(short) {
                 add(short, Boundary::Word);
             }
             if labels.len() >= 2 {
@@ -398,22 +521,26 @@ impl Identity {
         // `_` separates too (`var_tmp_jdoe-debug.log`): a user name missed
         // is worse than one replaced inside `jdoe_backup`.
         for u in &self.users {
-            push(
-                u,
-                "learned_username",
-                Category::Identity,
-                "username",
-                Boundary::Alnum,
-            );
+            for f in case_forms(u) {
+                push(
+                    &f,
+                    "learned_username",
+                    Category::Identity,
+                    "username",
+                    Boundary::Alnum,
+                );
+            }
         }
         for n in &self.names {
-            push(
-                n,
-                "learned_name",
-                Category::Identity,
-                "name",
-                Boundary::Word,
-            );
+            for f in case_forms(n) {
+                push(
+                    &f,
+                    "learned_name",
+                    Category::Identity,
+                    "name",
+                    Boundary::Word,
+                );
+            }
         }
         for (kind, a) in &self.addresses {
             let rule = format!("learned_{kind}");
@@ -448,7 +575,14 @@ impl Learner {
         // Docker `auth`): their user is replaced there, so it must be
         // replaced everywhere else too.
         let people = set.filtered(|r| match r.category {
-            Category::Identity => matches!(r.kind.as_str(), "username" | "name"),
+            // Hosts and accounts found by an identity rule are the
+            // bundle's own (a lone job log names its runner and server).
+            Category::Identity => {
+                matches!(
+                    r.kind.as_str(),
+                    "username" | "name" | "hostname" | "account" | "domain_label"
+                )
+            }
             Category::Network => matches!(r.kind.as_str(), "ipv4" | "ipv4_dashed" | "ipv6"),
             _ => r.decode == Some(crate::rules::Decode::BasicAuth),
         });
@@ -598,6 +732,9 @@ impl Learner {
         let matcher = self.engine.matcher(path);
         let mut users = Vec::new();
         let mut names = Vec::new();
+        let mut hosts = Vec::new();
+        let mut accounts = Vec::new();
+        let mut labels = Vec::new();
         let mut addresses = Identity::default();
         let opts = ScanOptions::default();
         // (kind index, value) of each distinct finding in a chunk. Logs
@@ -616,6 +753,9 @@ impl Learner {
                     "username" => 1,
                     "ipv4" => 2,
                     "ipv4_dashed" => 3,
+                    "hostname" => 6,
+                    "account" => 7,
+                    "domain_label" => 8,
                     _ => 4,
                 };
                 if distinct.insert((k, bytes)) {
@@ -626,7 +766,7 @@ impl Learner {
         };
         // And once per member, up to a bound (a log of millions of distinct
         // addresses must not keep them all here).
-        let mut seen: [HashSet<String>; 6] = Default::default();
+        let mut seen: [HashSet<String>; 9] = Default::default();
         let mut seen_total = 0;
         let mut take = |found: Vec<(u8, String)>| {
             for (k, v) in found {
@@ -640,6 +780,9 @@ impl Learner {
                     2 => addresses.add_address("ipv4", &v),
                     3 => addresses.add_address("ipv4_dashed", &v),
                     4 => addresses.add_address("ipv6", &v),
+                    6 => hosts.push(v.clone()),
+                    7 => accounts.push(v.clone()),
+                    8 => labels.push(v.clone()),
                     _ => {
                         if let Some(user) = basic_auth_user(&v) {
                             users.push(user);
@@ -661,7 +804,82 @@ impl Learner {
         for n in names {
             id.add_name(&n);
         }
+        for h in hosts {
+            id.add_found_host(&h);
+        }
+        for a in accounts {
+            id.add_account(&a);
+        }
+        for l in labels {
+            id.add_domain_label(&l);
+        }
         id.merge_addresses(addresses);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaped_names_are_learned_as_people_write_them() {
+        let mut id = Identity::default();
+        // An LDAP DN inside JSON, a DN, an SQL literal.
+        id.add_name(r"Vostrum\\, Keldra");
+        id.add_name(r"Pashev\, Orlin");
+        id.add_name("Orlin O''Pashev");
+        let names: Vec<&str> = id.names.iter().map(String::as_str).collect();
+        for want in [
+            "Vostrum, Keldra",
+            "Keldra Vostrum",
+            "Pashev, Orlin",
+            "Orlin Pashev",
+            "Orlin O'Pashev",
+        ] {
+            assert!(names.contains(&want), "{want:?} not in {names:?}");
+        }
+        assert!(names.iter().all(|n| !n.contains('\\') && !n.contains("''")));
+    }
+
+    #[test]
+    fn accounts_teach_their_user_and_their_domain() {
+        let mut id = Identity::default();
+        id.add_account(r"ACMECORP\svc_runner");
+        id.add_account(r"acmecorp\\jdoe-ops");
+        id.add_account("krb_ops@VELMORIX.US");
+        let users: Vec<&str> = id.users.iter().map(String::as_str).collect();
+        assert_eq!(users, ["jdoe-ops", "krb_ops", "svc_runner"]);
+        let hosts: Vec<&str> = id.hosts.iter().map(String::as_str).collect();
+        assert_eq!(hosts, ["acmecorp", "velmorix.us"]);
+    }
+
+    #[test]
+    fn plain_words_found_as_hosts_are_not_learned_but_host_shapes_are() {
+        let mut id = Identity::default();
+        for v in [
+            "shell",
+            "docker",
+            "gl-prd-07",
+            "web01",
+            "registry-01",
+            "gitlab",
+        ] {
+            id.add_found_host(v);
+        }
+        // A service word alone is GitLab's, whatever rule found it.
+        id.add_domain_label("registry");
+        id.add_domain_label("acmecorp");
+        let hosts: Vec<&str> = id.hosts.iter().map(String::as_str).collect();
+        assert_eq!(hosts, ["acmecorp", "gl-prd-07", "registry-01", "web01"]);
+    }
+
+    #[test]
+    fn case_forms_add_unicode_forms_only_where_ascii_folding_misses() {
+        assert_eq!(case_forms("Jane Doe"), ["Jane Doe"]);
+        let f = case_forms("zoë åmark");
+        for want in ["zoë åmark", "ZOË ÅMARK", "Zoë Åmark"] {
+            assert!(f.iter().any(|x| x == want), "{want} not in {f:?}");
+        }
     }
 }

@@ -376,10 +376,13 @@ impl Pseudonymizer {
             }
             "ipv6" => self.ipv6_text(value),
             "mac" => self.mac(value),
-            "hostname" => Some(self.hostname(value)),
+            // A label of the customer's domain (`DC=acme`) is a host name
+            // of one label.
+            "hostname" | "domain_label" => Some(self.hostname(value)),
             "email" => self.email(value),
             "username" => Some(self.word("username", "user", value)),
             "name" => Some(self.word("name", "name", value)),
+            "account" => Some(self.account(value)),
             _ => None,
         }
     }
@@ -636,6 +639,23 @@ impl Pseudonymizer {
         }
     }
 
+    /// A Windows `DOMAIN\user` or a Kerberos `user@REALM`: the domain
+    /// as a host name, the user as a user, the separator kept.
+    fn account(&self, value: &str) -> String {
+        match split_account(value) {
+            Some((domain, sep, user, domain_first)) => {
+                let d = self.hostname(domain);
+                let u = self.word("username", "user", user);
+                if domain_first {
+                    format!("{d}{sep}{u}")
+                } else {
+                    format!("{u}{sep}{d}")
+                }
+            }
+            None => self.word("username", "user", value),
+        }
+    }
+
     fn label(&self, label: &str) -> String {
         self.assign("host_label", label, |c| {
             format!("h-{}", self.hash32("host_label", label, c, 8))
@@ -659,6 +679,19 @@ impl Pseudonymizer {
         let user = self.word_as("email_local", "username", "user", local);
         Some(format!("{user}{sep}{}", self.hostname(domain)))
     }
+}
+
+/// `DOMAIN\user` (one or two backslashes) or `user@REALM`, as (domain,
+/// separator, user, whether the domain comes first).
+fn split_account(value: &str) -> Option<(&str, &str, &str, bool)> {
+    if let Some(i) = value.find('\\') {
+        let rest = &value[i..];
+        let user = rest.trim_start_matches('\\');
+        let sep = &rest[..rest.len() - user.len()];
+        return Some((&value[..i], sep, user, true));
+    }
+    let (u, r) = value.rsplit_once('@')?;
+    Some((r, "@", u, false))
 }
 
 /// Is `label` one of the generic service words kept in host names?
@@ -727,7 +760,7 @@ pub fn is_own(kind: &str, value: &str) -> bool {
             let v = value.to_ascii_lowercase().replace('-', ":");
             v.starts_with("02:a1:7c:")
         }
-        "hostname" => is_own_host(value),
+        "hostname" | "domain_label" => is_own_host(value),
         "email" => {
             let lower = value.to_ascii_lowercase();
             let (local, domain) = match lower.split_once('@') {
@@ -742,6 +775,10 @@ pub fn is_own(kind: &str, value: &str) -> bool {
         // Either prefix: a learned user name is replaced as `user-…` even
         // where a name rule (`User "…" was created`) sees it on the output.
         "username" | "name" => is_own_word(value, "user") || is_own_word(value, "name"),
+        "account" => match split_account(value) {
+            Some((d, _, u, _)) => is_own_host(d) && is_own_word(u, "user"),
+            None => is_own_word(value, "user"),
+        },
         _ => false,
     }
 }
@@ -814,4 +851,27 @@ pub fn is_generic_own(kind: &str, value: &str) -> bool {
         })
         .collect();
     is_own_word(value, &prefix)
+}
+
+#[cfg(test)]
+mod account_tests {
+    use super::*;
+
+    #[test]
+    fn an_account_keeps_its_separator_and_its_parts_pseudonyms() {
+        let p = Pseudonymizer::new(Key::from_bytes([7; 32]));
+        let user = p.pseudonym("username", "svc_runner").unwrap();
+        let win = p.pseudonym("account", r"ACMECORP\svc_runner").unwrap();
+        let (d, u) = win.split_once('\\').expect("backslash kept");
+        assert_eq!(u, user);
+        assert_eq!(d, p.hostname("acmecorp"));
+        let two = p.pseudonym("account", r"ACMECORP\\svc_runner").unwrap();
+        assert!(two.contains(r"\\"), "{two}");
+        let krb = p.pseudonym("account", "svc_runner@ACME.US").unwrap();
+        assert_eq!(krb, format!("{user}@{}", p.hostname("acme.us")));
+        for v in [&win, &two, &krb] {
+            assert!(is_own("account", v), "{v}");
+        }
+        assert!(!is_own("account", r"ACMECORP\svc_runner"));
+    }
 }

@@ -101,7 +101,7 @@ pub fn originals_as_literals(entries: &[Assignment], set: &RuleSet) -> Vec<Learn
     entries
         .iter()
         .filter(|a| !allowed.contains(&a.original.to_ascii_lowercase()))
-        .filter_map(|a| {
+        .flat_map(|a| {
             let o = a.original.as_str();
             let (category, kind, boundary) = match a.kind.as_str() {
                 "ipv4" | "ipv6" | "mac" if addresses => {
@@ -116,15 +116,20 @@ pub fn originals_as_literals(entries: &[Assignment], set: &RuleSet) -> Vec<Learn
                 "name" if learn::is_learnable_name(o) => {
                     (Category::Identity, "name", Boundary::Word)
                 }
-                _ => return None,
+                _ => return Vec::new(),
             };
-            Some(LearnedValue {
-                value: a.original.as_bytes().to_vec(),
-                rule: format!("original_{}", a.kind),
-                category,
-                kind: kind.to_string(),
-                boundary,
-            })
+            // The map holds names and users lower case; the output may
+            // hold them in any case (the literals fold ASCII case only).
+            learn::case_forms(o)
+                .into_iter()
+                .map(|f| LearnedValue {
+                    value: f.into_bytes(),
+                    rule: format!("original_{}", a.kind),
+                    category: category.clone(),
+                    kind: kind.to_string(),
+                    boundary,
+                })
+                .collect()
         })
         .collect()
 }

@@ -13,6 +13,7 @@ mod fast_stats;
 mod forms;
 mod guarantees;
 mod hostile;
+mod identity;
 mod leaks;
 mod loghub_redact;
 mod pipeline;
