@@ -139,6 +139,7 @@ fn gitlab_rb_with_gitlab_word_hosts_keeps_gitlab_words_urls_and_paths() {
     let path =
         Regex::new(r"/(?:var/opt/gitlab|opt/gitlab|etc/gitlab|var/log/gitlab)[A-Za-z0-9_./-]*")
             .unwrap();
+    let host_in_path = Regex::new(r"[a-z0-9-]+\.[a-z0-9.-]*\.(?:com|net|org|us)\b").unwrap();
     let (mut names, mut urls, mut paths) = (0, 0, 0);
     let mut problems = Vec::new();
     for (n, (a, b)) in ins.iter().zip(&outs).enumerate() {
@@ -162,7 +163,9 @@ fn gitlab_rb_with_gitlab_word_hosts_keeps_gitlab_words_urls_and_paths() {
         }
         for m in path.find_iter(a) {
             let p = &a[m.range()];
-            if p.contains(DOMAIN) {
+            // A path named after a host (`/etc/gitlab/ssl/<host>.crt`)
+            // holds an identifier: it is expected to change.
+            if p.contains(DOMAIN) || host_in_path.is_match(p) {
                 continue;
             }
             paths += 1;
