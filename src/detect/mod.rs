@@ -85,6 +85,7 @@ use regex_automata::util::captures::Captures;
 use regex_automata::{meta, Anchored, Input};
 use regex_syntax::hir::Hir;
 
+use crate::rules::allow::AllowList;
 use crate::rules::{Category, Decode, Location, Rule, RuleError, RuleSet, Shape};
 
 pub use chunk::{ChunkView, ScanOptions, LOOKAHEAD, MAX_SEGMENT};
@@ -208,6 +209,8 @@ struct Variant {
     /// Match must contain one of these (ASCII case-insensitive).
     keywords: Option<AhoCorasick>,
     allow: Arc<Vec<Vec<u8>>>,
+    /// What the pack allow lists keep of this rule's values.
+    keep: Keep,
     priority: i32,
     /// Synthesized from `json_keys`: the secret is the string value, found
     /// from the match's structure without a capture search.
@@ -343,7 +346,7 @@ impl Engine {
                 at: Some(rule.at.clone()),
                 decode: rule.decode,
             });
-            compile_rule(rule, id, &mut variants)?;
+            compile_rule(rule, id, set.allow(), &mut variants)?;
             if !rule.paths.is_empty() {
                 let mut b = GlobSetBuilder::new();
                 for g in &rule.paths {
@@ -577,8 +580,20 @@ fn path_matches(globs: &GlobSet, path: &Path) -> bool {
             .is_some_and(|n| globs.is_match(Path::new(n)))
 }
 
-fn compile_rule(rule: &Rule, id: RuleId, out: &mut Vec<Variant>) -> Result<(), RuleError> {
+fn compile_rule(
+    rule: &Rule,
+    id: RuleId,
+    allow_list: &Arc<AllowList>,
+    out: &mut Vec<Variant>,
+) -> Result<(), RuleError> {
     let err = |msg: String| RuleError::invalid(rule.pattern_at.clone(), Some(&rule.id), msg);
+    // The allow list speaks of host names and of dotted versions only.
+    let keep = match rule.kind.as_str() {
+        "hostname" => Keep::Hosts(Arc::clone(allow_list)),
+        "ipv4" => Keep::Versions(Arc::clone(allow_list)),
+        _ if rule.category == Category::Credential && rule.decode.is_none() => Keep::References,
+        _ => Keep::Nothing,
+    };
     let allow: Arc<Vec<Vec<u8>>> =
         Arc::new(rule.allow.iter().map(|a| a.as_bytes().to_vec()).collect());
     let mut sources: Vec<(String, Vec<String>, bool)> = Vec::new();
@@ -657,6 +672,7 @@ fn compile_rule(rule: &Rule, id: RuleId, out: &mut Vec<Variant>) -> Result<(), R
                 shape: rule.shape,
                 keywords: keywords.clone(),
                 allow: Arc::clone(&allow),
+                keep: keep.clone(),
                 priority: rule.priority,
                 json,
                 stronger_first: Box::new([false; 256]),
@@ -1277,8 +1293,31 @@ impl Variant {
         if self.allow.iter().any(|a| a.eq_ignore_ascii_case(secret)) {
             return Verdict::Allowed;
         }
+        let kept = match &self.keep {
+            Keep::Nothing => false,
+            Keep::Hosts(a) => std::str::from_utf8(secret).is_ok_and(|h| a.keeps_host(h)),
+            Keep::Versions(a) => a.version_before(hay, s),
+            Keep::References => crate::rules::allow::is_reference(hay, s, e),
+        };
+        if kept {
+            return Verdict::Allowed;
+        }
         Verdict::Finding
     }
+}
+
+/// Which part of the allow list ([`crate::rules::allow`]) applies to a
+/// rule's values, by the rule's kind.
+#[derive(Clone, Debug)]
+enum Keep {
+    Nothing,
+    /// Public host names (`docs.gitlab.com`, `sts.amazonaws.com`).
+    Hosts(Arc<AllowList>),
+    /// A dotted quad after a version word (`Rails 7.1.5.1`).
+    Versions(Arc<AllowList>),
+    /// A credential rule's value that only names where the secret is
+    /// (`${RUNNER_TOKEN_3}`, `secret: gitlab-ldap-bind`).
+    References,
 }
 
 /// What a rule makes of one of its matches.

@@ -144,6 +144,34 @@ impl Error {
     }
 }
 
+/// Refuse an output whose own name holds a value the run replaces: the
+/// same for a directory and an archive, before the work rather than after
+/// it. The output's name is the user's, outside the bundle, so airlock
+/// does not rename it behind their back; it offers the name with the
+/// values replaced instead (keyed at random: any name without them will
+/// do).
+fn output_name_check(plan: &Plan, by: &Redactor) -> Result<(), Error> {
+    let Target::Path { given, .. } = &plan.target else {
+        return Ok(());
+    };
+    let Some(name) = given.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return Ok(());
+    };
+    let safe = by.redact_text(&name).replace('/', "-");
+    if safe == name {
+        return Ok(());
+    }
+    let what = if plan.output_is_dir {
+        "directory"
+    } else {
+        "file"
+    };
+    Err(Error::Refused(format!(
+        "the output name {name} (shown here with its values replaced) holds a host or user name of the bundle that this run replaces: the output {what} would carry it out in the clear. Nothing was done; name the output without it, for example -o {}",
+        given.with_file_name(&safe).display()
+    )))
+}
+
 /// A failure with its context, before it is redacted.
 fn failed(context: &str, e: impl std::fmt::Display) -> Error {
     Error::Failed(format!("{context}: {e}"))
@@ -298,6 +326,9 @@ impl<'a> Job<'a> {
             force: c.force,
         })
         .map_err(Error::Refused)?;
+        // Up front: an output named after the bundle's host
+        // (`gitlabsos.<host>_…-redacted.tar.gz`) is refused before any work.
+        output_name_check(&plan, plain)?;
         for d in plan.temp_dirs() {
             for n in temp::sweep(&d) {
                 // The directory may be named after the bundle.
@@ -438,6 +469,9 @@ impl<'a> Job<'a> {
                 })
                 .with_jobs(jobs),
         );
+        // And once the bundle's identity is known (a host learned from its
+        // `hostname` file), before the redaction itself.
+        output_name_check(&plan, redactor)?;
         let pass = RedactPass::new(redactor, c.keep_binary);
         let watch = Watch {
             inner: &pass,

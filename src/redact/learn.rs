@@ -22,7 +22,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::io::{self, Read, Write};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use regex_automata::meta::Regex;
 
@@ -30,6 +30,7 @@ use super::pseudo::{self, Pseudonymizer};
 use super::verify::ADDRESS_LITERALS_MAX;
 use crate::bundle::{LeftOut, Member, Transform};
 use crate::detect::{Boundary, ChunkView, Engine, LearnedValue, ScanOptions};
+use crate::rules::allow::AllowList;
 use crate::rules::{Category, RuleError, RuleSet};
 
 /// User names that are roles every instance has, or words too common to
@@ -102,62 +103,6 @@ const NOT_USERS: &[&str] = &[
     "registry_restore",
 ];
 
-/// Hosts that identify nobody.
-const NOT_HOSTS: &[&str] = &[
-    "localhost",
-    "localhost.localdomain",
-    "gitlab.com",
-    "example.com",
-    // Placeholders of configuration templates (`'hostname:port'`).
-    "hostname",
-    "host",
-    "server",
-    "domain",
-    "example",
-];
-
-/// Registrable domains that identify nobody: documentation placeholders
-/// and public services. A host under one (`mattermost.example.com` in a
-/// template, `secure.gravatar.com`) is not the customer's, and learning its
-/// labels would rewrite GitLab's own words. (The `fqdn` rule's allow list
-/// keeps the same names when a rule finds them.)
-const PUBLIC_DOMAINS: &[&str] = &[
-    "example.com",
-    "example.org",
-    "example.net",
-    "gitlab.com",
-    "gitlab.io",
-    "gitlab.net",
-    "gravatar.com",
-    "github.com",
-    "githubusercontent.com",
-    "amazonaws.com",
-    "amazonaws-us-gov.com",
-    "googleapis.com",
-    "google.com",
-    "microsoft.com",
-    "azure.com",
-    "windows.net",
-    "usgovcloudapi.net",
-    "slack.com",
-    "docker.com",
-    "docker.io",
-    "sentry.io",
-    "letsencrypt.org",
-    "mozilla.org",
-    "w3.org",
-];
-
-/// Is `host` (lower case) under a public domain or a reserved top-level
-/// domain (`.example`, `.test`, `.invalid`, `.localhost`)?
-fn is_public_host(host: &str) -> bool {
-    let reg = pseudo::registrable(host);
-    PUBLIC_DOMAINS.contains(&reg.as_str())
-        || [".example", ".test", ".invalid", ".localhost"]
-            .iter()
-            .any(|t| host.ends_with(t))
-}
-
 /// Can `v` be searched for everywhere as a user name without wrecking the
 /// bundle? (Also applied to the originals `verify` searches for.)
 pub fn is_learnable_user(v: &str) -> bool {
@@ -173,6 +118,7 @@ pub fn is_learnable_user(v: &str) -> bool {
         && !v.bytes().all(|b| b.is_ascii_digit())
         && !NOT_USERS.contains(&v.to_ascii_lowercase().as_str())
         && !pseudo::is_generic_label(v)
+        && !crate::rules::allow::builtin().is_common_account(v)
         && !pseudo::is_own("username", v)
 }
 
@@ -258,6 +204,9 @@ pub struct Identity {
     /// [`ADDRESS_LITERALS_MAX`]; past it, none (see `too_many_addresses`).
     pub addresses: BTreeSet<(&'static str, String)>,
     pub too_many_addresses: bool,
+    /// Hosts and labels never learned (the rule set's allow list; the
+    /// built-in one when not set).
+    pub allow: Option<Arc<AllowList>>,
 }
 
 impl std::fmt::Debug for Identity {
@@ -274,6 +223,12 @@ impl std::fmt::Debug for Identity {
 }
 
 impl Identity {
+    fn allow(&self) -> &AllowList {
+        self.allow
+            .as_deref()
+            .unwrap_or_else(|| crate::rules::allow::builtin())
+    }
+
     /// Add a host name (or a URL, or an e-mail address, whose host is taken).
     pub fn add_host(&mut self, value: &str) {
         let v = value.trim().trim_matches(|c| c == '\'' || c == '"');
@@ -293,8 +248,9 @@ impl Identity {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
             && host.bytes().any(|b| b.is_ascii_alphabetic())
             && host.parse::<std::net::IpAddr>().is_err()
-            && !NOT_HOSTS.contains(&host.as_str())
-            && !is_public_host(&host)
+            && !self.allow().is_provider_host(&host)
+            // An alias `mattermost` in /etc/hosts is a GitLab word first.
+            && (host.contains('.') || !self.allow().is_label(&host))
             && !pseudo::is_own("hostname", &host);
         if valid {
             self.hosts.insert(host);
@@ -477,6 +433,7 @@ impl Identity {
                 })
             };
         let mut seen = BTreeSet::new();
+        let allow = self.allow();
         for host in &self.hosts {
             let labels: Vec<&str> = host.split('.').collect();
             // A whole host name ends at `_` (`gitlabsos.<host>_<timestamp>`);
@@ -499,20 +456,20 @@ impl Identity {
                 // A single label that names a service (`gitlab`, `registry`)
                 // says nothing of whose it is, and is GitLab's own word
                 // everywhere else.
-                if short.len() >= 3 && !pseudo::is_generic_label(short) {
+                if short.len() >= 3 && !allow.is_label(short) {
                     add(short, Boundary::Alnum);
                 }
             } else {
                 add(host, Boundary::Alnum);
             }
-            if labels.len() > 1 && short.len() >= 3 && !pseudo::is_generic_label(short) {
+            if labels.len() > 1 && short.len() >= 3 && !allow.is_label(short) {
                 add(short, Boundary::Word);
             }
             if labels.len() >= 2 {
                 let reg = pseudo::registrable(host);
                 add(&reg, Boundary::Alnum);
                 let first = reg.split('.').next().unwrap_or("");
-                if first.len() >= 4 && !pseudo::is_generic_label(first) {
+                if first.len() >= 4 && !allow.is_label(first) {
                     pseudo.learn_domain_label(first, &reg);
                     add(first, Boundary::Word);
                 }
@@ -601,7 +558,10 @@ impl Learner {
         Ok(Learner {
             engine: Engine::new(&people)?,
             jobs: 1,
-            found: Mutex::new(Identity::default()),
+            found: Mutex::new(Identity {
+                allow: Some(Arc::clone(set.allow())),
+                ..Identity::default()
+            }),
             settings,
         })
     }

@@ -43,118 +43,14 @@ use std::sync::Mutex;
 use super::key::Key;
 
 /// Host name labels kept as they are: service words every GitLab instance
-/// has, which tell support what a host does without saying whose it is.
-const GENERIC_LABELS: &[&str] = &[
-    "gitlab",
-    "www",
-    "registry",
-    "pages",
-    "kas",
-    "api",
-    "git",
-    "ssh",
-    "web",
-    "app",
-    "db",
-    "database",
-    "postgres",
-    "postgresql",
-    "pg",
-    "pgbouncer",
-    "patroni",
-    "redis",
-    "sentinel",
-    "consul",
-    "gitaly",
-    "praefect",
-    "sidekiq",
-    "puma",
-    "workhorse",
-    "mail",
-    "smtp",
-    "imap",
-    "ldap",
-    "ldaps",
-    "ad",
-    "dc",
-    "ns",
-    "ns1",
-    "ns2",
-    "dns",
-    "proxy",
-    "lb",
-    "mirror",
-    "geo",
-    "primary",
-    "secondary",
-    "replica",
-    "runner",
-    "runners",
-    "ci",
-    "cdn",
-    "static",
-    "assets",
-    "s3",
-    "minio",
-    "storage",
-    "nfs",
-    "backup",
-    "monitor",
-    "monitoring",
-    "prometheus",
-    "grafana",
-    "alertmanager",
-    "auth",
-    "sso",
-    "login",
-    "internal",
-    "int",
-    "dev",
-    "test",
-    "stage",
-    "staging",
-    "prod",
-    "production",
-    "qa",
-    "uat",
-    "local",
-    "svc",
-    "cluster",
-    "default",
-    "kube-system",
-    "node",
-    "master",
-    "worker",
-    "vpn",
-    "bastion",
-    "jump",
-    // GitLab components named in gitlab.rb settings and omnibus paths
-    // (`gitlab_rails['mattermost_host']`, `/var/opt/gitlab/mattermost`).
-    "mattermost",
-    "smartcard",
-    "matomo",
-    "nginx",
-    "gitlab-pages",
-    "gitlab-kas",
-    "spamcheck",
-    "letsencrypt",
-    // Placeholders of documentation and templates (`'your.prom:9090'`).
-    "your",
-    "yours",
-    "my",
-    "our",
-    "yourdomain",
-    "mydomain",
-    "company",
-    "yourcompany",
-    "mycompany",
-    "domain",
-    "host",
-    "hostname",
-    "server",
-    "example",
-    "sample",
-];
+/// has and GitLab's own component names, which tell support what a host
+/// does without saying whose it is. They are the `labels` of the built-in
+/// allow list (`rules/allow.toml`, see [`crate::rules::allow`]); only the
+/// built-in ones, because [`is_own`] must recognise a pseudonym by its
+/// shape without the rules a run used.
+fn generic_label(label: &str) -> bool {
+    crate::rules::allow::builtin().is_label(label)
+}
 
 /// Second-level labels under which registrations happen (`acme.co.uk`).
 const TWO_LEVEL_SUFFIXES: &[&str] = &[
@@ -618,7 +514,7 @@ impl Pseudonymizer {
         let mut out: Vec<String> = labels[..split]
             .iter()
             .map(|l| {
-                if GENERIC_LABELS.contains(l) {
+                if generic_label(l) {
                     l.to_string()
                 } else {
                     self.label(l)
@@ -696,7 +592,7 @@ fn split_account(value: &str) -> Option<(&str, &str, &str, bool)> {
 
 /// Is `label` one of the generic service words kept in host names?
 pub fn is_generic_label(label: &str) -> bool {
-    GENERIC_LABELS.contains(&label.to_ascii_lowercase().as_str())
+    generic_label(label)
 }
 
 /// The registrable domain of a host name (`acme-gov.us` of
@@ -791,7 +687,7 @@ pub fn is_own_any(value: &str) -> bool {
         .any(|k| is_own(k, value))
 }
 
-/// `[REDACTED:<rule>/<6 hex>]`.
+/// `[REDACTED:<rule>/<6 hex>]` (`-` for `/` in a member name).
 pub fn is_mask(value: &str) -> bool {
     let Some(inner) = value
         .strip_prefix("[REDACTED:")
@@ -799,7 +695,8 @@ pub fn is_mask(value: &str) -> bool {
     else {
         return false;
     };
-    match inner.rsplit_once('/') {
+    // `-` in member names, where a `/` would add a directory level.
+    match inner.rsplit_once('/').or_else(|| inner.rsplit_once('-')) {
         Some((rule, fp)) => {
             !rule.is_empty()
                 && rule
@@ -829,10 +726,7 @@ fn is_own_host(value: &str) -> bool {
     match labels.as_slice() {
         [single] => is_own_word(single, "h") || is_own_word(single, "d"),
         [rest @ .., dom, "example"] => {
-            is_own_word(dom, "d")
-                && rest
-                    .iter()
-                    .all(|l| is_own_word(l, "h") || GENERIC_LABELS.contains(l))
+            is_own_word(dom, "d") && rest.iter().all(|l| is_own_word(l, "h") || generic_label(l))
         }
         _ => false,
     }

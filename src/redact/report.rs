@@ -136,9 +136,21 @@ impl<'a> RedactPass<'a> {
 }
 
 impl Transform for RedactPass<'_> {
+    /// A member name keeps its path structure: each component is redacted
+    /// on its own, and a mask's `/` becomes `-` there
+    /// (`[REDACTED:rule-3fa9c1]`), so no replacement adds or removes a
+    /// directory level.
     fn name(&self, name: &[u8]) -> Vec<u8> {
         let mut counts = Counts::default();
-        self.redactor.redact_bytes(None, name, &mut counts)
+        let mut out = Vec::with_capacity(name.len());
+        for (i, part) in name.split(|b| *b == b'/').enumerate() {
+            if i > 0 {
+                out.push(b'/');
+            }
+            let red = self.redactor.redact_bytes(None, part, &mut counts);
+            out.extend(red.into_iter().map(|b| if b == b'/' { b'-' } else { b }));
+        }
+        out
     }
 
     fn content(

@@ -101,6 +101,14 @@ pub fn originals_as_literals(entries: &[Assignment], set: &RuleSet) -> Vec<Learn
     entries
         .iter()
         .filter(|a| !allowed.contains(&a.original.to_ascii_lowercase()))
+        // A public provider's domain (`amazonaws.com` of a customer's
+        // `bucket.s3.amazonaws.com`) gets a pseudonym inside that host, but
+        // stays in hosts the allow list keeps (`sts.amazonaws.com`).
+        .filter(|a| match a.kind.as_str() {
+            "domain" => !set.allow().is_provider_host(&a.original),
+            "hostname" => !set.allow().keeps_host(&a.original),
+            _ => true,
+        })
         .flat_map(|a| {
             let o = a.original.as_str();
             let (category, kind, boundary) = match a.kind.as_str() {

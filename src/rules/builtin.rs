@@ -38,4 +38,8 @@ pub const PACKS: &[(&str, &str)] = &[
     ),
     ("identity.toml", include_str!("../../rules/identity.toml")),
     ("network.toml", include_str!("../../rules/network.toml")),
+    ("allow.toml", ALLOW),
 ];
+
+/// The built-in allow list (see [`super::allow`]); a pack without rules.
+pub const ALLOW: &str = include_str!("../../rules/allow.toml");

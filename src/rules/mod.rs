@@ -11,6 +11,7 @@
 //! (ids, categories, globs, field combinations). Compiling and running the
 //! examples is [`crate::detect`]'s job, see [`check`].
 
+pub mod allow;
 pub mod builtin;
 pub mod check;
 mod spec;
@@ -259,6 +260,8 @@ pub struct Rule {
 pub struct RuleSet {
     rules: Vec<Rule>,
     packs: Vec<Arc<PackInfo>>,
+    /// The `[allow]` tables of every pack, merged.
+    allow: Arc<allow::AllowList>,
 }
 
 impl RuleSet {
@@ -306,6 +309,7 @@ impl RuleSet {
         RuleSet {
             rules: self.rules.iter().filter(|r| keep(r)).cloned().collect(),
             packs: self.packs.clone(),
+            allow: Arc::clone(&self.allow),
         }
     }
 
@@ -314,7 +318,13 @@ impl RuleSet {
         RuleSet {
             rules: vec![rule.clone()],
             packs: vec![Arc::clone(&rule.pack)],
+            allow: Arc::default(),
         }
+    }
+
+    /// The allow list of every pack loaded (see [`allow`]).
+    pub fn allow(&self) -> &Arc<allow::AllowList> {
+        &self.allow
     }
 
     pub fn get(&self, id: &str) -> Option<&Rule> {
@@ -356,6 +366,14 @@ impl RuleSet {
             source: source.to_string(),
             sha256: hex(&Sha256::digest(text.as_bytes())),
         });
+
+        if let Some(table) = &file.allow {
+            let mut merged = (*self.allow).clone();
+            merged
+                .add(table.get_ref())
+                .map_err(|msg| RuleError::invalid(loc(table.span()), None, msg))?;
+            self.allow = Arc::new(merged);
+        }
 
         for id in &file.disable {
             let before = self.rules.len();

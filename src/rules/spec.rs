@@ -20,6 +20,10 @@ pub struct PackFile {
     pub disable: Vec<Spanned<String>>,
     #[serde(default)]
     pub rules: Vec<Spanned<RuleSpec>>,
+    /// Names never rewritten although a rule's shape fits them (see
+    /// [`super::allow`]).
+    #[serde(default)]
+    pub allow: Option<Spanned<super::allow::AllowSpec>>,
 }
 
 #[derive(Debug, Deserialize)]

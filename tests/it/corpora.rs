@@ -1861,3 +1861,190 @@ fn every_ipv4_in_loghub_openssh_linux_hdfs_is_found() {
         );
     }
 }
+
+/// Over-redaction (issue 13): spans airlock changed in the loghub logs and
+/// GitLab's documentation examples that hold no identifier, by this file's
+/// own judgement ([`holds_identifier`]), not airlock's rules.
+///
+/// `bin` is the airlock to run (this build, or another one given by
+/// `AIRLOCK_COMPARE_BIN` to the report, to compare). Returns (spans
+/// changed, spans changed that hold no identifier as `file: before ->
+/// after`).
+fn over_redaction(dir: &Path, bin: &Path) -> (usize, Vec<String>) {
+    let t = super::util::TempDir::new("over-redaction");
+    let mut files: Vec<(String, PathBuf)> = Vec::new();
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("loghub"))
+        .unwrap()
+        .filter_map(|d| d.ok())
+        .filter(|d| d.path().is_dir())
+        .map(|d| d.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for n in names {
+        let p = dir.join(format!("loghub/{n}/{n}_2k.log"));
+        if p.is_file() {
+            files.push((format!("{n}_2k.log"), p));
+        }
+    }
+    files.push((
+        "examples_raw.txt".into(),
+        dir.join("gitlab-docs/examples_raw.txt"),
+    ));
+    for (name, p) in &files {
+        t.write(&format!("in/{name}"), std::fs::read(p).unwrap());
+    }
+    let mut cmd = std::process::Command::new(bin);
+    cmd.env_clear().current_dir(t.path());
+    super::util::run(&t, cmd.args(["redact", "in", "-o", "out"]), None).expect_code(0);
+    let (mut total, mut none) = (0, Vec::new());
+    for (name, p) in &files {
+        let a = String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned();
+        let b = std::fs::read_to_string(t.path().join("out").join(name)).unwrap();
+        for (x, y) in a.lines().zip(b.lines()) {
+            if x == y {
+                continue;
+            }
+            for (before, span, after) in changed_spans(x, y) {
+                total += 1;
+                if !holds_identifier(before, span) {
+                    none.push(format!("{name}: {} -> {}", clip(span, 80), clip(after, 80)));
+                }
+            }
+        }
+    }
+    (total, none)
+}
+
+/// The changed runs of blank-separated words of one line: (the line before
+/// the run, the run as it was, the run as it is).
+fn changed_spans<'a>(x: &'a str, y: &'a str) -> Vec<(&'a str, &'a str, &'a str)> {
+    let words = |s: &'a str| -> Vec<(usize, &'a str)> {
+        let mut v = Vec::new();
+        let mut at = 0;
+        for w in s.split(' ') {
+            v.push((at, w));
+            at += w.len() + 1;
+        }
+        v
+    };
+    let (a, b) = (words(x), words(y));
+    if a.len() == b.len() {
+        return a
+            .iter()
+            .zip(&b)
+            .filter(|(p, q)| p.1 != q.1)
+            .map(|(p, q)| (&x[..p.0], p.1, q.1))
+            .collect();
+    }
+    // A replacement that took blanks (a person's name): one run between
+    // the common words at either end.
+    let pre = a.iter().zip(&b).take_while(|(p, q)| p.1 == q.1).count();
+    let suf = a[pre..]
+        .iter()
+        .rev()
+        .zip(b[pre..].iter().rev())
+        .take_while(|(p, q)| p.1 == q.1)
+        .count();
+    let span = |v: &[(usize, &'a str)], s: &'a str| -> &'a str {
+        let (i, j) = (pre, v.len() - suf);
+        if i >= j {
+            return "";
+        }
+        &s[v[i].0..v[j - 1].0 + v[j - 1].1.len()]
+    };
+    vec![(&x[..a[pre.min(a.len() - 1)].0], span(&a, x), span(&b, y))]
+}
+
+/// Does `span` (after `before` on its line) hold an identifier or a
+/// credential: an address, an e-mail address, a host name under a real
+/// top-level domain, a value after a user/host/secret word, a home
+/// directory? This test's own reading, kept simple and generous: what it
+/// cannot place is counted as over-redaction.
+fn holds_identifier(before: &str, span: &str) -> bool {
+    static RES: OnceLock<[Regex; 3]> = OnceLock::new();
+    let [value, context, version] = RES.get_or_init(|| {
+        [
+            Regex::new(
+                r"(?x)
+                  (?:^|[^0-9.])(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}(?:[^0-9.]|\.?$)
+                | (?i:[0-9a-f]{1,4}:){2,7}[0-9a-f]{1,4} | (?i)[0-9a-f]{0,4}::[0-9a-f]{1,4}
+                | (?i:[0-9a-f]{2}[:-]){5}[0-9a-f]{2}
+                | [^\s@]+@[A-Za-z0-9-]+\.[A-Za-z]
+                | (?:[A-Za-z0-9-]+\.)+(?:com|net|org|edu|gov|mil|io|info|biz|local|lan|internal|corp|[a-z]{2})(?:[^A-Za-z0-9.]|$)
+                | (?i:\b(?:user|ruser|logname|uid|owner|rhost|host)=)
+                | /home/ | /Users/ | /usercache/ | [A-Za-z]+[0-9]*\.(?:local|lan)
+                | (?i)(?:pass(?:word)?|passwd|token|secret|api_?key|auth)[\x22']?\s*[=:]",
+            )
+            .unwrap(),
+            Regex::new(
+                r#"(?i)(?:\b(?:user|users|uid|euid|ruser|owner|login|logname|by|for|rhost|host|hostname|from|author|name|username|acls|permissions|session opened for user|Set)|@|\(|permissions:\s*Set\([^)]*)[\s:=("'/,]*$"#,
+            )
+            .unwrap(),
+            Regex::new(r"(?i)(?:version|release|build|~~)[\s:=\x22']*$").unwrap(),
+        ]
+    });
+    if span.is_empty() {
+        return false;
+    }
+    let tail = &before[before.len().saturating_sub(40)..];
+    let tail = &before[before
+        .char_indices()
+        .map(|(i, _)| i)
+        .find(|&i| i >= before.len() - tail.len())
+        .unwrap_or(0)..];
+    if version.is_match(tail) {
+        return false;
+    }
+    value.is_match(span) || context.is_match(tail)
+}
+
+#[test]
+fn over_redaction_of_loghub_and_gitlab_docs_stays_below_its_ceiling() {
+    let Some(dir) = corpora("over_redaction_of_loghub_and_gitlab_docs_stays_below_its_ceiling")
+    else {
+        return;
+    };
+    let (total, none) = over_redaction(&dir, Path::new(env!("CARGO_BIN_EXE_airlock")));
+    println!(
+        "over-redaction: {} of {total} changed spans hold no identifier",
+        none.len()
+    );
+    // Measured when the allow list, version contexts and the end of a host
+    // name came in: 110 of 12,575 changed spans (main before them: 1,281 of
+    // 14,395; `over_redaction_report` with AIRLOCK_COMPARE_BIN compares).
+    // A rise is collateral come back.
+    assert!(total > 1000, "{total} spans changed: the corpora misread?");
+    assert!(
+        none.len() <= OVER_REDACTION_CEILING,
+        "{} changed spans hold no identifier (ceiling {OVER_REDACTION_CEILING}):\n{}",
+        none.len(),
+        none.join("\n")
+    );
+}
+
+/// See [`over_redaction_of_loghub_and_gitlab_docs_stays_below_its_ceiling`].
+const OVER_REDACTION_CEILING: usize = 110;
+
+#[test]
+#[ignore = "prints the over-redaction list; AIRLOCK_COMPARE_BIN=<other airlock> adds its figure"]
+fn over_redaction_report() {
+    let Some(dir) = corpora("over_redaction_report") else {
+        return;
+    };
+    let (total, none) = over_redaction(&dir, Path::new(env!("CARGO_BIN_EXE_airlock")));
+    println!(
+        "this build: {total} spans changed, {} hold no identifier:",
+        none.len()
+    );
+    for n in &none {
+        println!("  {n}");
+    }
+    if let Some(other) = std::env::var_os("AIRLOCK_COMPARE_BIN") {
+        let (t2, n2) = over_redaction(&dir, Path::new(&other));
+        println!(
+            "{}: {t2} spans changed, {} hold no identifier",
+            Path::new(&other).display(),
+            n2.len()
+        );
+    }
+}

@@ -1,5 +1,6 @@
 mod analytics;
 mod bundle_gen;
+mod collateral;
 mod commands;
 mod config_fill;
 mod corpora;

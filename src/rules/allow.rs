@@ -1,0 +1,365 @@
+//! The allow list: what airlock never rewrites although a rule's shape
+//! fits it, read from the `[allow]` tables of rules files.
+//!
+//! The built-in table is `rules/allow.toml` (embedded like every built-in
+//! pack; its comments say what each list is for). A user's rules file may
+//! carry its own `[allow]` table; entries add up, in pack order, and none
+//! can be removed: the list only ever keeps names that identify nobody, so
+//! a longer one costs the customer nothing but a pseudonym less.
+//!
+//! Host entries: `name` (that host), `.name` (it and every host under it),
+//! `*` for exactly one label (`*.amazonaws.com` keeps `sts.amazonaws.com`,
+//! not `bucket.s3.amazonaws.com`).
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+/// An `[allow]` table as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowSpec {
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    #[serde(default)]
+    pub providers: Vec<String>,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub accounts: Vec<String>,
+    #[serde(default)]
+    pub versions_after: Vec<String>,
+}
+
+/// One `hosts` entry, lower case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum HostPattern {
+    /// This host only.
+    Exact(String),
+    /// This host and every host under it.
+    Suffix(String),
+    /// Labels, `*` matching any one label.
+    Labels(Vec<String>),
+}
+
+impl HostPattern {
+    fn parse(entry: &str) -> Option<HostPattern> {
+        let e = entry.trim().trim_end_matches('.').to_ascii_lowercase();
+        let body = e.strip_prefix('.').unwrap_or(&e);
+        let valid = !body.is_empty()
+            && body.split('.').all(|l| {
+                l == "*"
+                    || (!l.is_empty()
+                        && l.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+            });
+        if !valid {
+            return None;
+        }
+        Some(if body.contains('*') {
+            if e.starts_with('.') {
+                return None; // `.*.x`: say `*.x` or `.x`
+            }
+            HostPattern::Labels(body.split('.').map(str::to_string).collect())
+        } else if e.starts_with('.') {
+            HostPattern::Suffix(body.to_string())
+        } else {
+            HostPattern::Exact(body.to_string())
+        })
+    }
+
+    fn keeps(&self, host: &str) -> bool {
+        match self {
+            HostPattern::Exact(h) => host == h,
+            HostPattern::Suffix(s) => {
+                host == s
+                    || (host.len() > s.len()
+                        && host.ends_with(s.as_str())
+                        && host.as_bytes()[host.len() - s.len() - 1] == b'.')
+            }
+            HostPattern::Labels(ls) => {
+                let hl: Vec<&str> = host.split('.').collect();
+                hl.len() == ls.len() && hl.iter().zip(ls).all(|(h, l)| l == "*" || h == l)
+            }
+        }
+    }
+}
+
+/// The allow list in effect (built-in plus the user's tables).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AllowList {
+    hosts: Vec<HostPattern>,
+    providers: HashSet<String>,
+    labels: HashSet<String>,
+    accounts: HashSet<String>,
+    versions_after: Vec<String>,
+}
+
+impl Default for AllowList {
+    /// An empty list (a rule set starts with one; the built-in pack fills it).
+    fn default() -> AllowList {
+        AllowList::empty()
+    }
+}
+
+/// The built-in allow list (`rules/allow.toml`).
+pub fn builtin() -> &'static AllowList {
+    static B: OnceLock<AllowList> = OnceLock::new();
+    B.get_or_init(|| {
+        let mut a = AllowList::empty();
+        let text = super::builtin::ALLOW;
+        let file: super::spec::PackFile = toml::from_str(text).expect("rules/allow.toml parses");
+        a.add(
+            file.allow
+                .expect("rules/allow.toml has an [allow] table")
+                .get_ref(),
+        )
+        .expect("rules/allow.toml entries are valid");
+        a
+    })
+}
+
+impl AllowList {
+    /// A list with nothing in it (`--no-builtin`).
+    pub fn empty() -> AllowList {
+        AllowList {
+            hosts: Vec::new(),
+            providers: HashSet::new(),
+            labels: HashSet::new(),
+            accounts: HashSet::new(),
+            versions_after: Vec::new(),
+        }
+    }
+
+    /// Add a table's entries. An entry that cannot be a host pattern is an
+    /// error naming it (a typo must not silently keep nothing).
+    pub fn add(&mut self, spec: &AllowSpec) -> Result<(), String> {
+        for h in &spec.hosts {
+            let p = HostPattern::parse(h)
+                .ok_or_else(|| format!("allow.hosts: {h:?} is not a host name pattern"))?;
+            if !self.hosts.contains(&p) {
+                self.hosts.push(p);
+            }
+        }
+        for (field, list, into) in [
+            ("providers", &spec.providers, &mut self.providers),
+            ("labels", &spec.labels, &mut self.labels),
+            ("accounts", &spec.accounts, &mut self.accounts),
+        ] {
+            for v in list {
+                let v = v.trim().to_ascii_lowercase();
+                if v.is_empty() || v.contains('*') {
+                    return Err(format!("allow.{field}: {v:?} is empty or has a `*`"));
+                }
+                into.insert(v);
+            }
+        }
+        for w in &spec.versions_after {
+            let w = w.trim().to_ascii_lowercase();
+            if w.is_empty() {
+                return Err("allow.versions_after: an empty word".into());
+            }
+            if !self.versions_after.contains(&w) {
+                self.versions_after.push(w);
+            }
+        }
+        Ok(())
+    }
+
+    /// Is `host` a name that identifies nobody (kept by a `hosts` entry)?
+    pub fn keeps_host(&self, host: &str) -> bool {
+        let h = host.trim_end_matches('.').to_ascii_lowercase();
+        self.hosts.iter().any(|p| p.keeps(&h))
+    }
+
+    /// Is `host` under a public provider's domain, or a reserved TLD, so
+    /// that it must not be learned as the customer's?
+    pub fn is_provider_host(&self, host: &str) -> bool {
+        let h = host.trim_end_matches('.').to_ascii_lowercase();
+        let reg = crate::redact::pseudo::registrable(&h);
+        self.providers.contains(&reg)
+            || [".example", ".test", ".invalid", ".localhost"]
+                .iter()
+                .any(|t| h.ends_with(t))
+            || self.keeps_host(&h)
+    }
+
+    /// Is `user` a system account every host has (never learned)?
+    pub fn is_common_account(&self, user: &str) -> bool {
+        self.accounts.contains(&user.to_ascii_lowercase())
+    }
+
+    /// Is `label` one of GitLab's words or a generic service word?
+    pub fn is_label(&self, label: &str) -> bool {
+        self.labels.contains(&label.to_ascii_lowercase())
+    }
+
+    /// Does a version word stand right before `hay[start..]` (`Rails `,
+    /// `Version `, `version: "`, `~~`)? Blanks, `:`, `=`, quotes and an
+    /// opening bracket may come between; the word must start at a word
+    /// boundary.
+    pub fn version_before(&self, hay: &[u8], start: usize) -> bool {
+        if self.versions_after.is_empty() {
+            return false;
+        }
+        let mut i = start.min(hay.len());
+        // At most a few separators: `Version: "1.2.3.4"`, `[Version 10.…`.
+        let mut seps = 0;
+        while i > 0 && seps < 4 && matches!(hay[i - 1], b' ' | b'\t' | b':' | b'=' | b'"' | b'\'') {
+            i -= 1;
+            seps += 1;
+        }
+        let before = &hay[i.saturating_sub(16)..i];
+        self.versions_after.iter().any(|w| {
+            let w = w.as_bytes();
+            before.len() >= w.len() && before[before.len() - w.len()..].eq_ignore_ascii_case(w) && {
+                let at = i - w.len();
+                !w[0].is_ascii_alphanumeric()
+                    || at == 0
+                    || !(hay[at - 1].is_ascii_alphanumeric() || hay[at - 1] == b'_')
+            }
+        })
+    }
+}
+
+/// Is the value `hay[s..e]`, found by a credential rule, a reference to a
+/// secret rather than the secret (`${RUNNER_TOKEN_3}`, `$DB_PASSWORD`,
+/// `ENV['LDAP_PASS']`, `{{ .Values.token }}`, `%API_KEY%`), or the name of a
+/// Kubernetes Secret (`secret: gitlab-ldap-bind`, `existingSecret: …`)?
+/// Masking either tells support nothing and hides which Secret or variable
+/// a setting reads.
+pub fn is_reference(hay: &[u8], s: usize, e: usize) -> bool {
+    let v = &hay[s..e];
+    let ident = |b: &[u8]| {
+        !b.is_empty()
+            && !b[0].is_ascii_digit()
+            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    };
+    let upper_ident = |b: &[u8]| ident(b) && !b.iter().any(u8::is_ascii_lowercase);
+    if let Some(inner) = v.strip_prefix(b"${").and_then(|x| x.strip_suffix(b"}")) {
+        return ident(inner);
+    }
+    if let Some(inner) = v.strip_prefix(b"$") {
+        return upper_ident(inner);
+    }
+    if let Some(inner) = v.strip_prefix(b"%").and_then(|x| x.strip_suffix(b"%")) {
+        return upper_ident(inner);
+    }
+    if v.starts_with(b"ENV[") || v.starts_with(b"ENV.fetch") || v.starts_with(b"{{") {
+        return true;
+    }
+    // A Secret's name: a DNS-1123 name in words (`gitlab-ldap-bind`) as
+    // the value of a key that names a Secret.
+    let dns_name = v.len() <= 63
+        && v.contains(&b'-')
+        && v[0].is_ascii_lowercase()
+        && v.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && !v.ends_with(b"-");
+    if !dns_name {
+        return false;
+    }
+    let line_start = hay[..s]
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let before = String::from_utf8_lossy(&hay[line_start..s]).to_ascii_lowercase();
+    let key = before
+        .trim_end_matches([' ', '\t', '"', '\''])
+        .strip_suffix(':')
+        .map(|k| {
+            k.trim_end_matches(['"', '\''])
+                .trim_start_matches([' ', '\t', '-', '"', '\''])
+        });
+    matches!(
+        key,
+        Some("secret" | "secretname" | "secret_name" | "existingsecret" | "existing_secret")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_patterns_keep_what_they_say_and_no_more() {
+        let a = builtin();
+        for h in [
+            "docs.gitlab.com",
+            "gitlab.com",
+            "docs.aws.amazon.com",
+            "sts.amazonaws.com",
+            "s3.us-gov-west-1.amazonaws.com",
+            "management.usgovcloudapi.net",
+            "api.ddog-gov.com",
+            "topology.kubernetes.io",
+            "DOCS.GITLAB.COM.",
+        ] {
+            assert!(a.keeps_host(h), "{h} should be kept");
+        }
+        for h in [
+            "my-bucket.s3.amazonaws.com",
+            "db1.abc123.us-gov-west-1.rds.amazonaws.com",
+            "acct.blob.core.usgovcloudapi.net",
+            "gitlab.acme-corp.com",
+            "notgitlab.com",
+            "acme.gitlab.io",
+        ] {
+            assert!(!a.keeps_host(h), "{h} must not be kept");
+        }
+    }
+
+    #[test]
+    fn version_words_need_a_word_boundary() {
+        let a = builtin();
+        let at = |s: &str| {
+            let i = s.find('#').unwrap();
+            let hay = s.replace('#', "");
+            a.version_before(hay.as_bytes(), i)
+        };
+        assert!(at("Rails #7.1.5.1"));
+        assert!(at("[Version #10.0.20348.2849]"));
+        assert!(at("version: \"#1.2.3.4\""));
+        assert!(at("amd64~~#6.1.1.0"));
+        assert!(!at("connect to #10.1.2.3"));
+        assert!(!at("myversion #10.1.2.3"));
+        assert!(!at("redis #10.1.2.3"));
+    }
+
+    #[test]
+    fn references_are_not_values() {
+        let r = |line: &str, v: &str| {
+            let s = line.find(v).unwrap();
+            is_reference(line.as_bytes(), s, s + v.len())
+        };
+        assert!(r("token = \"${RUNNER_TOKEN_3}\"", "${RUNNER_TOKEN_3}"));
+        assert!(r("password: $DB_PASSWORD", "$DB_PASSWORD"));
+        assert!(r("'password' => ENV['LDAP_PASS']", "ENV["));
+        assert!(r("    secret: gitlab-ldap-bind", "gitlab-ldap-bind"));
+        assert!(r(
+            "  existingSecret: gitlab-postgres-secret",
+            "gitlab-postgres-secret"
+        ));
+        assert!(!r("password: Hunter2-Blue", "Hunter2-Blue"));
+        assert!(!r(
+            "password: correct-horse-battery",
+            "correct-horse-battery"
+        ));
+        assert!(!r("token = \"${not a var}\"", "${not a var}"));
+        assert!(!r("password: $hunter2", "$hunter2"));
+    }
+
+    #[test]
+    fn bad_entries_are_errors() {
+        let mut a = AllowList::empty();
+        let spec = |h: &str| AllowSpec {
+            hosts: vec![h.into()],
+            ..AllowSpec::default()
+        };
+        assert!(a.add(&spec("bad host")).is_err());
+        assert!(a.add(&spec(".*.x.com")).is_err());
+        assert!(a.add(&spec("*.ok.com")).is_ok());
+        assert!(a.keeps_host("a.ok.com") && !a.keeps_host("a.b.ok.com"));
+    }
+}
