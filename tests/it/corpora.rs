@@ -1970,6 +1970,8 @@ fn holds_identifier(before: &str, span: &str) -> bool {
                 | (?i:[0-9a-f]{1,4}:){2,7}[0-9a-f]{1,4} | (?i)[0-9a-f]{0,4}::[0-9a-f]{1,4}
                 | (?i:[0-9a-f]{2}[:-]){5}[0-9a-f]{2}
                 | [^\s@]+@[A-Za-z0-9-]+\.[A-Za-z]
+                | \b[a-z][a-z0-9._-]*@[a-z][a-z0-9-]*(?::[0-9]+|[^A-Za-z0-9.]|$)
+                | \\Users\\
                 | (?:[A-Za-z0-9-]+\.)+(?:com|net|org|edu|gov|mil|io|info|biz|local|lan|internal|corp|[a-z]{2})(?:[^A-Za-z0-9.]|$)
                 | (?i:\b(?:user|ruser|logname|uid|owner|rhost|host)=)
                 | /home/ | /Users/ | /usercache/ | [A-Za-z]+[0-9]*\.(?:local|lan)
