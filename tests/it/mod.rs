@@ -22,4 +22,5 @@ mod redacted_reports;
 mod report_edges;
 mod rules;
 mod scan;
+mod structure;
 pub mod util;
