@@ -23,4 +23,5 @@ mod report_edges;
 mod rules;
 mod scan;
 mod structure;
+mod suspicious;
 pub mod util;
