@@ -337,6 +337,12 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
     pub format: ScanFormat,
+    /// Also list, for review, what the independent detector of `verify`
+    /// finds where no rule does: random-looking values after a
+    /// secret-named key, flag or header (rule `suspicious`; location and
+    /// length, never the value). They count as findings (exit status 1).
+    #[arg(long)]
+    pub suspicious: bool,
     /// Kept for scripts: inputs are read as streams through the bundle
     /// reader (only `--profile-rules` maps files).
     #[arg(long, hide = true)]

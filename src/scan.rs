@@ -247,6 +247,10 @@ pub struct ScanPass<'a> {
     out: std::sync::Mutex<Box<dyn FnMut(Found) + Send + 'a>>,
     lines: std::sync::atomic::AtomicU64,
     not_scanned: std::sync::Mutex<Vec<(String, crate::bundle::LeftOut)>>,
+    /// Also report the independent detector's candidates
+    /// ([`crate::redact::suspect`]) under
+    /// [`crate::redact::suspect::SUSPICIOUS`].
+    suspicious: bool,
 }
 
 impl<'a> ScanPass<'a> {
@@ -265,7 +269,16 @@ impl<'a> ScanPass<'a> {
             out: std::sync::Mutex::new(out),
             lines: Default::default(),
             not_scanned: Default::default(),
+            suspicious: false,
         }
+    }
+
+    /// Also list what the independent detector finds where no rule does
+    /// (`scan --suspicious`): random-looking values in secret-ish context,
+    /// for review.
+    pub fn with_suspicious(mut self, on: bool) -> ScanPass<'a> {
+        self.suspicious = on;
+        self
     }
 
     /// Lines read, over every member.
@@ -331,7 +344,7 @@ impl crate::bundle::Transform for ScanPass<'_> {
         let engine = self.engine;
         let work = |chunk: ChunkView<'_>| {
             let masks_here = memchr::memmem::find(chunk.bytes, crate::redact::MASK_OPEN).is_some();
-            chunk
+            let mut found = chunk
                 .findings
                 .iter()
                 .filter(|f| !self.is_own(&chunk, f, masks_here))
@@ -342,7 +355,26 @@ impl crate::bundle::Transform for ScanPass<'_> {
                         preview(engine, f.rule, before, &chunk.bytes[f.start..f.end]),
                     )
                 })
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>();
+            if self.suspicious {
+                // Where no rule found anything (a rule's finding, even one
+                // of airlock's own masks, has been judged already).
+                use crate::redact::suspect;
+                let covered =
+                    |s: usize, e: usize| chunk.findings.iter().any(|f| f.start < e && s < f.end);
+                for c in suspect::find(chunk.bytes) {
+                    if !covered(c.start, c.end) {
+                        let f = Finding {
+                            rule: suspect::SUSPICIOUS,
+                            start: c.start,
+                            end: c.end,
+                        };
+                        found.push((f, suspect::describe(&c, chunk.bytes)));
+                    }
+                }
+                found.sort_by_key(|(f, _)| f.start);
+            }
+            found
         };
         let mut lines = LineTracker::default();
         let jobs = member.jobs.min(self.jobs);

@@ -11,10 +11,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use airlock::bundle::{input_size, Input, LeftOut, Limits, NullSink, RunOptions, Traversal};
-use airlock::detect::{Engine, ScanOptions};
+use airlock::detect::{Engine, RuleId, RuleInfo, ScanOptions};
 use airlock::input::{self, FileBytes, Source};
 use airlock::pipeline::messages::scrub;
 use airlock::progress::{Bars, Pass, Progress};
+use airlock::redact::suspect;
 use airlock::scan::{escape_for_terminal, Found, ScanPass};
 use anyhow::Context;
 use serde_json::json;
@@ -124,14 +125,22 @@ pub fn run(args: ScanArgs, quiet: bool) -> anyhow::Result<ExitCode> {
             let mut write_err = None;
             let mut n = 0usize;
             let mut printer = Printer::default();
-            let res = scan_into(&engine, src, &opts, jobs, progress, &mut |(path, f)| {
-                n += 1;
-                if write_err.is_none() {
-                    if let Err(e) = printer.print(&mut out, &engine, &path, &f) {
-                        write_err = Some(e);
+            let res = scan_into(
+                &engine,
+                src,
+                &opts,
+                jobs,
+                progress,
+                args.suspicious,
+                &mut |(path, f)| {
+                    n += 1;
+                    if write_err.is_none() {
+                        if let Err(e) = printer.print(&mut out, &engine, &path, &f) {
+                            write_err = Some(e);
+                        }
                     }
-                }
-            });
+                },
+            );
             if let Some(e) = write_err {
                 return Err(e.into());
             }
@@ -155,10 +164,14 @@ pub fn run(args: ScanArgs, quiet: bool) -> anyhow::Result<ExitCode> {
             j = i + 1;
         }
         let batch = &sources[i..j];
-        for (src, res) in batch
-            .iter()
-            .zip(scan_batch(&engine, batch, &opts, jobs, progress))
-        {
+        for (src, res) in batch.iter().zip(scan_batch(
+            &engine,
+            batch,
+            &opts,
+            jobs,
+            progress,
+            args.suspicious,
+        )) {
             match res {
                 Ok((r, n)) => {
                     lines += n;
@@ -225,12 +238,13 @@ fn scan_batch(
     opts: &ScanOptions,
     jobs: usize,
     progress: &dyn Progress,
+    suspicious: bool,
 ) -> Vec<Scanned> {
     if jobs <= 1 || batch.len() == 1 {
         // One input alone gets every thread (segments of a large file).
         return batch
             .iter()
-            .map(|s| scan_source(engine, s, opts, jobs, progress))
+            .map(|s| scan_source(engine, s, opts, jobs, progress, suspicious))
             .collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -243,7 +257,7 @@ fn scan_batch(
                 let Some(src) = batch.get(i) else {
                     break;
                 };
-                let res = scan_source(engine, src, opts, 1, progress);
+                let res = scan_source(engine, src, opts, 1, progress, suspicious);
                 *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(res);
             });
         }
@@ -264,10 +278,13 @@ fn scan_source(
     opts: &ScanOptions,
     jobs: usize,
     progress: &dyn Progress,
+    suspicious: bool,
 ) -> anyhow::Result<(FileResult, u64)> {
     let mut findings = Vec::new();
     let (lines, not_scanned) =
-        scan_into(engine, src, opts, jobs, progress, &mut |f| findings.push(f))?;
+        scan_into(engine, src, opts, jobs, progress, suspicious, &mut |f| {
+            findings.push(f)
+        })?;
     Ok((
         FileResult {
             findings,
@@ -285,6 +302,7 @@ fn scan_into(
     opts: &ScanOptions,
     jobs: usize,
     progress: &dyn Progress,
+    suspicious: bool,
     sink: &mut (dyn FnMut(Found) + Send),
 ) -> anyhow::Result<(u64, Vec<(String, LeftOut)>)> {
     let pass = ScanPass::new(
@@ -293,7 +311,8 @@ fn scan_into(
         jobs,
         src.display_path(),
         Box::new(sink),
-    );
+    )
+    .with_suspicious(suspicious);
     let input = match src {
         Source::Stdin => Input::Stdin,
         Source::File(p) => Input::Path(p.clone()),
@@ -314,6 +333,26 @@ fn scan_into(
         },
     )?;
     Ok((pass.lines(), pass.not_scanned()))
+}
+
+/// A rule by id, or what stands for the independent detector's
+/// candidates (`--suspicious`), which no rule set holds.
+fn rule_info(engine: &Engine, id: RuleId) -> &RuleInfo {
+    static SUSPICIOUS: std::sync::OnceLock<RuleInfo> = std::sync::OnceLock::new();
+    if id != suspect::SUSPICIOUS {
+        return engine.rule(id);
+    }
+    SUSPICIOUS.get_or_init(|| RuleInfo {
+        id: "suspicious".into(),
+        description: "Random-looking value after a secret-named key, flag or header that no rule recognises (the independent detector of verify)".into(),
+        category: airlock::rules::Category::Credential,
+        kind: "suspicious".into(),
+        priority: 0,
+        keywords: Vec::new(),
+        source: "detector".into(),
+        at: None,
+        decode: None,
+    })
 }
 
 fn print_text(out: &mut impl Write, engine: &Engine, r: &FileResult) -> io::Result<()> {
@@ -354,7 +393,7 @@ fn print_one(
     path: &str,
     f: &airlock::scan::Located,
 ) -> io::Result<()> {
-    let rule = engine.rule(f.rule);
+    let rule = rule_info(engine, f.rule);
     // Written piece by piece: a scan prints hundreds of thousands of lines,
     // and a formatted `String` per line showed in profiles.
     write!(out, "{path}:{}:{}-", f.line, f.col)?;
@@ -369,7 +408,7 @@ fn print_one(
 }
 
 fn finding_json(engine: &Engine, path: &str, f: &airlock::scan::Located) -> serde_json::Value {
-    let rule = engine.rule(f.rule);
+    let rule = rule_info(engine, f.rule);
     json!({
         "path": path,
         "line": f.line,
@@ -407,7 +446,7 @@ fn print_sarif(out: &mut impl Write, engine: &Engine, results: &[FileResult]) ->
     let rules: Vec<_> = used
         .iter()
         .map(|id| {
-            let r = engine.rule(*id);
+            let r = rule_info(engine, *id);
             json!({
                 "id": r.id,
                 "shortDescription": { "text": r.description },
@@ -420,7 +459,7 @@ fn print_sarif(out: &mut impl Write, engine: &Engine, results: &[FileResult]) ->
         .iter()
         .flat_map(|r| {
             r.findings.iter().map(move |(path, f)| {
-                let rule = engine.rule(f.rule);
+                let rule = rule_info(engine, f.rule);
                 json!({
                     "ruleId": rule.id,
                     "ruleIndex": used.binary_search(&f.rule).unwrap_or(0),

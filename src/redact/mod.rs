@@ -351,13 +351,27 @@ impl Redactor {
         // cached.
         let masks_here = memchr::memmem::find(bytes, MASK_OPEN).is_some();
         let mut pos = 0;
+        // A closing quote still to write, at this input offset (a YAML
+        // scalar quoted around a mask goes on after it).
+        let mut close: Option<(usize, u8)> = None;
+        let copy = |out: &mut Vec<u8>, from: usize, to: usize, close: &mut Option<(usize, u8)>| {
+            match *close {
+                Some((at, q)) if at <= to => {
+                    out.extend_from_slice(&bytes[from..at]);
+                    out.push(q);
+                    out.extend_from_slice(&bytes[at..to]);
+                    *close = None;
+                }
+                _ => out.extend_from_slice(&bytes[from..to]),
+            }
+        };
         for f in findings {
             let (mut s, e) = escape_safe_span(bytes, f.start, f.end);
             s = s.max(pos);
             if e <= s {
                 continue;
             }
-            out.extend_from_slice(&bytes[pos..s]);
+            copy(out, pos, s, &mut close);
             let value = &bytes[s..e];
             let own_by_context = masks_here && is_own_at(&self.engine, f.rule, bytes, s, e);
             let replaced = if own_by_context {
@@ -368,16 +382,29 @@ impl Redactor {
             };
             match replaced {
                 Some(r) => {
-                    let quote = r.starts_with(MASK_OPEN) && is_plain_yaml_scalar(bytes, s, e);
+                    let is_mask = memchr::memmem::find(r, MASK_OPEN).is_some();
+                    // Quote the plain YAML scalar around a mask where `[`
+                    // would change what it is (see `yaml_scalar_to_quote`),
+                    // unless a quote opened for an earlier finding is still
+                    // to close.
+                    let quote = if is_mask && close.is_none() {
+                        yaml_scalar_to_quote(bytes, s, e).filter(|(qs, _, _)| *qs >= pos)
+                    } else {
+                        None
+                    };
+                    if let Some((qs, _, q)) = quote {
+                        out.insert(out.len() - (s - qs), q);
+                    }
                     let at = out.len();
-                    if quote {
-                        out.push(b'\'');
-                    }
                     out.extend_from_slice(r);
-                    if quote {
-                        out.push(b'\'');
+                    if let Some((_, qe, q)) = quote {
+                        if qe == e {
+                            out.push(q);
+                        } else {
+                            close = Some((qe, q));
+                        }
                     }
-                    if memchr::memmem::find(r, MASK_OPEN).is_some() {
+                    if is_mask {
                         masks.push((at, out.len()));
                     }
                     pass.count(f.rule);
@@ -386,7 +413,7 @@ impl Redactor {
             }
             pos = e;
         }
-        out.extend_from_slice(&bytes[pos..]);
+        copy(out, pos, bytes.len(), &mut close);
     }
 
     /// Search the lines of `buf` that got a mask again, and redact what the
@@ -633,38 +660,157 @@ fn holds_own(text: &[u8]) -> bool {
             .any(|w| !w.is_empty() && is_own_text(w))
 }
 
-/// Is `bytes[s..e]` a whole plain (unquoted) YAML scalar: after `key: ` or
-/// `- ` at the start of its line, and followed only by blanks or a
-/// comment? A mask there must be quoted, or `[` would start a list.
-fn is_plain_yaml_scalar(bytes: &[u8], s: usize, e: usize) -> bool {
+/// The plain (unquoted) YAML scalar around `bytes[s..e]` that a mask there
+/// would change, as `(start, end, quote)`: the span to put in `quote`s.
+///
+/// * In block context (after `key: ` or `- ` at the start of its line), a
+///   scalar the finding starts and that runs to the end of the line (or a
+///   comment): `[` first would start a list.
+/// * In a flow collection (`{user: u, password: p}`, `[a, b]`), any scalar
+///   holding the mask, from its start to the next `,`, `}` or `]`: there
+///   `[` and `]` end a plain scalar wherever they are.
+///
+/// The quote is `'` unless the scalar holds one, then `"` unless it holds
+/// a `"` or a backslash; otherwise nothing is quoted.
+fn yaml_scalar_to_quote(bytes: &[u8], s: usize, e: usize) -> Option<(usize, usize, u8)> {
     let ls = memchr::memrchr(b'\n', &bytes[..s]).map_or(0, |i| i + 1);
     let le = memchr::memchr(b'\n', &bytes[e..]).map_or(bytes.len(), |i| e + i);
-    let after = &bytes[e..le];
-    let after = after.strip_suffix(b"\r").unwrap_or(after);
-    let rest_ok = after.iter().all(|b| *b == b' ' || *b == b'\t')
-        || after
-            .iter()
-            .position(|b| *b == b'#')
-            .is_some_and(|i| i > 0 && after[..i].iter().all(|b| *b == b' ' || *b == b'\t'));
-    if !rest_ok {
-        return false;
+    let le = if le > e && bytes[le - 1] == b'\r' {
+        le - 1
+    } else {
+        le
+    };
+    let blank = |b: u8| b == b' ' || b == b'\t';
+    // Where a scalar may start: after the indentation and any `- `.
+    let mut i = ls;
+    while i < s && blank(bytes[i]) {
+        i += 1;
     }
-    let before = &bytes[ls..s];
-    let trimmed = before.trim_ascii_end();
-    if trimmed.len() == before.len() {
-        return false;
-    }
-    let lead = trimmed.trim_ascii_start();
-    if lead == b"-" {
-        return true;
-    }
-    let key = lead.strip_prefix(b"- ").unwrap_or(lead);
-    match key.strip_suffix(b":") {
-        Some(k) => {
-            !k.is_empty() && !k.contains(&b' ') && !k.starts_with(b"\"") && !k.starts_with(b"{")
+    let mut start: Option<usize> = None;
+    while i + 1 < s && bytes[i] == b'-' && blank(bytes[i + 1]) {
+        i += 2;
+        while i < s && blank(bytes[i]) {
+            i += 1;
         }
-        None => false,
+        start = Some(i);
     }
+    let key_from = i;
+    // Walk to the finding: quotes, flow collections, `key: ` separators.
+    let mut depth = 0usize;
+    let mut at_start = true;
+    while i < s {
+        let c = bytes[i];
+        if at_start && blank(c) {
+            i += 1;
+            continue;
+        }
+        match c {
+            b'\'' | b'"' if at_start => {
+                // A quoted scalar: skip to its end (`''` and `\"` escapes).
+                let mut j = i + 1;
+                loop {
+                    if j >= le {
+                        return None;
+                    }
+                    if bytes[j] == c {
+                        if c == b'\'' && bytes.get(j + 1) == Some(&b'\'') {
+                            j += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    if c == b'"' && bytes[j] == b'\\' {
+                        j += 1;
+                    }
+                    j += 1;
+                }
+                if j >= s {
+                    return None;
+                }
+                i = j + 1;
+                at_start = false;
+                continue;
+            }
+            b'{' | b'[' if at_start => {
+                depth += 1;
+                start = Some(i + 1);
+                i += 1;
+                continue;
+            }
+            b'}' | b']' if depth > 0 => {
+                depth -= 1;
+                start = None;
+            }
+            b',' if depth > 0 => {
+                start = Some(i + 1);
+                at_start = true;
+                i += 1;
+                continue;
+            }
+            b':' if bytes.get(i + 1).is_some_and(|b| blank(*b))
+                || (depth > 0
+                    && (matches!(bytes.get(i + 1), Some(b',' | b'}' | b']'))
+                        || (i > ls && matches!(bytes[i - 1], b'"' | b'\'')))) =>
+            {
+                // In block context only a one-word key (`Unseal Key 1: x`
+                // is prose, not YAML).
+                if depth == 0 && bytes[key_from..i].iter().any(|b| blank(*b)) {
+                    return None;
+                }
+                start = Some(i + 1);
+                at_start = true;
+                i += 1;
+                continue;
+            }
+            b'#' if i > ls && blank(bytes[i - 1]) => return None,
+            _ => {}
+        }
+        at_start = false;
+        i += 1;
+    }
+    let mut qs = start?;
+    while qs < s && blank(bytes[qs]) {
+        qs += 1;
+    }
+    if qs < s && matches!(bytes[qs], b'\'' | b'"' | b'|' | b'>' | b'&' | b'*' | b'!') {
+        return None;
+    }
+    let qe = if depth > 0 {
+        let end = bytes[e..le]
+            .iter()
+            .position(|b| matches!(b, b',' | b'}' | b']'))
+            .map_or(le, |k| e + k);
+        let mut end = end;
+        while end > e && blank(bytes[end - 1]) {
+            end -= 1;
+        }
+        end
+    } else {
+        // Block context: only a scalar the finding starts, running to the
+        // end of the line or a comment.
+        if qs != s {
+            return None;
+        }
+        let after = &bytes[e..le];
+        let rest_ok = after.iter().all(|b| blank(*b))
+            || after
+                .iter()
+                .position(|b| *b == b'#')
+                .is_some_and(|k| k > 0 && after[..k].iter().all(|b| blank(*b)));
+        if !rest_ok {
+            return None;
+        }
+        e
+    };
+    let around = bytes[qs..s].iter().chain(&bytes[e..qe]);
+    let q = if !around.clone().any(|b| *b == b'\'') {
+        b'\''
+    } else if !around.clone().any(|b| *b == b'"' || *b == b'\\') {
+        b'"'
+    } else {
+        return None;
+    };
+    Some((qs, qe, q))
 }
 
 /// Do masks around `hay[s..e]` account for all of it (see [`is_own_at`])?

@@ -125,6 +125,22 @@ pub enum SafeShape {
     SafeName,
 }
 
+/// The rule id candidates are reported under by `verify` and
+/// `scan --suspicious` (no rule of a set has it).
+pub const SUSPICIOUS: crate::detect::RuleId = crate::detect::RuleId(u32::MAX);
+
+/// What a candidate is, for a person: its context and its length, never
+/// its value.
+pub fn describe(c: &Candidate, hay: &[u8]) -> String {
+    let chars = String::from_utf8_lossy(&hay[c.start..c.end])
+        .chars()
+        .count();
+    format!(
+        "random-looking value after a secret-named {} …[{chars} chars]",
+        c.context
+    )
+}
+
 /// A random-looking string in secret-ish context. Holds no bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Candidate {

@@ -270,7 +270,7 @@ impl OwnCache {
 }
 
 /// The rule id of a leak found by the independent detector.
-const SUSPICIOUS: RuleId = RuleId(u32::MAX);
+use suspect::SUSPICIOUS;
 
 /// A leak with its line and column (`f` relative to `chunk`, in order).
 fn located(
@@ -329,19 +329,13 @@ impl Verifier {
                 if covered(c.start, c.end) {
                     continue;
                 }
-                let chars = String::from_utf8_lossy(&chunk.bytes[c.start..c.end])
-                    .chars()
-                    .count();
                 out.push((
                     Finding {
                         rule: SUSPICIOUS,
                         start: c.start,
                         end: c.end,
                     },
-                    format!(
-                        "random-looking value after a secret-named {} …[{chars} chars]",
-                        c.context
-                    ),
+                    suspect::describe(&c, chunk.bytes),
                 ));
             }
             out.sort_by_key(|(f, _)| f.start);

@@ -1553,7 +1553,7 @@ const FLOORS: &[(&str, usize, usize)] = &[
     ("vault-unseal", 2, 0),
     ("vmware", 4, 0),
     ("django", 2, 0),
-    ("generic", 45, 43),
+    ("generic", 60, 43),
     ("http-auth", 8, 3),
     ("jenkins", 3, 0),
     ("jwt-secret", 6, 0),

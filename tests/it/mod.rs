@@ -25,4 +25,6 @@ mod redacted_reports;
 mod report_edges;
 mod rules;
 mod scan;
+mod structure;
+mod suspicious;
 pub mod util;
