@@ -638,7 +638,8 @@ fn gen_toml(seed: u64) -> Doc {
     for i in 0..r.range(1, 3) {
         out.push_str("\n[[runners]]\n");
         out.push_str(&format!("  name = \"runner-{i}\"\n"));
-        d.ordinary.push(format!("runner-{i}"));
+        // A runner's name is an identifier (issue 13: runner names are host
+        // names): it may be replaced, so it is not an ordinary value.
         let t = token(&mut r);
         d.plant(&t);
         out.push_str(&format!("  token = \"{}\"\n", t.text));
