@@ -437,6 +437,12 @@ impl Redactor {
         // Lines holding a mask, merged, in order.
         let mut lines: Vec<(usize, usize)> = Vec::new();
         for &(ms, me) in masks {
+            // Masks come in order: one inside the last line found is on
+            // that line (looking for its ends again would make a line of
+            // many masks quadratic).
+            if lines.last().is_some_and(|last| ms < last.1) {
+                continue;
+            }
             let ls = memchr::memrchr(b'\n', &buf[..ms]).map_or(0, |i| i + 1);
             let le = memchr::memchr(b'\n', &buf[me..]).map_or(buf.len(), |i| me + i);
             match lines.last_mut() {
@@ -673,8 +679,22 @@ fn holds_own(text: &[u8]) -> bool {
 /// The quote is `'` unless the scalar holds one, then `"` unless it holds
 /// a `"` or a backslash; otherwise nothing is quoted.
 fn yaml_scalar_to_quote(bytes: &[u8], s: usize, e: usize) -> Option<(usize, usize, u8)> {
-    let ls = memchr::memrchr(b'\n', &bytes[..s]).map_or(0, |i| i + 1);
-    let le = memchr::memchr(b'\n', &bytes[e..]).map_or(bytes.len(), |i| e + i);
+    // A YAML line is short; on a line of megabytes (one JSON document, a
+    // minified file) walking from the line's start for every mask would
+    // make redaction quadratic. Such a line is not a YAML plain scalar.
+    const LINE_MAX: usize = 16 << 10;
+    let back = s.saturating_sub(LINE_MAX);
+    let ls = match memchr::memrchr(b'\n', &bytes[back..s]) {
+        Some(i) => back + i + 1,
+        None if back == 0 => 0,
+        None => return None,
+    };
+    let ahead = bytes.len().min(e + LINE_MAX);
+    let le = match memchr::memchr(b'\n', &bytes[e..ahead]) {
+        Some(i) => e + i,
+        None if ahead == bytes.len() => bytes.len(),
+        None => return None,
+    };
     let le = if le > e && bytes[le - 1] == b'\r' {
         le - 1
     } else {
