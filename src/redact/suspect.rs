@@ -32,6 +32,7 @@
 //! and the entropy count run only for tokens of [`MIN_LEN`] bytes or more.
 
 use super::pseudo;
+use crate::detect::shape::entropy;
 
 /// Shortest token considered.
 pub const MIN_LEN: usize = 16;
@@ -187,22 +188,6 @@ pub fn min_entropy(len: usize) -> f64 {
         24..=39 => 3.5,
         _ => 3.7,
     }
-}
-
-fn entropy(v: &[u8]) -> f64 {
-    let mut counts = [0u32; 256];
-    for b in v {
-        counts[*b as usize] += 1;
-    }
-    let n = v.len() as f64;
-    counts
-        .iter()
-        .filter(|c| **c > 0)
-        .map(|c| {
-            let p = f64::from(*c) / n;
-            -p * p.log2()
-        })
-        .sum()
 }
 
 fn classes(v: &[u8]) -> usize {
