@@ -32,6 +32,38 @@ pub struct AllowSpec {
     pub versions_after: Vec<String>,
 }
 
+/// FNV-1a: the host index is looked up once per host name label in a
+/// bundle; SipHash's protection against chosen keys buys nothing for a list
+/// the user wrote.
+#[derive(Clone, Default)]
+struct Fnv;
+
+impl std::hash::BuildHasher for Fnv {
+    type Hasher = FnvHasher;
+    fn build_hasher(&self) -> FnvHasher {
+        FnvHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+struct FnvHasher(u64);
+
+impl std::hash::Hasher for FnvHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl std::fmt::Debug for Fnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fnv")
+    }
+}
+
 /// One `hosts` entry, lower case.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum HostPattern {
@@ -69,6 +101,9 @@ impl HostPattern {
         })
     }
 
+    /// The entry read literally; [`AllowList::keeps_host`] uses an index
+    /// that a test checks against this.
+    #[cfg(test)]
     fn keeps(&self, host: &str) -> bool {
         match self {
             HostPattern::Exact(h) => host == h,
@@ -90,6 +125,12 @@ impl HostPattern {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AllowList {
     hosts: Vec<HostPattern>,
+    /// `hosts` indexed for [`AllowList::keeps_host`], which runs on every
+    /// host name a bundle holds (hundreds of thousands): exact names and
+    /// suffixes are set look-ups, not a walk over every entry.
+    exact: HashSet<String, Fnv>,
+    suffixes: HashSet<String, Fnv>,
+    labels_of: Vec<Vec<String>>,
     providers: HashSet<String>,
     labels: HashSet<String>,
     accounts: HashSet<String>,
@@ -125,6 +166,9 @@ impl AllowList {
     pub fn empty() -> AllowList {
         AllowList {
             hosts: Vec::new(),
+            exact: HashSet::default(),
+            suffixes: HashSet::default(),
+            labels_of: Vec::new(),
             providers: HashSet::new(),
             labels: HashSet::new(),
             accounts: HashSet::new(),
@@ -139,6 +183,15 @@ impl AllowList {
             let p = HostPattern::parse(h)
                 .ok_or_else(|| format!("allow.hosts: {h:?} is not a host name pattern"))?;
             if !self.hosts.contains(&p) {
+                match &p {
+                    HostPattern::Exact(h) => {
+                        self.exact.insert(h.clone());
+                    }
+                    HostPattern::Suffix(s) => {
+                        self.suffixes.insert(s.clone());
+                    }
+                    HostPattern::Labels(ls) => self.labels_of.push(ls.clone()),
+                }
                 self.hosts.push(p);
             }
         }
@@ -169,8 +222,32 @@ impl AllowList {
 
     /// Is `host` a name that identifies nobody (kept by a `hosts` entry)?
     pub fn keeps_host(&self, host: &str) -> bool {
-        let h = host.trim_end_matches('.').to_ascii_lowercase();
-        self.hosts.iter().any(|p| p.keeps(&h))
+        let host = host.trim_end_matches('.');
+        let lower;
+        let h = if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            lower = host.to_ascii_lowercase();
+            lower.as_str()
+        } else {
+            host
+        };
+        if self.exact.contains(h) {
+            return true;
+        }
+        // `h` and every name it is under, label by label.
+        let mut rest = h;
+        loop {
+            if self.suffixes.contains(rest) {
+                return true;
+            }
+            match memchr::memchr(b'.', rest.as_bytes()) {
+                Some(i) => rest = &rest[i + 1..],
+                None => break,
+            }
+        }
+        self.labels_of.iter().any(|ls| {
+            h.split('.').count() == ls.len()
+                && h.split('.').zip(ls).all(|(h, l)| l == "*" || h == l)
+        })
     }
 
     /// Is `host` under a public provider's domain, or a reserved TLD, so
@@ -281,6 +358,48 @@ pub fn is_reference(hay: &[u8], s: usize, e: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_host_index_keeps_what_the_entries_keep() {
+        let mut a = builtin().clone();
+        a.add(&AllowSpec {
+            hosts: vec!["*.blob.core.example.net".into(), "one.host.org".into()],
+            ..AllowSpec::default()
+        })
+        .unwrap();
+        let mut hosts: Vec<String> = Vec::new();
+        for p in &a.hosts {
+            let base = match p {
+                HostPattern::Exact(h) | HostPattern::Suffix(h) => h.clone(),
+                HostPattern::Labels(ls) => ls.join("."),
+            };
+            let base = base.replace('*', "x");
+            for h in [
+                base.clone(),
+                format!("a.{base}"),
+                format!("a.b.{base}"),
+                format!("a{base}"),
+                base.to_ascii_uppercase(),
+                format!("{base}."),
+                base.split_once('.')
+                    .map_or(base.clone(), |(_, r)| r.to_string()),
+            ] {
+                hosts.push(h);
+            }
+        }
+        let mut kept = 0;
+        for h in &hosts {
+            let lower = h.trim_end_matches('.').to_ascii_lowercase();
+            let literal = a.hosts.iter().any(|p| p.keeps(&lower));
+            assert_eq!(a.keeps_host(h), literal, "{h}");
+            kept += literal as usize;
+        }
+        assert!(
+            kept > hosts.len() / 3 && kept < hosts.len(),
+            "{kept} of {}",
+            hosts.len()
+        );
+    }
 
     #[test]
     fn host_patterns_keep_what_they_say_and_no_more() {
