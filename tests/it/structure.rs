@@ -176,7 +176,8 @@ fn secret(r: &mut Rng) -> Value {
         };
     }
     let p = match r.below(6) {
-        // A passphrase: blanks in it, so it is always written quoted.
+        // A passphrase: blanks in it (plain in YAML block context, where
+        // the value runs to the end of the line).
         0 => format!("{} {} {}", password(r), r.alnum(8), r.alnum(8)),
         // An apostrophe: YAML single quotes double it.
         1 => format!("{}'{}", password(r), r.alnum(8)),
@@ -309,7 +310,11 @@ fn yaml_scalar(r: &mut Rng, v: &Value, flow: bool) -> String {
         return v.text.clone();
     }
     let t = &v.text;
-    let indicator = t.contains([' ', '\''])
+    // Blanks are part of a plain scalar in block context (`password:
+    // correct horse battery`); a flow collection's are left quoted.
+    let indicator = t.contains('\'')
+        || (flow && t.contains(' '))
+        || t.ends_with(' ')
         || t.contains(": ")
         || t.contains(" #")
         || (flow && t.contains([',', '[', ']', '{', '}']));
