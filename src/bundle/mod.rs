@@ -915,7 +915,7 @@ impl Walk<'_> {
                     .transform
                     .content(&m, &mut dec, &mut enc)
                     .map_err(io)?;
-                enc.finish().map_err(io)?;
+                enc.finish(dec.odd_tail()).map_err(io)?;
                 Ok(Done::Written)
             }
             Sniffed::Binary if self.t.transform.keep_binary() => {

@@ -8,9 +8,11 @@
 //! byte order, with the byte-order mark if there was one. A lone surrogate
 //! (invalid UTF-16, but it happens) goes through as its three-byte
 //! generalised UTF-8 form (WTF-8) and comes back as the same unit, so text
-//! that is not redacted comes out byte for byte as it went in. The only
-//! bytes that cannot come back are an odd byte at the very end, written
-//! back as U+FFFD.
+//! that is not redacted comes out byte for byte as it went in. An odd byte
+//! at the very end (half a unit: no text, so nothing to scan) is kept aside
+//! by the decoder and written back as it was by [`Encoder::finish`], so a
+//! second pass over airlock's own output reads the same units and writes
+//! the same bytes.
 
 use std::io::{self, Read, Write};
 
@@ -24,6 +26,8 @@ pub struct Decoder<R> {
     odd: Option<u8>,
     /// A high surrogate waiting for its low half.
     high: Option<u16>,
+    /// The odd byte at the end of the stream, once it is reached.
+    tail: Option<u8>,
     out: Vec<u8>,
     pos: usize,
     eof: bool,
@@ -37,6 +41,7 @@ impl<R: Read> Decoder<R> {
             skip_bom: bom,
             odd: None,
             high: None,
+            tail: None,
             out: Vec::new(),
             pos: 0,
             eof: false,
@@ -99,9 +104,7 @@ impl<R: Read> Decoder<R> {
                 if let Some(h) = self.high.take() {
                     push_char(&mut self.out, u32::from(h));
                 }
-                if self.odd.take().is_some() {
-                    push_char(&mut self.out, 0xfffd);
-                }
+                self.tail = self.odd.take();
             }
         }
         Ok(())
@@ -120,6 +123,14 @@ fn push_char(out: &mut Vec<u8>, c: u32) {
             0x80 | ((c >> 6) & 0x3f) as u8,
             0x80 | (c & 0x3f) as u8,
         ]),
+    }
+}
+
+impl<R> Decoder<R> {
+    /// The odd byte that ended the stream (half a UTF-16 unit), once the
+    /// end has been read; give it to [`Encoder::finish`].
+    pub fn odd_tail(&self) -> Option<u8> {
+        self.tail
     }
 }
 
@@ -241,10 +252,15 @@ impl<W: Write> Encoder<W> {
         self.inner.write_all(&out)
     }
 
-    /// Write what is pending (and the byte-order mark of an empty text).
-    pub fn finish(&mut self) -> io::Result<()> {
+    /// Write what is pending (and the byte-order mark of an empty text),
+    /// then `tail`, the odd byte the decoder found at the end, as it was.
+    pub fn finish(&mut self, tail: Option<u8>) -> io::Result<()> {
         let pending = std::mem::take(&mut self.pending);
-        self.emit(&pending, true)
+        self.emit(&pending, true)?;
+        match tail {
+            Some(b) => self.inner.write_all(&[b]),
+            None => Ok(()),
+        }
     }
 }
 
@@ -269,7 +285,13 @@ impl<W: Write> Write for Encoder<W> {
 mod tests {
     use super::*;
 
-    fn round_trip(units: &[u16], big_endian: bool, bom: bool, pieces: usize) -> Vec<u16> {
+    fn round_trip(
+        units: &[u16],
+        tail: Option<u8>,
+        big_endian: bool,
+        bom: bool,
+        pieces: usize,
+    ) -> Vec<u16> {
         let mut raw = Vec::new();
         if bom {
             raw.extend_from_slice(&if big_endian {
@@ -285,10 +307,15 @@ mod tests {
                 u.to_le_bytes()
             });
         }
+        raw.extend(tail);
         let mut utf8 = Vec::new();
-        Decoder::new(&raw[..], big_endian, bom)
-            .read_to_end(&mut utf8)
-            .unwrap();
+        let mut dec = Decoder::new(&raw[..], big_endian, bom);
+        dec.read_to_end(&mut utf8).unwrap();
+        assert_eq!(
+            dec.odd_tail(),
+            tail,
+            "the odd byte at the end is kept aside"
+        );
         let mut back = Vec::new();
         {
             let mut enc = Encoder::new(&mut back, big_endian, bom);
@@ -296,10 +323,11 @@ mod tests {
             for c in utf8.chunks(step) {
                 enc.write_all(c).unwrap();
             }
-            enc.finish().unwrap();
+            enc.finish(dec.odd_tail()).unwrap();
         }
         assert_eq!(back, raw, "bytes differ after a round trip");
-        back.chunks_exact(2)
+        back[..back.len() - usize::from(tail.is_some())]
+            .chunks_exact(2)
             .map(|c| {
                 if big_endian {
                     u16::from_be_bytes([c[0], c[1]])
@@ -311,7 +339,7 @@ mod tests {
     }
 
     #[test]
-    fn text_surrogate_pairs_and_lone_surrogates_come_back_unchanged() {
+    fn text_surrogate_pairs_lone_surrogates_and_an_odd_last_byte_come_back_unchanged() {
         let text: Vec<u16> = "token glpat-x é 😀\r\n".encode_utf16().collect();
         let mut units = text.clone();
         units.push(0xd800); // lone high surrogate
@@ -320,7 +348,9 @@ mod tests {
         for be in [false, true] {
             for bom in [false, true] {
                 for pieces in [1, 3, 7, 50] {
-                    round_trip(&units, be, bom, pieces);
+                    for tail in [None, Some(b'\n'), Some(0xff)] {
+                        round_trip(&units, tail, be, bom, pieces);
+                    }
                 }
             }
         }

@@ -96,6 +96,47 @@ fn utf16_logs_are_decoded_redacted_and_written_back_in_utf16() {
     assert_eq!(report["left_out"].as_array().unwrap().len(), 0, "{report}");
 }
 
+/// Found by the `bundle_read` fuzz target: a UTF-16 stream with an odd
+/// last byte used to get U+FFFD in its place, so airlock's own output
+/// changed when redacted again (and grew by a byte each time).
+#[test]
+fn regression_utf16_with_an_odd_last_byte_is_written_back_byte_for_byte() {
+    let dir = TempDir::new("utf16-odd");
+    let text = format!("token {TOKEN} from 10.44.3.2\r\nuser done\r\n");
+    for (name, mut data) in [
+        ("bom-le.log", utf16le(&text, true)),
+        ("plain-le.log", utf16le(&text, false)),
+    ] {
+        data.push(b'\n');
+        dir.write(name, &data);
+        let once = format!("{name}.1");
+        let twice = format!("{name}.2");
+        run(
+            &dir,
+            airlock(&dir).args(["redact", name, "-o", &once, "--key-file", "k"]),
+            None,
+        )
+        .expect_code(0);
+        run(
+            &dir,
+            airlock(&dir).args(["redact", &once, "-o", &twice, "--key-file", "k"]),
+            None,
+        )
+        .expect_code(0);
+        let first = fs::read(dir.path().join(&once)).unwrap();
+        let second = fs::read(dir.path().join(&twice)).unwrap();
+        assert_eq!(first.last(), Some(&b'\n'), "{name}: the odd byte is kept");
+        assert_eq!(first.len() % 2, 1, "{name}");
+        assert_eq!(
+            first, second,
+            "{name}: a second redaction changed airlock's output"
+        );
+        let body = &first[usize::from(name.starts_with("bom")) * 2..first.len() - 1];
+        let decoded = from_utf16(body, false);
+        assert!(!decoded.contains(TOKEN), "{name}: {decoded}");
+    }
+}
+
 #[test]
 fn text_after_zero_padding_is_redacted_not_dropped() {
     let dir = TempDir::new("zeros");
