@@ -1336,7 +1336,7 @@ impl<'a> Peek<'a> {
     /// text (also when nothing but zeros), UTF-16 text or binary data.
     fn sniff(&self) -> Sniffed {
         if self.zeros > 0 {
-            sniff::text_or_binary(&self.head)
+            sniff::after_padding(&self.head, self.zeros)
         } else {
             sniff(&self.head)
         }

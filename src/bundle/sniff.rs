@@ -86,9 +86,27 @@ pub fn sniff(head: &[u8]) -> Sniffed {
 /// archive with no entries is only zeros; written back as text, it is the
 /// same bytes.)
 pub fn text_or_binary(head: &[u8]) -> Sniffed {
-    if let Some(u) = utf16(head) {
-        return u;
+    utf16(head).unwrap_or_else(|| text_or_binary_8bit(head))
+}
+
+/// What a stream behind leading zero padding is, `zeros` the padding's
+/// length. UTF-16 is what follows only when the padding keeps the units
+/// aligned (an even count), and a byte-order mark there is not at the start
+/// of the stream: it is read (and written back) as a character, so the
+/// output is the input's units, byte for byte. Misaligned UTF-16 reads as
+/// binary data and is left out, never guessed.
+pub fn after_padding(head: &[u8], zeros: u64) -> Sniffed {
+    match utf16(head) {
+        Some(Sniffed::Utf16 { big_endian, .. }) if zeros % 2 == 0 => Sniffed::Utf16 {
+            big_endian,
+            bom: false,
+        },
+        _ => text_or_binary_8bit(head),
     }
+}
+
+/// Text or binary data, UTF-16 not considered.
+fn text_or_binary_8bit(head: &[u8]) -> Sniffed {
     if memchr::memchr(0, head).is_none() {
         return Sniffed::Text;
     }

@@ -137,6 +137,56 @@ fn regression_utf16_with_an_odd_last_byte_is_written_back_byte_for_byte() {
     }
 }
 
+/// Found by the `bundle_read` fuzz target: UTF-16 with a byte-order mark
+/// behind zero padding got a second mark written at the very start, so the
+/// output differed from the input's units and read back as binary data.
+#[test]
+fn regression_utf16_behind_zero_padding_keeps_its_units_and_its_place() {
+    let dir = TempDir::new("utf16-padded");
+    let text = format!("token {TOKEN} from 10.44.3.2\r\nuser done\r\n");
+    let mut data = vec![0u8; 8];
+    data.extend(utf16le(&text, true));
+    dir.write("padded.log", &data);
+    run(
+        &dir,
+        airlock(&dir).args(["redact", "padded.log", "-o", "1.log", "--key-file", "k"]),
+        None,
+    )
+    .expect_code(0);
+    run(
+        &dir,
+        airlock(&dir).args(["redact", "1.log", "-o", "2.log", "--key-file", "k"]),
+        None,
+    )
+    .expect_code(0);
+    let first = fs::read(dir.path().join("1.log")).unwrap();
+    let second = fs::read(dir.path().join("2.log")).unwrap();
+    assert_eq!(
+        &first[..10],
+        &[0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xfe],
+        "padding, then the mark"
+    );
+    assert_eq!(first, second, "a second redaction changed airlock's output");
+    let decoded = from_utf16(&first[10..], false);
+    assert!(
+        !decoded.contains(TOKEN) && !decoded.contains("10.44.3.2"),
+        "{decoded}"
+    );
+    assert!(decoded.contains("user done"), "{decoded}");
+    // An odd padding misaligns the units: left out as binary, not guessed.
+    let mut odd = vec![0u8; 7];
+    odd.extend(utf16le(&text, true));
+    dir.write("odd.log", &odd);
+    let r = run(
+        &dir,
+        airlock(&dir).args(["redact", "odd.log", "-o", "odd.out"]),
+        None,
+    );
+    assert_ne!(r.code, 0, "{}", r.describe());
+    assert!(r.stderr.contains("binary"), "{}", r.describe());
+    assert!(!dir.path().join("odd.out").exists());
+}
+
 #[test]
 fn text_after_zero_padding_is_redacted_not_dropped() {
     let dir = TempDir::new("zeros");
