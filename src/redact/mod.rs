@@ -823,6 +823,15 @@ fn yaml_scalar_to_quote(bytes: &[u8], s: usize, e: usize) -> Option<(usize, usiz
         e
     };
     let around = bytes[qs..s].iter().chain(&bytes[e..qe]);
+    // A control character (a NUL, an escape) cannot stand in a YAML
+    // scalar: such bytes are not YAML, and quotes added there would only
+    // change them (binary data behind the quote).
+    if around
+        .clone()
+        .any(|b| (*b < 0x20 && *b != b'\t') || *b == 0x7f)
+    {
+        return None;
+    }
     let q = if !around.clone().any(|b| *b == b'\'') {
         b'\''
     } else if !around.clone().any(|b| *b == b'"' || *b == b'\\') {

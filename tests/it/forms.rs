@@ -187,6 +187,48 @@ fn regression_utf16_behind_zero_padding_keeps_its_units_and_its_place() {
     assert!(!dir.path().join("odd.out").exists());
 }
 
+/// Every input the `bundle_read` fuzz target found a fixed-point failure
+/// for (`fuzz/seeds/bundle_read/regression-*`): what `redact` writes, it
+/// reads back, and redacting it again changes nothing. (An input airlock
+/// refuses must leave nothing behind.)
+#[test]
+fn regression_fuzz_inputs_redact_to_a_fixed_point() {
+    let dir = TempDir::new("fuzz-fixed-point");
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/bundle_read");
+    let mut tried = 0;
+    for entry in fs::read_dir(&seeds).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("regression-") {
+            continue;
+        }
+        tried += 1;
+        dir.write(&name, &fs::read(&path).unwrap());
+        let (once, twice) = (format!("1-{name}"), format!("2-{name}"));
+        let r = run(
+            &dir,
+            airlock(&dir).args(["redact", &name, "-o", &once, "--key-file", "k"]),
+            None,
+        );
+        if r.code != 0 {
+            assert!(!dir.path().join(&once).exists(), "{name}: {}", r.describe());
+            continue;
+        }
+        run(
+            &dir,
+            airlock(&dir).args(["redact", &once, "-o", &twice, "--key-file", "k"]),
+            None,
+        )
+        .expect_code(0);
+        assert_eq!(
+            fs::read(dir.path().join(&once)).unwrap(),
+            fs::read(dir.path().join(&twice)).unwrap(),
+            "{name}: a second redaction changed airlock's output"
+        );
+    }
+    assert!(tried >= 4, "only {tried} regression seeds");
+}
+
 #[test]
 fn text_after_zero_padding_is_redacted_not_dropped() {
     let dir = TempDir::new("zeros");
