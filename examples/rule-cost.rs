@@ -9,8 +9,12 @@
 //! milliseconds are noise, and leave-one-out figures do not add up (the
 //! cost of a union grows faster than the number of its patterns).
 //!
+//! With `--states`, the cost is the lazy DFA memory one pass builds
+//! instead of time: deterministic, so it can be compared across runs and
+//! machines (one pass per rule, so it is also faster).
+//!
 //! ```text
-//! cargo run --release --example rule-cost -- FILE... [--head BYTES] [--top N]
+//! cargo run --release --example rule-cost -- FILE... [--head BYTES] [--top N] [--states]
 //! ```
 use std::time::Instant;
 
@@ -39,15 +43,24 @@ fn cost(set: &RuleSet, files: &[(String, Vec<u8>)]) -> (f64, f64) {
     best
 }
 
+/// Lazy DFA bytes built by one cold pass.
+fn states(set: &RuleSet, files: &[(String, Vec<u8>)]) -> usize {
+    let engine = Engine::new(set).unwrap();
+    pass(&engine, files);
+    engine.dfa_memory()
+}
+
 fn main() {
     let mut head = 1usize << 20;
     let mut top = 40;
+    let mut by_states = false;
     let mut names = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--head" => head = args.next().unwrap().parse().unwrap(),
             "--top" => top = args.next().unwrap().parse().unwrap(),
+            "--states" => by_states = true,
             _ => names.push(a),
         }
     }
@@ -67,6 +80,30 @@ fn main() {
         .collect();
     let total: usize = files.iter().map(|f| f.1.len()).sum();
     let set = RuleSet::builtin().unwrap();
+    if by_states {
+        let all = states(&set, &files);
+        eprintln!(
+            "all {} rules: {} bytes of DFA states",
+            set.rules().len(),
+            all
+        );
+        let mut rows: Vec<(i64, String)> = set
+            .rules()
+            .iter()
+            .map(|r| {
+                let without = states(&set.filtered(|x| x.id != r.id), &files);
+                let d = all as i64 - without as i64;
+                eprintln!("{d:>10}  {}", r.id);
+                (d, r.id.clone())
+            })
+            .collect();
+        rows.sort_by(|a, b| b.0.cmp(&a.0));
+        println!("bytes\trule");
+        for (d, id) in rows.iter().take(top) {
+            println!("{d}\t{id}");
+        }
+        return;
+    }
     let all = cost(&set, &files);
     eprintln!(
         "all {} rules: cold {:.3} s, warm {:.3} s ({:.1} MB)",

@@ -464,6 +464,28 @@ impl Engine {
         &self.rules
     }
 
+    /// Bytes of lazy DFA states the union automata have built so far, over
+    /// the search caches not in use (all of them between passes). A
+    /// diagnostic: unlike time, it does not depend on the machine, so it
+    /// shows which rules make the automaton large (`examples/rule-cost.rs`).
+    pub fn dfa_memory(&self) -> usize {
+        let unions = self.unions.lock().unwrap_or_else(|p| p.into_inner());
+        unions
+            .values()
+            .map(|u| {
+                let caches = u.caches.lock().unwrap_or_else(|p| p.into_inner());
+                caches
+                    .iter()
+                    .map(|c| {
+                        c.re.memory_usage()
+                            + c.streamed.as_ref().map_or(0, |s| s.memory_usage())
+                            + c.multiline.as_ref().map_or(0, |m| m.memory_usage())
+                    })
+                    .sum::<usize>()
+            })
+            .sum()
+    }
+
     pub fn rule(&self, id: RuleId) -> &RuleInfo {
         &self.rules[id.0 as usize]
     }

@@ -67,6 +67,13 @@ pub(crate) struct StreamedCache {
     rev: DfaCache,
 }
 
+impl StreamedCache {
+    /// Heap bytes of the forward and reverse lazy DFA states.
+    pub(crate) fn memory_usage(&self) -> usize {
+        self.fwd.memory_usage() + self.rev.memory_usage()
+    }
+}
+
 /// A match found by a walk: pattern, start, end.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct StreamMatch {
