@@ -97,7 +97,7 @@ fn main() {
                 (d, r.id.clone())
             })
             .collect();
-        rows.sort_by(|a, b| b.0.cmp(&a.0));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.0));
         println!("bytes\trule");
         for (d, id) in rows.iter().take(top) {
             println!("{d}\t{id}");

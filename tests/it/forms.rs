@@ -203,7 +203,7 @@ fn regression_fuzz_inputs_redact_to_a_fixed_point() {
             continue;
         }
         tried += 1;
-        dir.write(&name, &fs::read(&path).unwrap());
+        dir.write(&name, fs::read(&path).unwrap());
         let (once, twice) = (format!("1-{name}"), format!("2-{name}"));
         let r = run(
             &dir,
