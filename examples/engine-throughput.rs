@@ -2,8 +2,11 @@
 //! (so an optimisation can show it changed nothing).
 //!
 //! ```text
-//! cargo run --release --example engine-throughput -- FILE... [--repeat N] [--chunk BYTES] [--learned-tsv planted.tsv]
+//! cargo run --release --example engine-throughput -- FILE... [--repeat N] [--chunk BYTES] [--learned-tsv planted.tsv] [--without ID,ID…]
 //! ```
+//!
+//! `--without` leaves the named rules out (what a rule costs, measured
+//! deterministically as instructions under `valgrind --tool=callgrind`).
 //!
 //! `--learned-tsv` adds the network and identity values of a corpus's
 //! `planted.tsv` as learned literals (what redaction will search for).
@@ -19,11 +22,20 @@ fn main() {
     let mut repeat = 3;
     let mut chunk = ScanOptions::default().chunk_size;
     let mut learned = Vec::new();
+    let mut without: Vec<String> = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--repeat" => repeat = args.next().unwrap().parse().unwrap(),
             "--chunk" => chunk = args.next().unwrap().parse().unwrap(),
+            "--without" => {
+                without = args
+                    .next()
+                    .unwrap()
+                    .split(',')
+                    .map(str::to_string)
+                    .collect()
+            }
             "--learned-tsv" => {
                 let tsv = std::fs::read_to_string(args.next().unwrap()).unwrap();
                 for line in tsv.lines().skip(1) {
@@ -42,7 +54,10 @@ fn main() {
             _ => files.push(a),
         }
     }
-    let engine = Engine::with_learned(&RuleSet::builtin().unwrap(), &learned).unwrap();
+    let set = RuleSet::builtin()
+        .unwrap()
+        .filtered(|r| !without.contains(&r.id));
+    let engine = Engine::with_learned(&set, &learned).unwrap();
     let opts = ScanOptions { chunk_size: chunk };
     let data: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
     let total: usize = data.iter().map(|d| d.len()).sum();
