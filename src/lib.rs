@@ -22,6 +22,7 @@
 //!   their reports (text, Markdown, JSON, HTML), sanitized for sharing;
 //! * [`corpus`]: deterministic generated GitLab data for tests and benchmarks.
 
+pub mod brief;
 pub mod bundle;
 pub mod corpus;
 pub mod detect;
