@@ -485,11 +485,22 @@ fn eval_window(
                 *classes.entry(x.clone()).or_default() += n;
             }
         }
-        let top_key = keys
+        let top = |m: &BTreeMap<String, u64>| {
+            m.iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(k, _)| k.clone())
+        };
+        let (top_key, top_class) = (top(&keys), top(&classes));
+        // Evidence from what the spike is made of: the top endpoint with
+        // the top error class (an ordinary failure that happens to fall in
+        // the window is not the spike), else the top endpoint, else any.
+        let all = samples(a, kinds, m0, m1, |_| true);
+        let main: Vec<&Sample> = all
             .iter()
-            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-            .map(|(k, _)| k.clone());
-        let ss = samples(a, kinds, m0, m1, |_| true);
+            .copied()
+            .filter(|s| s.key == top_key && s.class == top_class)
+            .collect();
+        let ss = if main.is_empty() { all } else { main };
         // The representative request: one on the top endpoint, with an id.
         let rep = ss
             .iter()
@@ -511,7 +522,7 @@ fn eval_window(
             sentence: fill(&c.sentence, &vars),
             count,
             window: Some(window),
-            evidence: pick(&ss, sz),
+            evidence: spread(&ss, sz),
             correlation_id: rep
                 .and_then(|s| s.correlation_id.as_deref())
                 .map(|id| sz.text(id).into_owned()),
@@ -520,6 +531,26 @@ fn eval_window(
         });
     }
     Some(out)
+}
+
+/// Up to [`EVIDENCE_PER_FINDING`] samples spread evenly over `ss` (time
+/// order), so the evidence shows the start, the middle and the end.
+fn spread(ss: &[&Sample], sz: &dyn Sanitize) -> Vec<EvidenceLine> {
+    let n = EVIDENCE_PER_FINDING.min(ss.len());
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut idx: Vec<usize> = (0..n)
+        .map(|i| {
+            if n == 1 {
+                0
+            } else {
+                i * (ss.len() - 1) / (n - 1)
+            }
+        })
+        .collect();
+    idx.dedup();
+    idx.into_iter().map(|i| sample_line(ss[i], sz)).collect()
 }
 
 /// Up to [`EVIDENCE_PER_FINDING`] samples, one per (endpoint, class) first.
