@@ -61,7 +61,9 @@ impl Window {
 
     /// `2026-11-20 13:10:00Z – 13:20:00Z` (the date once when it is the same).
     pub fn text(&self) -> String {
-        if self.start[..10] == self.end[..10] {
+        if self.start == self.end {
+            self.start.clone()
+        } else if self.start[..10] == self.end[..10] {
             format!("{} – {}", self.start, &self.end[11..])
         } else {
             format!("{} – {}", self.start, self.end)
@@ -114,8 +116,9 @@ pub struct Chart {
     /// (bucket start ms, events, failures)
     pub buckets: Vec<(i64, u64, u64)>,
     pub bucket_ms: i64,
-    /// Spike windows (findings of `window` checks), shaded on the chart.
-    pub marks: Vec<Window>,
+    /// Windows of the findings (number in the list, window), shaded on
+    /// the chart: spikes and bursts longer than an instant.
+    pub marks: Vec<(usize, Window)>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -207,7 +210,6 @@ pub fn evaluate(
     let mut findings = Vec::new();
     let mut quiet = Vec::new();
     let mut missing = Vec::new();
-    let mut spikes: Vec<Window> = Vec::new();
     for (ci, c) in set.checks.iter().enumerate() {
         let found = match &c.reads {
             Reads::Lines {
@@ -238,10 +240,7 @@ pub fn evaluate(
                     });
                     continue;
                 }
-                Some(f) => {
-                    spikes.extend(f.iter().filter_map(|x| x.window.clone()));
-                    f
-                }
+                Some(f) => f,
             },
             Reads::By {
                 kinds,
@@ -290,6 +289,12 @@ pub fn evaluate(
                     .cmp(&y.window.as_ref().map(|w| w.start_ms)),
             )
     });
+    let marks = findings
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| f.window.clone().map(|w| (i + 1, w)))
+        .filter(|(_, w)| w.end_ms > w.start_ms)
+        .collect();
     Brief {
         input: sz.text(input).into_owned(),
         redacted: sz.redacting(),
@@ -297,10 +302,7 @@ pub fn evaluate(
         findings,
         quiet,
         missing,
-        chart: Chart {
-            marks: spikes,
-            ..chart(a)
-        },
+        chart: Chart { marks, ..chart(a) },
     }
 }
 

@@ -243,7 +243,7 @@ fn html(b: &Brief) -> String {
     if !b.chart.buckets.is_empty() {
         o.push_str("<h2>Failures over time</h2>\n");
         o.push_str(&svg(b));
-        o.push_str("\n<p class=\"note\">Blue: events; red: failures; shaded: spike windows.</p>\n");
+        o.push_str("\n<p class=\"note\">Blue: events; red: failures; shaded and numbered: the windows of the findings (spikes and bursts).</p>\n");
     }
     for (i, f) in b.findings.iter().enumerate() {
         let n = i + 1;
@@ -346,15 +346,6 @@ fn svg(b: &Brief) -> String {
         o,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img">"#
     );
-    for m in &c.marks {
-        let (x0, x1) = (x_of(m.start_ms).max(pad_l), x_of(m.end_ms).min(w - 8.0));
-        let _ = write!(
-            o,
-            r##"<rect x="{x0:.1}" y="{pad_t}" width="{:.1}" height="{plot_h}" fill="#ffd8b5" opacity="0.7"><title>spike {}</title></rect>"##,
-            (x1 - x0).max(2.0),
-            esc(&m.text())
-        );
-    }
     for (i, (start, ev, fl)) in c.buckets.iter().enumerate() {
         let x = pad_l + i as f64 * bw;
         let title = format!(
@@ -372,6 +363,18 @@ fn svg(b: &Brief) -> String {
                 );
             }
         }
+    }
+    // Finding windows over the bars, translucent, numbered as the list.
+    for (n, m) in &c.marks {
+        let (x0, x1) = (x_of(m.start_ms).max(pad_l), x_of(m.end_ms).min(w - 8.0));
+        let _ = write!(
+            o,
+            r##"<a href="#f{n}"><rect x="{x0:.1}" y="{pad_t}" width="{:.1}" height="{plot_h}" fill="#ff8c00" fill-opacity="0.22" stroke="#bf5a00" stroke-dasharray="3 2"><title>finding {n}: {}</title></rect><text x="{:.1}" y="{:.1}" font-size="11" fill="#bf5a00" text-anchor="middle">{n}</text></a>"##,
+            (x1 - x0).max(2.0),
+            esc(&m.text()),
+            (x0 + x1) / 2.0,
+            pad_t + 10.0,
+        );
     }
     let last = c.buckets.last().map_or(t0, |x| x.0 + c.bucket_ms);
     let _ = write!(

@@ -382,6 +382,9 @@ pub struct Incident {
     pub lines: Vec<u64>,
     pub window: Option<(String, String)>,
     pub words: Vec<String>,
+    /// Files every failing request of the incident also passes through
+    /// (a trace of any of them must reach each).
+    pub traced_in: Vec<String>,
 }
 
 pub struct IncidentBundle {
@@ -467,6 +470,11 @@ pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
     let burst_class = "ActiveRecord::QueryCanceled";
     let burst_ctrl = controllers[0];
     let mut burst_lines = Vec::new();
+    // Each burst request also calls Gitaly (a slow FindCommit that ends
+    // OK), with its correlation id: the path a trace must follow.
+    let burst_cids: Vec<Vec<String>> = (burst_from..burst_to)
+        .map(|_| (0..15).map(|_| ri.correlation_id()).collect())
+        .collect();
     for m in 0..120u64 {
         let mut minute: Vec<(u64, bool, String)> = Vec::new();
         for k in 0..6u64 {
@@ -506,7 +514,7 @@ pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
                         c = burst_ctrl.0,
                         a = burst_ctrl.1,
                         ip = ri.pick(&ips),
-                        cid = ri.correlation_id(),
+                        cid = burst_cids[(m - burst_from) as usize][k as usize],
                         d = ri.range(0, 999),
                     ),
                 ));
@@ -530,6 +538,10 @@ pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
                 format!("{}#{}", burst_ctrl.0, burst_ctrl.1),
                 burst_class.to_string(),
             ],
+            traced_in: vec![
+                "var/log/gitlab/gitlab-rails/production_json.log".into(),
+                "var/log/gitlab/gitaly/current".into(),
+            ],
         });
     }
 
@@ -538,24 +550,55 @@ pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
     let (gu_from, gu_to) = (90u64, 95u64);
     let mut gu_lines = Vec::new();
     for m in 0..120u64 {
+        // (second, is an Unavailable of the burst, line)
+        let mut calls: Vec<(u64, bool, String)> = Vec::new();
         for k in 0..3u64 {
-            let (t, _) = at(m, k * 20 + r.below(5));
-            gitaly.push(format!(
-                r#"{{"grpc.code":"OK","grpc.method":"FindCommit","grpc.service":"gitaly.CommitService","grpc.time_ms":{ms}.5,"peer.address":"{ip}:50442","remote_ip":"{ip}","username":"{u}","hostname":"{short}","correlation_id":"{cid}","level":"info","msg":"finished unary call with code OK","time":"{t}"}}"#,
-                ms = r.range(1, 80),
-                ip = r.pick(&ips),
-                u = r.pick(&users),
-                cid = r.correlation_id(),
+            let sec = k * 20 + r.below(5);
+            let (t, _) = at(m, sec);
+            calls.push((
+                sec,
+                false,
+                format!(
+                    r#"{{"grpc.code":"OK","grpc.method":"FindCommit","grpc.service":"gitaly.CommitService","grpc.time_ms":{ms}.5,"peer.address":"{ip}:50442","remote_ip":"{ip}","username":"{u}","hostname":"{short}","correlation_id":"{cid}","level":"info","msg":"finished unary call with code OK","time":"{t}"}}"#,
+                    ms = r.range(1, 80),
+                    ip = r.pick(&ips),
+                    u = r.pick(&users),
+                    cid = r.correlation_id(),
+                ),
             ));
-            if incidents && (gu_from..gu_to).contains(&m) && k == 2 {
-                for j in 0..8u64 {
-                    let (t, _) = at(m, 45 + j);
-                    gu_lines.push(gitaly.push(format!(
+        }
+        if incidents && (burst_from..burst_to).contains(&m) {
+            for (k, cid) in burst_cids[(m - burst_from) as usize].iter().enumerate() {
+                let s = 1 + k as u64 * 4;
+                let (t, _) = at(m, s);
+                calls.push((
+                    s,
+                    false,
+                    format!(
+                        r#"{{"grpc.code":"OK","grpc.method":"FindCommit","grpc.service":"gitaly.CommitService","grpc.time_ms":14873.2,"hostname":"{short}","correlation_id":"{cid}","level":"info","msg":"finished unary call with code OK","time":"{t}"}}"#
+                    ),
+                ));
+            }
+        }
+        if incidents && (gu_from..gu_to).contains(&m) {
+            for j in 0..8u64 {
+                let (t, _) = at(m, 45 + j);
+                calls.push((
+                    45 + j,
+                    true,
+                    format!(
                         r#"{{"grpc.code":"Unavailable","grpc.method":"FindCommit","grpc.service":"gitaly.CommitService","grpc.time_ms":0.4,"peer.address":"{ip}:50442","hostname":"{short}","correlation_id":"{cid}","level":"warning","msg":"finished unary call with code Unavailable","error":"rpc error: code = Unavailable desc = connection refused","time":"{t}"}}"#,
                         ip = ri.pick(&ips),
                         cid = ri.correlation_id(),
-                    )));
-                }
+                    ),
+                ));
+            }
+        }
+        calls.sort_by_key(|(s, _, _)| *s);
+        for (_, unavailable, l) in calls {
+            let n = gitaly.push(l);
+            if unavailable {
+                gu_lines.push(n);
             }
         }
     }
@@ -566,6 +609,7 @@ pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
             lines: gu_lines,
             window: Some((at(gu_from, 0).1, at(gu_to, 0).1)),
             words: vec!["Unavailable".into()],
+            traced_in: Vec::new(),
         });
     }
 
@@ -594,6 +638,7 @@ pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
                 lines: vec![n],
                 window: Some((shown.clone(), shown)),
                 words: vec!["deadlock".into()],
+                traced_in: Vec::new(),
             });
         }
     }
@@ -627,6 +672,7 @@ pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
             lines: vec![sk],
             window: None,
             words: vec!["sidekiq".into()],
+            traced_in: Vec::new(),
         });
     }
     let mut df = Lines::default();
@@ -645,6 +691,7 @@ pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
             lines: vec![full],
             window: None,
             words: vec!["/var/opt/gitlab".into(), "97%".into()],
+            traced_in: Vec::new(),
         });
     }
     let mut dmesg = Lines::default();
@@ -658,6 +705,7 @@ pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
             lines: vec![n],
             window: None,
             words: vec!["bundle".into()],
+            traced_in: Vec::new(),
         });
     }
     dmesg.push("[86400.000001] IPv6: ADDRCONF(NETDEV_CHANGE): eth0: link becomes ready".into());
