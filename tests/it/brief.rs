@@ -348,3 +348,20 @@ fn malformed_checks_file_is_reported_at_file_line_col() {
     let r = run(&dir, &mut c, None).expect_code(2);
     assert!(r.stderr.contains("syntax.toml:3:9:"), "{}", r.describe());
 }
+
+/// The checks file shown in the README passes `checks check` as copied.
+#[test]
+fn readme_checks_example_works_when_copied() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let at = readme
+        .find("```toml\n[[check]]")
+        .expect("a checks example in the README");
+    let body = &readme[at + "```toml\n".len()..];
+    let body = &body[..body.find("```").unwrap()];
+    let dir = TempDir::new("checks-readme");
+    let p = dir.write("team.toml", body);
+    let mut c = airlock(&dir);
+    c.args(["checks", "check"]).arg(&p);
+    run(&dir, &mut c, None).expect_code(0);
+}
