@@ -30,6 +30,8 @@ pub use checks::{Check, CheckError, CheckSet, Dim, Reads, Severity};
 
 /// Evidence lines shown per finding.
 pub const EVIDENCE_PER_FINDING: usize = 5;
+/// Findings one `by` check makes at most (its largest groups).
+pub const MAX_GROUPS_PER_CHECK: usize = 3;
 
 /// One line of evidence: where, and a short quote.
 #[derive(Clone, Debug, Serialize)]
@@ -132,6 +134,9 @@ pub struct Brief {
     pub quiet: Vec<String>,
     /// Checks that could not run (no input).
     pub missing: Vec<Missing>,
+    /// What did not make a finding of its own (groups past
+    /// [`MAX_GROUPS_PER_CHECK`]).
+    pub notes: Vec<String>,
     pub chart: Chart,
 }
 
@@ -210,6 +215,7 @@ pub fn evaluate(
     let mut findings = Vec::new();
     let mut quiet = Vec::new();
     let mut missing = Vec::new();
+    let mut notes = Vec::new();
     for (ci, c) in set.checks.iter().enumerate() {
         let found = match &c.reads {
             Reads::Lines {
@@ -242,12 +248,7 @@ pub fn evaluate(
                 }
                 Some(f) => f,
             },
-            Reads::By {
-                kinds,
-                dim,
-                only,
-                at_least,
-            } => {
+            Reads::By { kinds, .. } => {
                 if !a.sections.iter().any(|s| in_kinds(kinds, s.kind.name())) {
                     missing.push(Missing {
                         check: c.id.clone(),
@@ -255,7 +256,7 @@ pub fn evaluate(
                     });
                     continue;
                 }
-                eval_by(a, c, kinds, *dim, only, *at_least, sz)
+                eval_by(a, c, sz, &mut notes)
             }
             Reads::Slow {
                 kinds,
@@ -302,6 +303,7 @@ pub fn evaluate(
         findings,
         quiet,
         missing,
+        notes,
         chart: Chart { marks, ..chart(a) },
     }
 }
@@ -357,14 +359,33 @@ fn eval_lines(
         .filter_map(|h| group(h, "item"))
         .map(|v| sz.text(v.trim()).into_owned())
         .collect();
+    // Without a condition every match counts, kept or not (the span too);
+    // with one, only the kept matches could be tested
+    // ([`crate::summary::evidence::MAX_LINE_HITS`]).
     let times: Vec<i64> = hits.iter().filter_map(|h| h.time).collect();
-    let window = match (times.iter().min(), times.iter().max()) {
-        (Some(&s), Some(&e)) => Some(Window::new(s, e)),
+    let span = if conditional {
+        (times.iter().min().copied(), times.iter().max().copied())
+    } else {
+        a.evidence.hit_spans[item]
+    };
+    let window = match span {
+        (Some(s), Some(e)) => Some(Window::new(s, e)),
         _ => None,
     };
-    let evidence = hits
-        .iter()
-        .take(EVIDENCE_PER_FINDING)
+    let n = EVIDENCE_PER_FINDING.min(hits.len());
+    let mut idx: Vec<usize> = (0..n)
+        .map(|i| {
+            if n == 1 {
+                0
+            } else {
+                i * (hits.len() - 1) / (n - 1)
+            }
+        })
+        .collect();
+    idx.dedup();
+    let evidence = idx
+        .into_iter()
+        .map(|i| hits[i])
         .map(|h| EvidenceLine {
             file: sz.text(&h.file).into_owned(),
             line: Some(h.line_no),
@@ -577,15 +598,17 @@ fn pick(ss: &[&Sample], sz: &dyn Sanitize) -> Vec<EvidenceLine> {
     chosen.into_iter().map(|s| sample_line(s, sz)).collect()
 }
 
-fn eval_by(
-    a: &Analysis,
-    c: &Check,
-    kinds: &[String],
-    dim: Dim,
-    only: &[String],
-    at_least: u64,
-    sz: &dyn Sanitize,
-) -> Vec<Finding> {
+fn eval_by(a: &Analysis, c: &Check, sz: &dyn Sanitize, notes: &mut Vec<String>) -> Vec<Finding> {
+    let Reads::By {
+        kinds,
+        dim,
+        only,
+        at_least,
+    } = &c.reads
+    else {
+        return Vec::new();
+    };
+    let (dim, at_least) = (*dim, *at_least);
     // value → (count, first minute, last minute)
     let mut by: BTreeMap<String, (u64, i64, i64)> = BTreeMap::new();
     for ((k, m), cell) in &a.evidence.fail_minutes {
@@ -607,11 +630,29 @@ fn eval_by(
             e.2 = e.2.max(*m);
         }
     }
+    let mut groups: Vec<(String, (u64, i64, i64))> =
+        by.into_iter().filter(|(_, x)| x.0 >= at_least).collect();
+    // The largest groups are findings; the rest are a note, so that one
+    // check cannot fill the ticket (forty failing workers are one story).
+    groups.sort_by(|x, y| y.1 .0.cmp(&x.1 .0).then(x.0.cmp(&y.0)));
+    if groups.len() > MAX_GROUPS_PER_CHECK {
+        let rest = groups.split_off(MAX_GROUPS_PER_CHECK);
+        let total: u64 = rest.iter().map(|(_, x)| x.0).sum();
+        let names: Vec<String> = rest
+            .iter()
+            .take(5)
+            .map(|(v, x)| format!("{} ({})", sz.text(v), x.0))
+            .collect();
+        notes.push(format!(
+            "{}: {} more groups with {total} failures: {}{}",
+            c.id,
+            rest.len(),
+            names.join(", "),
+            if rest.len() > 5 { ", …" } else { "" }
+        ));
+    }
     let mut out = Vec::new();
-    for (v, (count, m0, m1)) in by {
-        if count < at_least {
-            continue;
-        }
+    for (v, (count, m0, m1)) in groups {
         let of = |s: &Sample| match dim {
             Dim::Code => s.code.as_deref(),
             Dim::Key => s.key.as_deref(),

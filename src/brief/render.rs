@@ -148,6 +148,12 @@ fn markdown(b: &Brief, limit: usize) -> String {
     for (i, f) in b.findings.iter().enumerate() {
         body.extend(finding_md(i, f));
     }
+    for n in &b.notes {
+        body.push(format!("- {n}"));
+    }
+    if !b.notes.is_empty() {
+        body.push(String::new());
+    }
     let mut tail = Vec::new();
     if !b.quiet.is_empty() {
         tail.push("## Checked, nothing found".into());
@@ -296,6 +302,13 @@ fn html(b: &Brief) -> String {
             }
         }
         o.push_str("</div>\n");
+    }
+    if !b.notes.is_empty() {
+        o.push_str("<ul>");
+        for n in &b.notes {
+            let _ = write!(o, "<li>{}</li>", esc(n));
+        }
+        o.push_str("</ul>\n");
     }
     if !b.quiet.is_empty() {
         o.push_str("<h2>Checked, nothing found</h2><p>");

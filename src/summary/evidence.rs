@@ -130,6 +130,8 @@ pub struct Evidence {
     pub hits: Vec<LineHit>,
     /// Matches per probe item (kept or not).
     pub hit_counts: Vec<u64>,
+    /// First and last time of the matches per probe item (kept or not).
+    pub hit_spans: Vec<(Option<i64>, Option<i64>)>,
     /// Files per probe item whose path its globs matched (read or not): an
     /// item with none had no input, which `brief` reports as such.
     pub files_per_item: Vec<u64>,
@@ -180,6 +182,7 @@ impl Evidence {
         if self.files_per_item.len() < n_items {
             self.files_per_item.resize(n_items, 0);
             self.hit_counts.resize(n_items, 0);
+            self.hit_spans.resize(n_items, (None, None));
         }
         for &i in items {
             self.files_per_item[i] += 1;
@@ -204,6 +207,11 @@ impl Evidence {
                 continue;
             }
             self.hit_counts[i] += 1;
+            if let Some(t) = time {
+                let (a, b) = &mut self.hit_spans[i];
+                *a = Some(a.map_or(t, |a| a.min(t)));
+                *b = Some(b.map_or(t, |b| b.max(t)));
+            }
             if self.hit_counts[i] as usize > MAX_LINE_HITS {
                 continue;
             }
