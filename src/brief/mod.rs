@@ -827,6 +827,18 @@ fn environment(a: &Analysis, sz: &dyn Sanitize) -> Vec<(String, String)> {
             ),
         ));
     }
+    v.push((
+        "Topology".into(),
+        if f.topology.is_empty() {
+            if names.iter().any(|n| n.ends_with("gitlab.rb")) {
+                "single node (nothing in gitlab.rb says otherwise)".to_string()
+            } else {
+                "gitlab.rb not in the bundle".to_string()
+            }
+        } else {
+            f.topology.join(", ")
+        },
+    ));
     let logs = a.files.iter().filter(|x| !x.kinds.is_empty()).count();
     let span = match a.span() {
         (Some(s), Some(e)) => format!("{} – {} ({logs} log files)", format_ms(s), format_ms(e)),

@@ -126,6 +126,22 @@ fn brief_names_each_planted_incident_with_window_and_evidence() {
             );
         }
     }
+    // The environment says what the bundle states (and no more).
+    let env = v["environment"].as_array().unwrap();
+    for (label, want) in &b.environment {
+        let line = env
+            .iter()
+            .find(|e| e[0] == *label)
+            .unwrap_or_else(|| panic!("no {label} line: {env:?}"));
+        assert!(
+            line[1].as_str().unwrap().contains(want),
+            "{label}: {line} lacks {want}"
+        );
+    }
+    let praefect = env
+        .iter()
+        .any(|e| e[1].as_str().unwrap().contains("Praefect"));
+    assert!(!praefect, "a commented-out setting is no topology");
     // Most severe first.
     let ranks: Vec<u8> = fs
         .iter()

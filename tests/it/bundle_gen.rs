@@ -394,6 +394,8 @@ pub struct IncidentBundle {
     /// The check ids the incidents stand for (also when none was planted:
     /// the quiet bundle must produce none of them).
     pub incident_checks: Vec<&'static str>,
+    /// (environment line, text it must contain) the bundle states.
+    pub environment: Vec<(&'static str, &'static str)>,
 }
 
 /// Lines of one generated file, numbered as they are pushed.
@@ -451,6 +453,7 @@ pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
         .collect();
     let ips: Vec<String> = (0..4).map(|_| plant(r.ipv4(), "ipv4")).collect();
     let url_pw = plant(format!("Pq{}", r.alnum(14)), "password in exception URL");
+    let db_pw = plant(format!("Db{}!", r.alnum(12)), "gitlab.rb db_password");
     let top = format!("gitlabsos.{short}_20261120140000");
 
     let controllers = [
@@ -726,6 +729,13 @@ pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
         ),
         ("dmesg".to_string(), dmesg.bytes()),
         (
+            "etc/gitlab/gitlab.rb".to_string(),
+            format!(
+                "external_url 'https://{fqdn}'\n# praefect['enable'] = true\npostgresql['enable'] = false\ngitlab_rails['db_host'] = '{db_host}'\ngitlab_rails['db_password'] = '{db_pw}'\n"
+            )
+            .into_bytes(),
+        ),
+        (
             "opt/gitlab/version-manifest.json".to_string(),
             manifest.into_bytes(),
         ),
@@ -753,6 +763,12 @@ pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
             "error-spike",
             "gitaly-errors",
             "pg-deadlock",
+        ],
+        environment: vec![
+            ("GitLab", "17.5.1-ee"),
+            ("Topology", "external PostgreSQL"),
+            ("OS", "5.15.0-91-generic"),
+            ("Memory", "15884 MB total"),
         ],
     }
 }
