@@ -237,6 +237,14 @@ fn brief_of_raw_and_redacted_bundle_agree_and_hold_no_planted_value() {
         shape(&redacted),
         "raw and redacted briefs differ"
     );
+    // The same bundle as a .tar.gz reads the same.
+    let tgz = dir.write("bundle.tar.gz", b.bundle.tar_gz());
+    let packed = brief_json(&dir, &tgz, &["--key-file", k]);
+    assert_eq!(
+        shape(&raw),
+        shape(&packed),
+        "directory and .tar.gz briefs differ"
+    );
     // Nothing printed from the raw bundle holds a planted value, in any
     // format (the test's own byte search).
     let secrets = b.bundle.secrets();
