@@ -187,11 +187,16 @@ fn fill(sentence: &str, vars: &[(&str, String)]) -> String {
     s
 }
 
+/// A kept raw line as printed: sanitized whole, then cut.
+fn shown(sz: &dyn Sanitize, raw: &str) -> String {
+    crate::summary::evidence::cut(&sz.text(raw), crate::summary::evidence::MAX_QUOTE)
+}
+
 fn sample_line(s: &Sample, sz: &dyn Sanitize) -> EvidenceLine {
     EvidenceLine {
         file: sz.text(&s.file).into_owned(),
         line: Some(s.line_no),
-        quote: sz.text(&s.quote).into_owned(),
+        quote: shown(sz, &s.quote),
     }
 }
 
@@ -389,7 +394,7 @@ fn eval_lines(
         .map(|h| EvidenceLine {
             file: sz.text(&h.file).into_owned(),
             line: Some(h.line_no),
-            quote: sz.text(&h.quote).into_owned(),
+            quote: shown(sz, &h.quote),
         })
         .collect();
     let vars = [

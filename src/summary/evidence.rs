@@ -12,9 +12,9 @@
 //! [`MAX_LINE_HITS`] kept hits per probe (the rest counted),
 //! [`MAX_FAIL_MINUTES`] (log, minute) cells, [`MAX_GROUPS`] distinct
 //! endpoints / classes / codes per cell, [`MAX_SAMPLES`] sample lines per
-//! cell. A cell is ~2 KB with its samples, so the worst case stays in the
-//! hundreds of MB only for a week of minutes failing in every log; a day of
-//! a busy bundle is a few MB.
+//! cell and [`MAX_TOTAL_SAMPLES`] in all (each up to [`MAX_RAW`] bytes):
+//! samples stay under ~50 MB whatever the input, and a cell without them is
+//! a few hundred bytes of counts.
 //!
 //! # Performance
 //!
@@ -41,8 +41,15 @@ pub const MAX_GROUPS: usize = 50;
 /// class, code), so a minute that mixes failures keeps one of each.
 pub const MAX_SAMPLES: usize = 12;
 pub const SAMPLES_PER_SHAPE: usize = 2;
-/// Quotes are cut to this many bytes.
+/// Raw lines are kept up to this many bytes: enough that a secret near
+/// the start of a line is whole when the report sanitizes it. The shown
+/// quote is cut to [`MAX_QUOTE`] only after sanitizing, so a cut never
+/// halves a secret into something no rule recognises.
+pub const MAX_RAW: usize = 2_000;
+/// Quotes are shown up to this many bytes (after sanitizing).
 pub const MAX_QUOTE: usize = 240;
+/// Sample lines kept in all (memory: at most this × [`MAX_RAW`]).
+pub const MAX_TOTAL_SAMPLES: usize = 25_000;
 
 /// What to look for in lines, by file.
 pub struct Probe {
@@ -138,6 +145,8 @@ pub struct Evidence {
     /// (log kind name, minute since the epoch) → failures.
     pub fail_minutes: BTreeMap<(String, i64), FailMinute>,
     pub fail_overflow: u64,
+    /// Samples kept in all cells.
+    pub samples_total: usize,
 }
 
 impl std::fmt::Debug for Evidence {
@@ -149,13 +158,17 @@ impl std::fmt::Debug for Evidence {
     }
 }
 
+/// A raw line as kept (trimmed, cut at [`MAX_RAW`]).
 pub fn quote(raw: &[u8]) -> String {
-    let s = String::from_utf8_lossy(raw);
-    let s = s.trim();
-    if s.len() <= MAX_QUOTE {
+    cut(String::from_utf8_lossy(raw).trim(), MAX_RAW)
+}
+
+/// `s` cut to `max` bytes at a character boundary, with `…` when cut.
+pub fn cut(s: &str, max: usize) -> String {
+    if s.len() <= max {
         return s.to_string();
     }
-    let mut end = MAX_QUOTE;
+    let mut end = max;
     while !s.is_char_boundary(end) {
         end -= 1;
     }
@@ -262,7 +275,7 @@ impl Evidence {
         if let Some(c) = f.code {
             bump(&mut cell.codes, c);
         }
-        if cell.samples.len() < MAX_SAMPLES {
+        if cell.samples.len() < MAX_SAMPLES && self.samples_total < MAX_TOTAL_SAMPLES {
             let same = cell
                 .samples
                 .iter()
@@ -284,6 +297,7 @@ impl Evidence {
                     correlation_id: f.correlation_id.map(str::to_string),
                     quote: quote(f.raw),
                 });
+                self.samples_total += 1;
             }
         }
     }
