@@ -20,6 +20,7 @@ fn summary(c: &mut Criterion) {
         top: true,
         trace: None,
         interval_ms: None,
+        brief: None,
     };
     let mut g = c.benchmark_group("summary");
     g.sample_size(10)

@@ -79,6 +79,19 @@ pub enum Command {
     ///
     /// Exit status: 0 a report, 1 an input holds no GitLab log, 2 error.
     Compare(CompareArgs),
+    /// Draft the escalation note: environment, findings most severe first
+    /// with `file:line` evidence, a traced failing request.
+    ///
+    /// Reads what `summary` reads (a raw or redacted bundle, directory or
+    /// archive) in one pass, runs the built-in checks (`airlock checks
+    /// list`) and those of `--checks`, and says which checks found nothing
+    /// and which had no input. Identifiers are replaced and credentials
+    /// masked as in the other reports unless `--raw`. Exit status: 0 a
+    /// brief, 1 the input holds no GitLab log, 2 error (nothing written).
+    Brief(BriefArgs),
+    /// List or check the checks of `brief` (built-in and your own).
+    #[command(subcommand)]
+    Checks(ChecksCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     ///
     /// For bash: `airlock completions bash > /etc/bash_completion.d/airlock`.
@@ -188,6 +201,74 @@ pub struct SummaryArgs {
     /// first), e.g. `count,p99,score`. Default: all ten.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "FIELD,…")]
     pub print_fields: Vec<FieldName>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BriefFormat {
+    Markdown,
+    Html,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct BriefArgs {
+    /// Bundle directory or archive (raw or redacted), or a log file.
+    #[arg(value_name = "INPUT")]
+    pub input: PathBuf,
+    /// Output format: Markdown for a ticket, one self-contained HTML page,
+    /// or JSON.
+    #[arg(long, value_enum, default_value_t = BriefFormat::Markdown)]
+    pub format: BriefFormat,
+    /// Write the brief to FILE instead of stdout (whole or not at all).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace FILE if it exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
+    /// Markdown lines at most (0 = no limit): findings are cut, most severe
+    /// kept, the environment and the "nothing found" sections never.
+    #[arg(short = 'l', long, default_value_t = 150)]
+    pub limit: usize,
+    /// A checks file (TOML) run after the built-in checks (repeatable).
+    #[arg(long = "checks", value_name = "FILE")]
+    pub checks: Vec<PathBuf>,
+    /// Print original values instead of pseudonyms (customer's side only).
+    #[arg(long)]
+    pub raw: bool,
+    /// The redaction key (as given to `redact --key-file`), so pseudonyms
+    /// here match the redacted bundle's.
+    #[arg(long, value_name = "PATH", conflicts_with = "raw")]
+    pub key_file: Option<PathBuf>,
+    /// Do not trace a failing request per top finding (saves one quick
+    /// pass per traced id over the lines that hold it).
+    #[arg(long)]
+    pub no_trace: bool,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChecksCommand {
+    /// List checks: id, severity, what they read, title, source.
+    List {
+        /// Also these checks files (TOML).
+        #[arg(long = "checks", value_name = "FILE")]
+        checks: Vec<PathBuf>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check checks: every file parses, ids are unique, every check gives
+    /// the number of findings each of its examples says, through the same
+    /// pass as `brief`. Without FILE, the built-in checks.
+    ///
+    /// Exit status: 0 all good, 1 an example failed, 2 a checks file is
+    /// invalid.
+    Check {
+        /// Checks files to check (instead of the built-in ones).
+        #[arg(value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -20,8 +20,11 @@
 //! * [`logs`]: GitLab log kinds, and each line as a typed event;
 //! * [`summary`]: statistics, errors, top talkers and traces of logs, and
 //!   their reports (text, Markdown, JSON, HTML), sanitized for sharing;
+//! * [`brief`]: checks as data over summary's pass, and the escalation note
+//!   they make;
 //! * [`corpus`]: deterministic generated GitLab data for tests and benchmarks.
 
+pub mod brief;
 pub mod bundle;
 pub mod corpus;
 pub mod detect;

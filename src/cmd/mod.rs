@@ -1,6 +1,8 @@
 //! One module per subcommand. Each turns clap's flags into library calls and
 //! returns the exit status it wants.
 
+mod brief;
+mod checks;
 mod compare;
 mod docs;
 mod errors;
@@ -18,7 +20,7 @@ use std::process::ExitCode;
 
 use airlock::rules::RuleSet;
 
-use crate::cli::{Cli, Command, RuleArgs, RulesCommand};
+use crate::cli::{ChecksCommand, Cli, Command, RuleArgs, RulesCommand};
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let quiet = cli.quiet;
@@ -34,6 +36,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Top(args) => top::run(args),
         Command::Trace(args) => trace::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Brief(args) => brief::run(args),
+        Command::Checks(ChecksCommand::List { checks, json }) => checks::list(&checks, json),
+        Command::Checks(ChecksCommand::Check { files }) => checks::check(&files),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man { dir } => docs::man(dir.as_deref()),
     }

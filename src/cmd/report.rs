@@ -359,7 +359,12 @@ fn emit(args: &ReportArgs, reports: &[Report]) -> anyhow::Result<()> {
         ReportFormat::Json => Format::Json,
         ReportFormat::Html => Format::Html,
     };
-    let out = render_all(reports, format);
+    write_out(args, &render_all(reports, format))
+}
+
+/// Write `out` to `-o FILE` (a temporary sibling renamed into place) or
+/// stdout.
+pub fn write_out(args: &ReportArgs, out: &str) -> anyhow::Result<()> {
     match &args.output {
         Some(p) if p.as_os_str() != "-" => {
             let dir = match p.parent() {

@@ -76,7 +76,7 @@ struct FileState {
     /// Kinds the file's lines told, with counts.
     told: BTreeMap<LogKind, u64>,
     /// Lines that told no kind, waiting for the majority.
-    pending: Vec<Vec<u8>>,
+    pending: Vec<(u64, Vec<u8>)>,
     pending_bytes: usize,
     overflowed: bool,
 }
@@ -106,6 +106,9 @@ pub struct Want {
     /// Per-key statistics per interval of this many milliseconds (aligned to
     /// the epoch, UTC), as fast-stats' `--interval`.
     pub interval_ms: Option<i64>,
+    /// Evidence for `brief`: the probe's regexes on the files it names, and
+    /// failures by minute with sample lines ([`super::evidence`]).
+    pub brief: Option<super::evidence::SharedProbe>,
 }
 
 /// One input file as read.
@@ -363,6 +366,8 @@ pub struct Analysis {
     pub trace: Vec<TraceHit>,
     pub trace_overflow: u64,
     pub seen: Seen,
+    /// What `brief` collects (empty unless `Want::brief`).
+    pub evidence: super::evidence::Evidence,
     /// (log, kind) → index into `sections`.
     index: Map<(String, LogKind), usize>,
 }
@@ -480,7 +485,7 @@ impl Analysis {
             ..FileInfo::default()
         };
         let kind = kind_from_path(name);
-        self.read_lines(&mut info, name.to_string(), kind, reader, want);
+        self.read_lines(&mut info, name.to_string(), kind, reader, want, &[]);
         self.files.push(info);
     }
 
@@ -521,7 +526,7 @@ impl Analysis {
         } else {
             m.name.clone()
         };
-        let n = self.read_lines(&mut info, log, path_kind, &mut reader, want);
+        let n = self.read_lines(&mut info, log, path_kind, &mut reader, want, &[]);
         if n > 0 && n != info.size && info.size > 0 {
             info.compressed = is_gzip(m);
         }
@@ -545,10 +550,37 @@ impl Analysis {
             ..FileInfo::default()
         };
         let mut r = std::io::BufReader::with_capacity(256 << 10, reader);
+        // `brief`'s probe items whose globs name this file.
+        let items = match &want.brief {
+            Some(p) => {
+                let it = p.applicable(if kind_path.is_empty() {
+                    name
+                } else {
+                    kind_path
+                });
+                self.evidence.saw_file(&it, p.items.len());
+                it
+            }
+            None => Vec::new(),
+        };
         if let Some(ff) = fact_file(kind_path) {
             info.not_a_log = true;
             match read_small(&mut r, 4 << 20) {
-                Ok(t) => self.facts.read(ff, &t),
+                Ok(t) => {
+                    if let (Some(p), false) = (&want.brief, items.is_empty()) {
+                        for (i, l) in t.lines().enumerate() {
+                            self.evidence.probe_line(
+                                p,
+                                &items,
+                                name,
+                                i as u64 + 1,
+                                None,
+                                l.as_bytes(),
+                            );
+                        }
+                    }
+                    self.facts.read(ff, &t)
+                }
                 Err(e) => info.error = Some(e.to_string()),
             }
             self.files.push(info);
@@ -566,6 +598,19 @@ impl Analysis {
             };
             if !head_looks_like_log(head) {
                 info.not_a_log = true;
+                // A command output a probe names (`dmesg`,
+                // `gitlab_migrations`): its lines, in the same one read.
+                if let (Some(p), false) = (&want.brief, items.is_empty()) {
+                    let mut no = 0u64;
+                    let ev = &mut self.evidence;
+                    let res = for_each_line(&mut r, |l| {
+                        no += 1;
+                        ev.probe_line(p, &items, name, no, None, l);
+                    });
+                    if let Err(e) = res {
+                        info.error = Some(e.to_string());
+                    }
+                }
                 self.files.push(info);
                 return;
             }
@@ -575,7 +620,7 @@ impl Analysis {
         } else {
             base_name(name)
         };
-        let n = self.read_lines(&mut info, log, path_kind, &mut r, want);
+        let n = self.read_lines(&mut info, log, path_kind, &mut r, want, &items);
         info.size = n;
         self.files.push(info);
     }
@@ -596,6 +641,7 @@ impl Analysis {
         path_kind: Option<LogKind>,
         reader: &mut dyn BufRead,
         want: &Want,
+        items: &[usize],
     ) -> u64 {
         let mut parser = LineParser::new(path_kind.clone());
         let file_kind = path_kind.clone();
@@ -630,6 +676,15 @@ impl Analysis {
                 return;
             }
             let parsed = parser.parse(line);
+            if let (Some(p), false) = (&want.brief, items.is_empty()) {
+                let time = match &parsed {
+                    Line::Event(e) => e.time,
+                    Line::Known { time } => *time,
+                    _ => None,
+                };
+                self.evidence
+                    .probe_line(p, items, &name, line_no, time, line);
+            }
             match parsed {
                 Line::Blank => {}
                 Line::Unparsed => {
@@ -646,7 +701,7 @@ impl Analysis {
                     info.lines += 1;
                     if !st.overflowed {
                         st.pending_bytes += line.len();
-                        st.pending.push(line.to_vec());
+                        st.pending.push((line_no, line.to_vec()));
                         if st.pending.len() >= PENDING_LINES || st.pending_bytes >= PENDING_BYTES {
                             self.flush_pending(info, &mut st, want);
                             st.overflowed = true;
@@ -656,10 +711,10 @@ impl Analysis {
                     match st.majority() {
                         Some(k) => {
                             if let Line::Event(e) = LineParser::new(Some(k)).parse(line) {
-                                self.take_event(info, &mut st, &e, want);
+                                self.take_event(info, &mut st, &e, want, (line_no, line));
                             }
                         }
-                        None => self.take_event(info, &mut st, &e, want),
+                        None => self.take_event(info, &mut st, &e, want, (line_no, line)),
                     }
                 }
                 Line::Event(e) => {
@@ -669,7 +724,7 @@ impl Analysis {
                             *st.told.entry(k.clone()).or_default() += 1;
                         }
                     }
-                    self.take_event(info, &mut st, &e, want);
+                    self.take_event(info, &mut st, &e, want, (line_no, line));
                 }
             }
         });
@@ -692,16 +747,23 @@ impl Analysis {
         let pending = std::mem::take(&mut st.pending);
         st.pending_bytes = 0;
         let mut parser = LineParser::new(st.majority().or_else(|| st.file_kind.clone()));
-        for line in &pending {
+        for (line_no, line) in &pending {
             if let Line::Event(e) = parser.parse(line) {
-                self.take_event(info, st, &e, want);
+                self.take_event(info, st, &e, want, (*line_no, line));
             }
         }
     }
 
     /// One event of a file into its section (`kind`, or the file's
     /// fallback) and the other accumulators.
-    fn take_event(&mut self, info: &mut FileInfo, st: &mut FileState, e: &Event<'_>, want: &Want) {
+    fn take_event(
+        &mut self,
+        info: &mut FileInfo,
+        st: &mut FileState,
+        e: &Event<'_>,
+        want: &Want,
+        at: (u64, &[u8]),
+    ) {
         if let Some(t) = e.time {
             widen(&mut info.first, &mut info.last, t);
         }
@@ -729,6 +791,38 @@ impl Analysis {
             }
         }
         self.add_event(idx, &kind, e, want);
+        if want.brief.is_some() && e.failed {
+            if let Some(t) = e.time {
+                self.add_failure(&kind, &info.name, t, e, at);
+            }
+        }
+    }
+
+    /// A failed event as `brief` evidence: its minute, endpoint, class,
+    /// code and (for a few per minute) the line itself.
+    fn add_failure(&mut self, kind: &LogKind, file: &str, t: i64, e: &Event<'_>, at: (u64, &[u8])) {
+        let code = e.grpc_code.as_deref().filter(|c| *c != "OK");
+        let status_class;
+        let class = match (&e.error_class, e.status) {
+            (Some(c), _) => Some(c.as_ref()),
+            (None, Some(s)) if s >= 500 => {
+                status_class = format!("HTTP {s}");
+                Some(status_class.as_str())
+            }
+            _ => None,
+        };
+        self.evidence.failure(super::evidence::Failure {
+            kind: kind.name(),
+            file,
+            line_no: at.0,
+            time: t,
+            key: e.key.as_deref(),
+            class,
+            code,
+            status: e.status,
+            correlation_id: e.correlation_id.as_deref().or(e.jid.as_deref()),
+            raw: at.1,
+        });
     }
 
     fn trace_line(

@@ -11,6 +11,7 @@
 //! * [`overview`]: host facts from the bundle's command outputs.
 
 pub mod analyze;
+pub mod evidence;
 pub mod overview;
 pub mod render;
 pub mod report;

@@ -18,6 +18,7 @@ pub enum FactFile {
     Hostname,
     Uname,
     OsRelease,
+    GitlabRb,
 }
 
 pub fn fact_file(path: &str) -> Option<FactFile> {
@@ -33,6 +34,7 @@ pub fn fact_file(path: &str) -> Option<FactFile> {
         "hostname" => FactFile::Hostname,
         "uname" => FactFile::Uname,
         "os-release" | "os_release" => FactFile::OsRelease,
+        "gitlab.rb" => FactFile::GitlabRb,
         _ => return None,
     })
 }
@@ -76,6 +78,10 @@ pub struct Facts {
     /// The host's name (`hostname` file): never printed; taught to the
     /// sanitizer.
     pub hostname: Option<String>,
+    /// What `gitlab.rb` says of the topology, as fixed labels (`Praefect`,
+    /// `external PostgreSQL`, `Geo secondary`, …): never a value from the
+    /// file, which holds host names and secrets.
+    pub topology: Vec<&'static str>,
 }
 
 impl Facts {
@@ -169,6 +175,7 @@ impl Facts {
                     }
                 }
             }
+            FactFile::GitlabRb => self.topology = topology(text),
             FactFile::OsRelease => {
                 self.os = text
                     .lines()
@@ -177,6 +184,52 @@ impl Facts {
             }
         }
     }
+}
+
+/// Topology hints of a `gitlab.rb`: settings that say which services run
+/// elsewhere or which role the node has. Commented lines are ignored; only
+/// the labels are kept.
+pub fn topology(text: &str) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let l = line.trim();
+        if l.starts_with('#') {
+            continue;
+        }
+        let compact: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+        let hints: &[(&str, &'static str)] = &[
+            ("praefect['enable']=true", "Praefect (Gitaly Cluster)"),
+            ("gitaly['enable']=false", "Gitaly on other nodes"),
+            ("postgresql['enable']=false", "external PostgreSQL"),
+            ("patroni['enable']=true", "Patroni"),
+            ("redis['enable']=false", "external Redis"),
+            ("gitlab_rails['redis_host']=", "external Redis"),
+            ("gitlab_rails['redis_sentinels']=", "Redis Sentinel"),
+            ("geo_primary_role['enable']=true", "Geo primary"),
+            ("geo_secondary_role['enable']=true", "Geo secondary"),
+            ("roles['geo_primary_role'", "Geo primary"),
+            ("roles['geo_secondary_role'", "Geo secondary"),
+            ("consul['enable']=true", "Consul"),
+            ("pgbouncer['enable']=true", "PgBouncer"),
+        ];
+        for (needle, label) in hints {
+            if compact.contains(needle) && !out.contains(label) {
+                out.push(*label);
+            }
+        }
+        if let Some(v) = compact.strip_prefix("gitlab_rails['db_host']=") {
+            let v = v.trim_matches(['\'', '"']);
+            let local = v.is_empty()
+                || v.starts_with('/')
+                || v == "localhost"
+                || v.starts_with("127.")
+                || v == "::1";
+            if !local && !out.contains(&"external PostgreSQL") {
+                out.push("external PostgreSQL");
+            }
+        }
+    }
+    out
 }
 
 /// `gitlab-ctl status` output.
@@ -256,5 +309,17 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].use_pct, Some(44));
         assert_eq!(d[0].mount, "/");
+    }
+
+    #[test]
+    fn topology_labels_from_gitlab_rb() {
+        let t = topology(
+            "# praefect['enable'] = true\ngitlab_rails['db_host'] = 'db1.corp'\nredis['enable'] = false\nroles ['geo_secondary_role']\n",
+        );
+        assert_eq!(
+            t,
+            ["external PostgreSQL", "external Redis", "Geo secondary"]
+        );
+        assert!(topology("gitlab_rails['db_host'] = '/var/opt/gitlab/postgresql'\n").is_empty());
     }
 }

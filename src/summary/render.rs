@@ -933,7 +933,7 @@ fn markdown(blocks: &[Block]) -> String {
 
 // ---------------------------------------------------------------- html
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -369,3 +369,406 @@ pub fn flatten_dir(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     }
     out
 }
+
+/// An incident planted in [`incident_bundle`], as the generator recorded
+/// it: which built-in check must report it, in which file (path under the
+/// top directory) and on which lines its evidence may point, its time
+/// window as `brief` writes times (`2026-11-20 13:10:00Z`), and words its
+/// sentence must hold.
+#[derive(Clone, Debug)]
+pub struct Incident {
+    pub check: &'static str,
+    pub file: String,
+    pub lines: Vec<u64>,
+    pub window: Option<(String, String)>,
+    pub words: Vec<String>,
+    /// Files every failing request of the incident also passes through
+    /// (a trace of any of them must reach each).
+    pub traced_in: Vec<String>,
+}
+
+pub struct IncidentBundle {
+    pub bundle: TestBundle,
+    /// Empty when generated without incidents.
+    pub incidents: Vec<Incident>,
+    /// The check ids the incidents stand for (also when none was planted:
+    /// the quiet bundle must produce none of them).
+    pub incident_checks: Vec<&'static str>,
+    /// (environment line, text it must contain) the bundle states.
+    pub environment: Vec<(&'static str, &'static str)>,
+}
+
+/// Lines of one generated file, numbered as they are pushed.
+#[derive(Default)]
+struct Lines(Vec<String>);
+
+impl Lines {
+    fn push(&mut self, l: String) -> u64 {
+        self.0.push(l);
+        self.0.len() as u64
+    }
+    fn bytes(&self) -> Vec<u8> {
+        let mut s = self.0.join("\n");
+        s.push('\n');
+        s.into_bytes()
+    }
+}
+
+/// `2026-11-20 HH:MM:SSZ`, minute `m` counted from 12:00.
+fn at(m: u64, s: u64) -> (String, String) {
+    let (h, mm) = (12 + m / 60, m % 60);
+    (
+        format!("2026-11-20T{h:02}:{mm:02}:{s:02}.000Z"),
+        format!("2026-11-20 {h:02}:{mm:02}:{s:02}Z"),
+    )
+}
+
+/// A two-hour gitlabsos bundle (12:00–14:00 UTC on 2026-11-20) of steady
+/// traffic with identifiers planted in every log, and, with `incidents`,
+/// six incidents recorded in [`Incident`]s: Sidekiq down in
+/// `gitlab_status`, `/var/opt/gitlab` at 97% in `df_hT`, an OOM kill in
+/// `dmesg`, a 10-minute burst of 500s on one controller with one
+/// exception class (13:10–13:20), a burst of Gitaly `Unavailable`
+/// (13:30–13:35) and a PostgreSQL deadlock (13:45:12). The baseline comes
+/// from `seed` alone, so both variants share it line for line.
+pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
+    let mut r = Rng::new(seed);
+    let mut planted = Vec::new();
+    let mut plant = |value: String, what: &'static str| {
+        planted.push(Planted {
+            value: value.clone(),
+            what,
+        });
+        value
+    };
+    let domain = plant(
+        format!("corp{}-intra.net", r.alnum(5).to_lowercase()),
+        "domain",
+    );
+    let short = plant(format!("gitlabprd{}", r.range(10, 99)), "short host name");
+    let fqdn = plant(format!("{short}.{domain}"), "host name");
+    let db_host = plant(format!("pgmain{}.{domain}", r.range(1, 9)), "db host");
+    let users: Vec<String> = (0..4)
+        .map(|_| plant(r.username() + &r.alnum(3).to_lowercase(), "user name"))
+        .collect();
+    let ips: Vec<String> = (0..4).map(|_| plant(r.ipv4(), "ipv4")).collect();
+    let url_pw = plant(format!("Pq{}", r.alnum(14)), "password in exception URL");
+    let db_pw = plant(format!("Db{}!", r.alnum(12)), "gitlab.rb db_password");
+    let top = format!("gitlabsos.{short}_20261120140000");
+
+    let controllers = [
+        ("Projects::MergeRequestsController", "show"),
+        ("ProjectsController", "show"),
+        ("Projects::IssuesController", "index"),
+        ("Groups::GroupsController", "show"),
+    ];
+    let mut inc = Vec::new();
+    // The incidents draw from their own generator, so the baseline is the
+    // same with and without them.
+    let mut ri = Rng::new(seed ^ 0x5eed_1c1d);
+
+    // Rails: 6 requests a minute; one ordinary 500 every 17 minutes.
+    let mut rails = Lines::default();
+    let (burst_from, burst_to) = (70u64, 80u64);
+    let burst_class = "ActiveRecord::QueryCanceled";
+    let burst_ctrl = controllers[0];
+    let mut burst_lines = Vec::new();
+    // Each burst request also calls Gitaly (a slow FindCommit that ends
+    // OK), with its correlation id: the path a trace must follow.
+    let burst_cids: Vec<Vec<String>> = (burst_from..burst_to)
+        .map(|_| (0..15).map(|_| ri.correlation_id()).collect())
+        .collect();
+    for m in 0..120u64 {
+        let mut minute: Vec<(u64, bool, String)> = Vec::new();
+        for k in 0..6u64 {
+            let s = k * 10 + r.below(9);
+            let (c, a) = *r.pick(&controllers);
+            let u = r.pick(&users).clone();
+            let ip = r.pick(&ips).clone();
+            let fail = m % 17 == 5 && k == 0;
+            let (t, _) = at(m, s);
+            let extra = if fail {
+                r#","exception.class":"NoMethodError","exception.message":"undefined method `id' for nil""#
+            } else {
+                ""
+            };
+            minute.push((
+                s,
+                false,
+                format!(
+                    r#"{{"method":"GET","path":"/{u}/app","controller":"{c}","action":"{a}","status":{st},"time":"{t}","remote_ip":"{ip}","username":"{u}","meta.user":"{u}","correlation_id":"{cid}","duration_s":0.{d:03}{extra}}}"#,
+                    st = if fail { 500 } else { 200 },
+                    cid = r.correlation_id(),
+                    d = r.range(40, 900),
+                ),
+            ));
+        }
+        if incidents && (burst_from..burst_to).contains(&m) {
+            for k in 0..15u64 {
+                let s = 1 + k * 4;
+                let u = ri.pick(&users).clone();
+                let (t, _) = at(m, s);
+                minute.push((
+                    s,
+                    true,
+                    format!(
+                        r#"{{"method":"GET","path":"/{u}/app/-/merge_requests/{n}","controller":"{c}","action":"{a}","status":500,"time":"{t}","remote_ip":"{ip}","username":"{u}","correlation_id":"{cid}","exception.class":"{burst_class}","exception.message":"PG::QueryCanceled: canceling statement; retry via postgresql://gitlab:{url_pw}@{db_host}:5432/gitlabhq_production","duration_s":15.{d:03}}}"#,
+                        n = ri.range(1, 400),
+                        c = burst_ctrl.0,
+                        a = burst_ctrl.1,
+                        ip = ri.pick(&ips),
+                        cid = burst_cids[(m - burst_from) as usize][k as usize],
+                        d = ri.range(0, 999),
+                    ),
+                ));
+            }
+        }
+        minute.sort_by_key(|(s, b, _)| (*s, *b));
+        for (_, b, l) in minute {
+            let n = rails.push(l);
+            if b {
+                burst_lines.push(n);
+            }
+        }
+    }
+    if incidents {
+        inc.push(Incident {
+            check: "error-spike",
+            file: "var/log/gitlab/gitlab-rails/production_json.log".into(),
+            lines: burst_lines,
+            window: Some((at(burst_from, 0).1, at(burst_to, 0).1)),
+            words: vec![
+                format!("{}#{}", burst_ctrl.0, burst_ctrl.1),
+                burst_class.to_string(),
+            ],
+            traced_in: vec![
+                "var/log/gitlab/gitlab-rails/production_json.log".into(),
+                "var/log/gitlab/gitaly/current".into(),
+            ],
+        });
+    }
+
+    // Gitaly: 3 calls a minute, OK; the burst: 8 `Unavailable` a minute.
+    let mut gitaly = Lines::default();
+    let (gu_from, gu_to) = (90u64, 95u64);
+    let mut gu_lines = Vec::new();
+    for m in 0..120u64 {
+        // (second, is an Unavailable of the burst, line)
+        let mut calls: Vec<(u64, bool, String)> = Vec::new();
+        for k in 0..3u64 {
+            let sec = k * 20 + r.below(5);
+            let (t, _) = at(m, sec);
+            calls.push((
+                sec,
+                false,
+                format!(
+                    r#"{{"grpc.code":"OK","grpc.method":"FindCommit","grpc.service":"gitaly.CommitService","grpc.time_ms":{ms}.5,"peer.address":"{ip}:50442","remote_ip":"{ip}","username":"{u}","hostname":"{short}","correlation_id":"{cid}","level":"info","msg":"finished unary call with code OK","time":"{t}"}}"#,
+                    ms = r.range(1, 80),
+                    ip = r.pick(&ips),
+                    u = r.pick(&users),
+                    cid = r.correlation_id(),
+                ),
+            ));
+        }
+        if incidents && (burst_from..burst_to).contains(&m) {
+            for (k, cid) in burst_cids[(m - burst_from) as usize].iter().enumerate() {
+                let s = 1 + k as u64 * 4;
+                let (t, _) = at(m, s);
+                calls.push((
+                    s,
+                    false,
+                    format!(
+                        r#"{{"grpc.code":"OK","grpc.method":"FindCommit","grpc.service":"gitaly.CommitService","grpc.time_ms":14873.2,"hostname":"{short}","correlation_id":"{cid}","level":"info","msg":"finished unary call with code OK","time":"{t}"}}"#
+                    ),
+                ));
+            }
+        }
+        if incidents && (gu_from..gu_to).contains(&m) {
+            for j in 0..8u64 {
+                let (t, _) = at(m, 45 + j);
+                calls.push((
+                    45 + j,
+                    true,
+                    format!(
+                        r#"{{"grpc.code":"Unavailable","grpc.method":"FindCommit","grpc.service":"gitaly.CommitService","grpc.time_ms":0.4,"peer.address":"{ip}:50442","hostname":"{short}","correlation_id":"{cid}","level":"warning","msg":"finished unary call with code Unavailable","error":"rpc error: code = Unavailable desc = connection refused","time":"{t}"}}"#,
+                        ip = ri.pick(&ips),
+                        cid = ri.correlation_id(),
+                    ),
+                ));
+            }
+        }
+        calls.sort_by_key(|(s, _, _)| *s);
+        for (_, unavailable, l) in calls {
+            let n = gitaly.push(l);
+            if unavailable {
+                gu_lines.push(n);
+            }
+        }
+    }
+    if incidents {
+        inc.push(Incident {
+            check: "gitaly-errors",
+            file: "var/log/gitlab/gitaly/current".into(),
+            lines: gu_lines,
+            window: Some((at(gu_from, 0).1, at(gu_to, 0).1)),
+            words: vec!["Unavailable".into()],
+            traced_in: Vec::new(),
+        });
+    }
+
+    // PostgreSQL: a checkpoint every 10 minutes, connections; a deadlock.
+    let mut pg = Lines::default();
+    for m in (0..120u64).step_by(5) {
+        let (_, shown) = at(m, 7);
+        let stamp = shown.trim_end_matches('Z').to_string();
+        let svlogd = stamp.replacen(' ', "_", 1);
+        pg.push(format!(
+            "{svlogd}.10000 {stamp}.100 UTC [{pid}] LOG:  connection received: host={ip} port=5432",
+            pid = r.range(1000, 9999),
+            ip = r.pick(&ips),
+        ));
+        if m == 105 && incidents {
+            let (_, shown) = at(105, 12);
+            let stamp = shown.trim_end_matches('Z').to_string();
+            let svlogd = stamp.replacen(' ', "_", 1);
+            let n = pg.push(format!(
+                "{svlogd}.20000 {stamp}.200 UTC [4399] ERROR:  deadlock detected"
+            ));
+            pg.push(format!("{svlogd}.20001 {stamp}.200 UTC [4399] DETAIL:  Process 4399 waits for ShareLock on transaction 7781; blocked by process 4400."));
+            inc.push(Incident {
+                check: "pg-deadlock",
+                file: "var/log/gitlab/postgresql/current".into(),
+                lines: vec![n],
+                window: Some((shown.clone(), shown)),
+                words: vec!["deadlock".into()],
+                traced_in: Vec::new(),
+            });
+        }
+    }
+
+    // Sidekiq: a job every 2 minutes, done.
+    let mut sidekiq = Lines::default();
+    for m in (0..120u64).step_by(2) {
+        let (t, _) = at(m, 30);
+        sidekiq.push(format!(
+            r#"{{"severity":"INFO","time":"{t}","class":"PostReceive","jid":"{jid}","meta.user":"{u}","job_status":"done","duration_s":0.139,"hostname":"{short}"}}"#,
+            jid = r.hex(24),
+            u = r.pick(&users),
+        ));
+    }
+
+    // Command outputs.
+    let mut status = Lines::default();
+    status.push("run: gitaly: (pid 4011) 86398s; run: log: (pid 3990) 86398s".into());
+    status.push("run: postgresql: (pid 4020) 86398s; run: log: (pid 3993) 86398s".into());
+    status.push("run: puma: (pid 4301) 86398s; run: log: (pid 3991) 86400s".into());
+    let sk = status.push(if incidents {
+        "down: sidekiq: 0s, normally up, want up; run: log: (pid 3992) 86400s".into()
+    } else {
+        "run: sidekiq: (pid 4302) 86398s; run: log: (pid 3992) 86400s".into()
+    });
+    status.push("run: nginx: (pid 4400) 86398s; run: log: (pid 3994) 86400s".into());
+    if incidents {
+        inc.push(Incident {
+            check: "service-down",
+            file: "gitlab_status".into(),
+            lines: vec![sk],
+            window: None,
+            words: vec!["sidekiq".into()],
+            traced_in: Vec::new(),
+        });
+    }
+    let mut df = Lines::default();
+    df.push("Filesystem     Type   Size  Used Avail Use% Mounted on".into());
+    df.push("/dev/vda1      ext4    50G   21G   27G  44% /".into());
+    let full = df.push(if incidents {
+        "/dev/vdb1      xfs    500G  485G   15G  97% /var/opt/gitlab".into()
+    } else {
+        "/dev/vdb1      xfs    500G  305G  195G  61% /var/opt/gitlab".into()
+    });
+    df.push("tmpfs          tmpfs  7.8G     0  7.8G   0% /dev/shm".into());
+    if incidents {
+        inc.push(Incident {
+            check: "disk-full",
+            file: "df_hT".into(),
+            lines: vec![full],
+            window: None,
+            words: vec!["/var/opt/gitlab".into(), "97%".into()],
+            traced_in: Vec::new(),
+        });
+    }
+    let mut dmesg = Lines::default();
+    dmesg.push("[    0.000000] Linux version 5.15.0-91-generic (buildd@lcy02-amd64-045)".into());
+    dmesg.push("[    1.204518] EXT4-fs (vda1): mounted filesystem with ordered data mode".into());
+    if incidents {
+        let n = dmesg.push("[86012.123456] Out of memory: Killed process 4242 (bundle) total-vm:4096000kB, anon-rss:3900000kB, file-rss:0kB".into());
+        inc.push(Incident {
+            check: "oom-kill",
+            file: "dmesg".into(),
+            lines: vec![n],
+            window: None,
+            words: vec!["bundle".into()],
+            traced_in: Vec::new(),
+        });
+    }
+    dmesg.push("[86400.000001] IPv6: ADDRCONF(NETDEV_CHANGE): eth0: link becomes ready".into());
+
+    let manifest = r#"{"manifest_format":2,"software":{"gitlab-rails":{"display_version":"17.5.1-ee"}},"build_version":"17.5.1-ee"}"#.to_string() + "\n";
+    let files = vec![
+        ("hostname".to_string(), format!("{fqdn}\n").into_bytes()),
+        (
+            "uname".to_string(),
+            format!("Linux {short} 5.15.0-91-generic #101-Ubuntu SMP x86_64 GNU/Linux\n")
+                .into_bytes(),
+        ),
+        ("gitlab_status".to_string(), status.bytes()),
+        ("df_hT".to_string(), df.bytes()),
+        (
+            "free_m".to_string(),
+            b"              total        used        free      shared  buff/cache   available\nMem:          15884        6000        4000          10        5884        9000\nSwap:          2047           0        2047\n".to_vec(),
+        ),
+        ("dmesg".to_string(), dmesg.bytes()),
+        (
+            "etc/gitlab/gitlab.rb".to_string(),
+            format!(
+                "external_url 'https://{fqdn}'\n# praefect['enable'] = true\npostgresql['enable'] = false\ngitlab_rails['db_host'] = '{db_host}'\ngitlab_rails['db_password'] = '{db_pw}'\n"
+            )
+            .into_bytes(),
+        ),
+        (
+            "opt/gitlab/version-manifest.json".to_string(),
+            manifest.into_bytes(),
+        ),
+        (
+            "var/log/gitlab/gitlab-rails/production_json.log".to_string(),
+            rails.bytes(),
+        ),
+        ("var/log/gitlab/gitaly/current".to_string(), gitaly.bytes()),
+        ("var/log/gitlab/postgresql/current".to_string(), pg.bytes()),
+        ("var/log/gitlab/sidekiq/current".to_string(), sidekiq.bytes()),
+    ];
+    IncidentBundle {
+        bundle: TestBundle {
+            top,
+            files,
+            planted,
+            survivors: Vec::new(),
+            shared_ips: vec![ips[0].clone()],
+        },
+        incidents: inc,
+        incident_checks: vec![
+            "service-down",
+            "disk-full",
+            "oom-kill",
+            "error-spike",
+            "gitaly-errors",
+            "pg-deadlock",
+        ],
+        environment: vec![
+            ("GitLab", "17.5.1-ee"),
+            ("Topology", "external PostgreSQL"),
+            ("OS", "5.15.0-91-generic"),
+            ("Memory", "15884 MB total"),
+        ],
+    }
+}

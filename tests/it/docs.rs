@@ -8,7 +8,7 @@ use std::process::Command;
 use super::util::{airlock, run, TempDir};
 
 /// Subcommands every completion script and the man page must know.
-const COMMANDS: &[&str] = &["scan", "rules", "completions", "man"];
+const COMMANDS: &[&str] = &["scan", "rules", "brief", "checks", "completions", "man"];
 
 #[test]
 fn bash_completion_parses_and_knows_every_command_and_flag() {

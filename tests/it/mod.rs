@@ -1,4 +1,5 @@
 mod analytics;
+mod brief;
 mod bundle_gen;
 mod collateral;
 mod commands;

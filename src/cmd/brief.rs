@@ -1,0 +1,106 @@
+//! `airlock brief INPUT`: one pass with the checks' probe, the checks
+//! evaluated, the top failure traced, the note rendered through the same
+//! sanitizer as the other reports.
+
+use std::process::ExitCode;
+
+use airlock::brief::render::{render, BriefFormat as Format};
+use airlock::brief::{self, CheckSet, TraceStep};
+use airlock::summary::{Report, Sanitize, Want};
+
+use super::report::{analyze, check_output, options, sanitizer, write_out};
+use crate::cli::{BriefArgs, BriefFormat, ReportArgs, ReportFormat};
+
+pub fn run(args: BriefArgs) -> anyhow::Result<ExitCode> {
+    // The shared report glue takes report flags: the brief's, in that shape.
+    let report = ReportArgs {
+        format: ReportFormat::Text,
+        output: args.output.clone(),
+        force: args.force,
+        raw: args.raw,
+        key_file: args.key_file.clone(),
+        limit: 10,
+        rules: args.rules.clone(),
+    };
+    check_output(&report)?;
+    let set = CheckSet::load(&args.checks).map_err(|e| anyhow::anyhow!("loading checks: {e}"))?;
+    let (want, of_check) = brief::want(&set);
+    let inputs = vec![args.input.clone()];
+    let (mut analyzed, errors) = analyze(&inputs, &want);
+    let all: Vec<_> = analyzed.iter().map(|x| &x.analysis).collect();
+    let sz = sanitizer(&report, &inputs, &all)?;
+    errors.print(sz.as_ref());
+    if errors.count() > 0 {
+        eprintln!(
+            "airlock: no brief written: {} input(s) or member(s) could not be read",
+            errors.count()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let Some(mut x) = analyzed.pop() else {
+        return Ok(ExitCode::from(2));
+    };
+    let no_logs = !x.analysis.has_logs();
+    let mut b = brief::evaluate(&mut x.analysis, &set, &of_check, sz.as_ref(), &x.label);
+    drop(x);
+    if !args.no_trace {
+        trace_top(&mut b, &report, &inputs, sz.as_ref())?;
+    }
+    let format = match args.format {
+        BriefFormat::Markdown => Format::Markdown,
+        BriefFormat::Html => Format::Html,
+        BriefFormat::Json => Format::Json,
+    };
+    write_out(&report, &render(&b, format, args.limit))?;
+    Ok(if no_logs {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Follow the representative request of the most severe finding that has
+/// one across every log, as `airlock trace` does. This is the one read
+/// beyond the main pass: the id is known only after it, and trace mode
+/// parses only the lines that contain the id (`--no-trace` skips it).
+fn trace_top(
+    b: &mut brief::Brief,
+    report: &ReportArgs,
+    inputs: &[std::path::PathBuf],
+    sz: &dyn Sanitize,
+) -> anyhow::Result<()> {
+    let Some(f) = b.findings.iter_mut().find(|f| f.trace_id.is_some()) else {
+        return Ok(());
+    };
+    let id = f.trace_id.clone().unwrap_or_default();
+    let want = Want {
+        trace: Some(id.clone()),
+        ..Want::default()
+    };
+    let (mut analyzed, errors) = analyze(inputs, &want);
+    if errors.count() > 0 {
+        return Ok(());
+    }
+    let Some(mut x) = analyzed.pop() else {
+        return Ok(());
+    };
+    let opts = options(report, inputs, None, None, &[])?;
+    let r = Report::trace(&mut x.analysis, &id, sz, &opts);
+    if let Some(t) = r.trace {
+        f.trace = t
+            .hits
+            .into_iter()
+            .map(|h| TraceStep {
+                time: h.time,
+                file: h.file,
+                line: h.line,
+                kind: h.kind,
+                key: h.key,
+                status: h.status,
+                duration_ms: h.duration_ms,
+                message: h.message,
+            })
+            .collect();
+    }
+    Ok(())
+}
