@@ -249,7 +249,7 @@ fn html(b: &Brief) -> String {
     if !b.chart.buckets.is_empty() {
         o.push_str("<h2>Failures over time</h2>\n");
         o.push_str(&svg(b));
-        o.push_str("\n<p class=\"note\">Blue: events; red: failures; shaded and numbered: the windows of the findings (spikes and bursts).</p>\n");
+        o.push_str("\n<p class=\"note\">Red: failures (the axis counts them per bar); blue: all events, relative to their busiest bar; shaded and numbered: the windows of the findings (spikes and bursts).</p>\n");
     }
     for (i, f) in b.findings.iter().enumerate() {
         let n = i + 1;
@@ -344,14 +344,11 @@ fn svg(b: &Brief) -> String {
     let plot_w = w - pad_l - 8.0;
     let plot_h = h - pad_b - pad_t;
     let bw = plot_w / n as f64;
-    let top = c
-        .buckets
-        .iter()
-        .map(|x| x.1.max(x.2))
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    let scale = |v: u64| v as f64 / top as f64 * plot_h;
+    // Failures have their own scale (the axis): on one scale with every
+    // event, a spike of a few hundred failures among a million lines is
+    // invisible. Events are drawn behind, relative to their own peak.
+    let top = c.buckets.iter().map(|x| x.2).max().unwrap_or(0).max(1);
+    let top_events = c.buckets.iter().map(|x| x.1).max().unwrap_or(0).max(1);
     let t0 = c.buckets[0].0;
     let x_of = |ms: i64| pad_l + (ms - t0) as f64 / c.bucket_ms as f64 * bw;
     let mut o = String::new();
@@ -365,9 +362,9 @@ fn svg(b: &Brief) -> String {
             "{}: {ev} events, {fl} failed",
             crate::logs::time::format_ms(*start)
         );
-        for (v, color) in [(*ev, "#c9d7f2"), (*fl, "#d1242f")] {
+        for (v, peak, color) in [(*ev, top_events, "#c9d7f2"), (*fl, top, "#d1242f")] {
             if v > 0 {
-                let bh = scale(v);
+                let bh = v as f64 / peak as f64 * plot_h;
                 let _ = write!(
                     o,
                     r##"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{bh:.1}" fill="{color}"><title>{title}</title></rect>"##,
