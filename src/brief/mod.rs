@@ -812,6 +812,21 @@ fn environment(a: &Analysis, sz: &dyn Sanitize) -> Vec<(String, String)> {
         _ => unknown(),
     };
     v.push(("Memory".into(), mem));
+    let pg = if f.postgresql.is_empty() {
+        unknown()
+    } else {
+        format!("bundled {}", t(&f.postgresql.join(", ")))
+    };
+    let pg = if f.topology.contains(&"external PostgreSQL") {
+        format!("external (gitlab.rb); {pg}")
+    } else {
+        pg
+    };
+    v.push(("PostgreSQL".into(), pg));
+    v.push((
+        "Host uptime".into(),
+        f.uptime.as_deref().map_or_else(unknown, t),
+    ));
     if !f.services.is_empty() {
         let up = f.services.iter().filter(|s| s.state == "run").count();
         let oldest = f.services.iter().filter_map(|s| s.uptime_s).max();

@@ -19,6 +19,7 @@ pub enum FactFile {
     Uname,
     OsRelease,
     GitlabRb,
+    Uptime,
 }
 
 pub fn fact_file(path: &str) -> Option<FactFile> {
@@ -35,6 +36,7 @@ pub fn fact_file(path: &str) -> Option<FactFile> {
         "uname" => FactFile::Uname,
         "os-release" | "os_release" => FactFile::OsRelease,
         "gitlab.rb" => FactFile::GitlabRb,
+        "uptime" => FactFile::Uptime,
         _ => return None,
     })
 }
@@ -82,6 +84,12 @@ pub struct Facts {
     /// `external PostgreSQL`, `Geo secondary`, …): never a value from the
     /// file, which holds host names and secrets.
     pub topology: Vec<&'static str>,
+    /// PostgreSQL versions the Omnibus package ships (`postgresql`,
+    /// `postgresql_new`, … in the version manifest), as `name version`.
+    pub postgresql: Vec<String>,
+    /// `uptime` output without its clock: `up 12 days, 3:05, load average
+    /// 0.50, 0.40, 0.30`.
+    pub uptime: Option<String>,
 }
 
 impl Facts {
@@ -91,6 +99,15 @@ impl Facts {
                 if let Some(first) = text.lines().next() {
                     self.gitlab_version
                         .get_or_insert_with(|| first.trim().to_string());
+                }
+                // `postgresql    14.11    <guid>` component rows.
+                for l in text.lines() {
+                    let mut f = l.split_whitespace();
+                    if let (Some(name), Some(ver)) = (f.next(), f.next()) {
+                        if is_postgresql(name) && ver.starts_with(|c: char| c.is_ascii_digit()) {
+                            self.add_postgresql(name, ver);
+                        }
+                    }
                 }
             }
             FactFile::VersionManifestJson => {
@@ -109,6 +126,17 @@ impl Facts {
                             None => ver.to_string(),
                         };
                         self.gitlab_version.get_or_insert(s);
+                    }
+                    if let Some(sw) = v.get("software").and_then(|x| x.as_object()) {
+                        for (name, c) in sw {
+                            let ver = c
+                                .get("display_version")
+                                .or_else(|| c.get("described_version"))
+                                .and_then(|x| x.as_str());
+                            if let (true, Some(ver)) = (is_postgresql(name), ver) {
+                                self.add_postgresql(name, ver);
+                            }
+                        }
                     }
                 }
             }
@@ -176,6 +204,7 @@ impl Facts {
                 }
             }
             FactFile::GitlabRb => self.topology = topology(text),
+            FactFile::Uptime => self.uptime = parse_uptime(text),
             FactFile::OsRelease => {
                 self.os = text
                     .lines()
@@ -184,6 +213,51 @@ impl Facts {
             }
         }
     }
+}
+
+impl Facts {
+    fn add_postgresql(&mut self, name: &str, ver: &str) {
+        let s = format!("{name} {}", ver.trim_start_matches('v'));
+        if !self.postgresql.contains(&s) {
+            self.postgresql.push(s);
+            self.postgresql.sort();
+        }
+    }
+}
+
+/// A version-manifest component that is a PostgreSQL server build
+/// (`postgresql`, `postgresql_new`, `postgresql_old`, `postgresql_13`), not
+/// a client library or extension (`postgresql-client`, `pg-query`).
+fn is_postgresql(name: &str) -> bool {
+    name == "postgresql"
+        || name
+            .strip_prefix("postgresql_")
+            .is_some_and(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// `uptime` output (` 13:44:10 up 12 days,  3:05,  2 users,  load average:
+/// 0.50, 0.40, 0.30`) as `up 12 days, 3:05, load average 0.50, 0.40, 0.30`:
+/// the clock and the user count are dropped.
+pub fn parse_uptime(text: &str) -> Option<String> {
+    let line = text.lines().find(|l| l.contains(" up "))?;
+    let (_, rest) = line.split_once(" up ")?;
+    let (up, load) = match rest.split_once("load average") {
+        Some((u, l)) => (u, Some(l.trim_start_matches([':', ' ']).trim())),
+        None => (rest, None),
+    };
+    let parts: Vec<&str> = up
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && !p.ends_with("user") && !p.ends_with("users"))
+        .collect();
+    if parts.is_empty() {
+        return None;
+    }
+    let mut s = format!("up {}", parts.join(", "));
+    if let Some(l) = load.filter(|l| !l.is_empty()) {
+        s.push_str(&format!(", load average {l}"));
+    }
+    Some(s)
 }
 
 /// Topology hints of a `gitlab.rb`: settings that say which services run
@@ -309,6 +383,34 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].use_pct, Some(44));
         assert_eq!(d[0].mount, "/");
+    }
+
+    #[test]
+    fn postgresql_versions_and_uptime() {
+        let mut f = Facts::default();
+        f.read(
+            FactFile::VersionManifestTxt,
+            "gitlab-ee 17.5.2\n\nComponent  Installed Version  Version GUID\n--------\npostgresql  14.11  sha1:abc\npostgresql_new  16.4  sha1:def\npostgresql-client  14.11  x\npgbouncer  1.23.1  y\n",
+        );
+        assert_eq!(f.postgresql, ["postgresql 14.11", "postgresql_new 16.4"]);
+        let mut j = Facts::default();
+        j.read(
+            FactFile::VersionManifestJson,
+            r#"{"build_version":"17.5.2","software":{"postgresql":{"display_version":"14.11"},"pg-query":{"display_version":"1.0"}}}"#,
+        );
+        assert_eq!(j.postgresql, ["postgresql 14.11"]);
+        assert_eq!(
+            parse_uptime(
+                " 13:44:10 up 12 days,  3:05,  2 users,  load average: 0.50, 0.40, 0.30\n"
+            )
+            .as_deref(),
+            Some("up 12 days, 3:05, load average 0.50, 0.40, 0.30")
+        );
+        assert_eq!(
+            parse_uptime(" 09:01:02 up 5 min,  1 user,  load average: 1.00, 0.20, 0.10").as_deref(),
+            Some("up 5 min, load average 1.00, 0.20, 0.10")
+        );
+        assert_eq!(parse_uptime("garbage"), None);
     }
 
     #[test]

@@ -713,9 +713,13 @@ pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
     }
     dmesg.push("[86400.000001] IPv6: ADDRCONF(NETDEV_CHANGE): eth0: link becomes ready".into());
 
-    let manifest = r#"{"manifest_format":2,"software":{"gitlab-rails":{"display_version":"17.5.1-ee"}},"build_version":"17.5.1-ee"}"#.to_string() + "\n";
+    let manifest = r#"{"manifest_format":2,"software":{"gitlab-rails":{"display_version":"17.5.1-ee"},"postgresql":{"display_version":"14.11"},"postgresql_new":{"display_version":"16.4"},"postgresql-client":{"display_version":"9.9"}},"build_version":"17.5.1-ee"}"#.to_string() + "\n";
     let files = vec![
         ("hostname".to_string(), format!("{fqdn}\n").into_bytes()),
+        (
+            "uptime".to_string(),
+            b" 13:44:10 up 12 days,  3:05,  2 users,  load average: 0.50, 0.40, 0.30\n".to_vec(),
+        ),
         (
             "uname".to_string(),
             format!("Linux {short} 5.15.0-91-generic #101-Ubuntu SMP x86_64 GNU/Linux\n")
@@ -769,6 +773,14 @@ pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
             ("Topology", "external PostgreSQL"),
             ("OS", "5.15.0-91-generic"),
             ("Memory", "15884 MB total"),
+            (
+                "PostgreSQL",
+                "external (gitlab.rb); bundled postgresql 14.11, postgresql_new 16.4",
+            ),
+            (
+                "Host uptime",
+                "up 12 days, 3:05, load average 0.50, 0.40, 0.30",
+            ),
         ],
     }
 }
