@@ -105,6 +105,39 @@ pub struct Finding {
     pub trace_id: Option<String>,
 }
 
+impl Finding {
+    /// A finding of check `c`: its sentence filled with `vars`.
+    fn of(
+        c: &Check,
+        vars: &[(&str, String)],
+        count: u64,
+        window: Option<Window>,
+        evidence: Vec<EvidenceLine>,
+    ) -> Finding {
+        Finding {
+            check: c.id.clone(),
+            title: c.title.clone(),
+            severity: c.severity,
+            sentence: fill(&c.sentence, vars),
+            count,
+            window,
+            evidence,
+            correlation_id: None,
+            trace: Vec::new(),
+            trace_id: None,
+        }
+    }
+
+    /// With the correlation id of `rep`, a representative failing request
+    /// (shown sanitized; kept raw only to trace it).
+    fn with_request(mut self, rep: Option<&Sample>, sz: &dyn Sanitize) -> Finding {
+        let id = rep.and_then(|s| s.correlation_id.as_deref());
+        self.correlation_id = id.map(|id| sz.text(id).into_owned());
+        self.trace_id = id.map(str::to_string);
+        self
+    }
+}
+
 /// A check that could not run, and what it needed.
 #[derive(Clone, Debug, Serialize)]
 pub struct Missing {
@@ -406,18 +439,7 @@ fn eval_lines(
             window.as_ref().map(Window::text).unwrap_or_default(),
         ),
     ];
-    vec![Finding {
-        check: c.id.clone(),
-        title: c.title.clone(),
-        severity: c.severity,
-        sentence: fill(&c.sentence, &vars),
-        count,
-        window,
-        evidence,
-        correlation_id: None,
-        trace: Vec::new(),
-        trace_id: None,
-    }]
+    vec![Finding::of(c, &vars, count, window, evidence)]
 }
 
 /// Failures per minute of the logs of `kinds`, and every minute of their
@@ -543,20 +565,10 @@ fn eval_window(
             ("baseline", num(base)),
             ("peak", peak.to_string()),
         ];
-        out.push(Finding {
-            check: c.id.clone(),
-            title: c.title.clone(),
-            severity: c.severity,
-            sentence: fill(&c.sentence, &vars),
-            count,
-            window: Some(window),
-            evidence: spread(&ss, sz),
-            correlation_id: rep
-                .and_then(|s| s.correlation_id.as_deref())
-                .map(|id| sz.text(id).into_owned()),
-            trace: Vec::new(),
-            trace_id: rep.and_then(|s| s.correlation_id.clone()),
-        });
+        out.push(
+            Finding::of(c, &vars, count, Some(window), spread(&ss, sz))
+                .with_request(rep.copied(), sz),
+        );
     }
     Some(out)
 }
@@ -690,20 +702,10 @@ fn eval_by(a: &Analysis, c: &Check, sz: &dyn Sanitize, notes: &mut Vec<String>) 
             ("endpoints", list(&keys)),
             ("classes", list(&classes)),
         ];
-        out.push(Finding {
-            check: c.id.clone(),
-            title: c.title.clone(),
-            severity: c.severity,
-            sentence: fill(&c.sentence, &vars),
-            count,
-            window: Some(window),
-            evidence: pick(&ss, sz),
-            correlation_id: rep
-                .and_then(|s| s.correlation_id.as_deref())
-                .map(|id| sz.text(id).into_owned()),
-            trace: Vec::new(),
-            trace_id: rep.and_then(|s| s.correlation_id.clone()),
-        });
+        out.push(
+            Finding::of(c, &vars, count, Some(window), pick(&ss, sz))
+                .with_request(rep.copied(), sz),
+        );
     }
     out
 }
@@ -756,18 +758,7 @@ fn eval_slow(
         ("endpoints", endpoints),
         ("value", num(p95_ms)),
     ];
-    vec![Finding {
-        check: c.id.clone(),
-        title: c.title.clone(),
-        severity: c.severity,
-        sentence: fill(&c.sentence, &vars),
-        count,
-        window: None,
-        evidence,
-        correlation_id: None,
-        trace: Vec::new(),
-        trace_id: None,
-    }]
+    vec![Finding::of(c, &vars, count, None, evidence)]
 }
 
 /// The host in a few lines, from what `summary`'s overview reads
