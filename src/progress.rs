@@ -164,3 +164,72 @@ impl<R: std::io::Read> std::io::Read for Counting<'_, R> {
         Ok(n)
     }
 }
+
+/// One pass as [`Timed`] saw it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct PassTime {
+    /// `learn`, `redact`, `verify`, …
+    pub pass: &'static str,
+    /// Wall time from its start to its finish.
+    pub seconds: f64,
+    /// Bytes read from the input's files (compressed bytes as on disk).
+    pub bytes: u64,
+}
+
+/// Times each pass while passing every call on to another [`Progress`]:
+/// the report says where a run's time went, pass by pass.
+pub struct Timed<'p> {
+    inner: &'p dyn Progress,
+    bytes: std::sync::atomic::AtomicU64,
+    state: Mutex<Timings>,
+}
+
+/// The pass under way (and since when), and the passes finished.
+type Timings = (Option<(Pass, std::time::Instant)>, Vec<PassTime>);
+
+impl<'p> Timed<'p> {
+    pub fn new(inner: &'p dyn Progress) -> Timed<'p> {
+        Timed {
+            inner,
+            bytes: std::sync::atomic::AtomicU64::new(0),
+            state: Mutex::new((None, Vec::new())),
+        }
+    }
+
+    /// The passes finished so far, in order.
+    pub fn passes(&self) -> Vec<PassTime> {
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .1
+            .clone()
+    }
+}
+
+impl Progress for Timed<'_> {
+    fn start(&self, pass: Pass, total: Option<u64>) {
+        self.bytes.store(0, std::sync::atomic::Ordering::Relaxed);
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).0 =
+            Some((pass, std::time::Instant::now()));
+        self.inner.start(pass, total);
+    }
+
+    fn read(&self, bytes: u64) {
+        self.bytes
+            .fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+        self.inner.read(bytes);
+    }
+
+    fn finish(&self, pass: Pass) {
+        self.inner.finish(pass);
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((p, t)) = s.0.take() {
+            let done = PassTime {
+                pass: p.label(),
+                seconds: t.elapsed().as_secs_f64(),
+                bytes: self.bytes.load(std::sync::atomic::Ordering::Relaxed),
+            };
+            s.1.push(done);
+        }
+    }
+}

@@ -49,7 +49,7 @@ use crate::bundle::{
     Transform, Traversal,
 };
 use crate::detect::{Engine, LearnedValue, ScanOptions};
-use crate::progress::{Pass, Progress};
+use crate::progress::{Pass, Progress, Timed};
 use crate::redact::learn::{Identity, Learner};
 use crate::redact::map::Map;
 use crate::redact::report::{RedactPass, Report, VerificationReport};
@@ -303,13 +303,14 @@ impl<'a> Job<'a> {
                 Error::Failed(messages::scrub(&format!("compiling rules: {e}"), &paths))
             })?;
         let mut shown = None;
-        let result = self.run_inner(progress, say, &paths, &plain, &mut shown);
+        let timed = Timed::new(progress);
+        let result = self.run_inner(&timed, say, &paths, &plain, &mut shown);
         result.map_err(|e| e.redacted(shown.as_ref().unwrap_or(&plain)))
     }
 
     fn run_inner(
         &self,
-        progress: &dyn Progress,
+        progress: &Timed<'_>,
         say: &dyn Fn(&str),
         paths: &[&Path],
         plain: &Redactor,
@@ -632,6 +633,7 @@ impl<'a> Job<'a> {
                 leaks: leaks.len(),
                 unverifiable: verifier.unreadable().len(),
             },
+            passes: progress.passes(),
         };
         // Owner-only until now; what is shared gets the input's mode (a
         // file's read bits, for a directory written as an archive).

@@ -71,6 +71,8 @@ pub struct Report {
     pub left_out: Vec<LeftOutReport>,
     pub totals: Totals,
     pub verification: VerificationReport,
+    /// Where the run's time went: wall seconds and bytes read per pass.
+    pub passes: Vec<crate::progress::PassTime>,
 }
 
 /// The redaction pass as a bundle transform; collects the report's counts.

@@ -281,6 +281,17 @@ fn report_and_stderr_hold_counts_but_no_values() {
     let v: serde_json::Value = serde_json::from_str(&report).unwrap();
     assert!(v["totals"]["replacements"].as_u64().unwrap() > 30);
     assert_eq!(v["verification"]["clean"], true);
+    // Where the time went: the three passes in order, each having read the
+    // archive as it is on disk (learning and redaction the input,
+    // verification the output).
+    let passes = v["passes"].as_array().unwrap();
+    let names: Vec<&str> = passes.iter().map(|p| p["pass"].as_str().unwrap()).collect();
+    assert_eq!(names, ["learn", "redact", "verify"]);
+    let on_disk = |f: &str| fs::metadata(dir.path().join(f)).unwrap().len();
+    assert_eq!(passes[0]["bytes"].as_u64().unwrap(), on_disk(&input));
+    assert_eq!(passes[1]["bytes"].as_u64().unwrap(), on_disk(&input));
+    assert_eq!(passes[2]["bytes"].as_u64().unwrap(), on_disk("o.tar.gz"));
+    assert!(passes.iter().all(|p| p["seconds"].as_f64().unwrap() > 0.0));
     // One entry per built-in pack file in `rules/`.
     let pack_files = fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules"))
         .unwrap()
@@ -904,6 +915,8 @@ fn output_is_byte_identical_whatever_jobs_and_chunk_sizes() {
         let mut r: serde_json::Value =
             serde_json::from_slice(&fs::read(dir.path().join(&report)).unwrap()).unwrap();
         r["output"] = serde_json::Value::Null;
+        // Times differ from run to run; everything else must not.
+        r["passes"] = serde_json::Value::Null;
         outs.push((files, r));
     }
     for o in &outs[1..] {
@@ -1027,6 +1040,7 @@ fn one_large_member_is_split_across_threads_with_the_same_result() {
             let mut r: serde_json::Value =
                 serde_json::from_slice(&fs::read(dir.path().join(&report)).unwrap()).unwrap();
             r["output"] = serde_json::Value::Null;
+            r["passes"] = serde_json::Value::Null;
             got.push((fs::read(dir.path().join(&out)).unwrap(), r));
         }
         outs.push(got);
