@@ -332,80 +332,216 @@ fn context_before(line: &[u8], start: usize) -> Option<(String, &'static str)> {
 }
 
 /// Every candidate in `hay` (offsets into it), in order.
+///
+/// A candidate needs a secret word within [`CONTEXT_BYTES`] before it on
+/// its line, and most bytes have none near: so the words are found first
+/// (one pass, overlapping occurrences) and only tokens that start where a
+/// word can reach are looked at. The tokens and the tests on them are
+/// those of a plain walk over every token ([`find_walking`] in the tests,
+/// which a property test compares with this).
 pub fn find(hay: &[u8]) -> Vec<Candidate> {
     let mut out = Vec::new();
-    let mut line_start = 0;
-    let mut i = 0;
-    while i < hay.len() {
-        let b = hay[i];
-        if b == b'\n' {
-            line_start = i + 1;
-            i += 1;
-            continue;
+    let mut lines = LineStarts::default();
+    // Token starts `lo..=hi` a word reaches, merged as the words come
+    // (ordered by where they end).
+    let mut span: Option<(usize, usize)> = None;
+    let mut next = 0;
+    for m in secret_words().find_overlapping_iter(hay) {
+        let line_end = memchr::memchr(b'\n', &hay[m.end()..]).map_or(hay.len(), |i| m.end() + i);
+        let (lo, hi) = (m.end(), (m.start() + CONTEXT_BYTES).min(line_end));
+        match &mut span {
+            Some((_, h)) if lo <= *h + 1 => *h = (*h).max(hi),
+            _ => {
+                if let Some((l, h)) = span.take() {
+                    next = tokens_starting_in(hay, l.max(next), h, &mut lines, &mut out);
+                }
+                span = Some((lo, hi));
+            }
         }
-        if !is_token_byte(b) {
+    }
+    if let Some((l, h)) = span {
+        tokens_starting_in(hay, l.max(next), h, &mut lines, &mut out);
+    }
+    out
+}
+
+/// Where the line of a position starts, for positions that only grow.
+#[derive(Default)]
+struct LineStarts {
+    /// Searched up to here; `start` is the line start there.
+    upto: usize,
+    start: usize,
+}
+
+impl LineStarts {
+    fn of(&mut self, hay: &[u8], at: usize) -> usize {
+        debug_assert!(at >= self.upto);
+        if let Some(i) = memchr::memrchr(b'\n', &hay[self.upto..at]) {
+            self.start = self.upto + i + 1;
+        }
+        self.upto = at;
+        self.start
+    }
+}
+
+/// The token that starts at `start` (a token byte after a non-token byte):
+/// where it ends, with its `=` padding.
+fn token_end(hay: &[u8], start: usize) -> usize {
+    let mut i = start;
+    while i < hay.len() && is_token_byte(hay[i]) {
+        i += 1;
+    }
+    // Base64 padding belongs to the token; an `=` followed by more is an
+    // assignment's.
+    let mut pad = 0;
+    while pad < 2 && hay.get(i + pad) == Some(&b'=') {
+        pad += 1;
+    }
+    if pad > 0
+        && !hay
+            .get(i + pad)
+            .is_some_and(|b| is_token_byte(*b) || *b == b'=')
+    {
+        i += pad;
+    }
+    i
+}
+
+/// Look at every token that starts in `from..=to`; returns where the last
+/// one looked at ends (no token starts before it).
+fn tokens_starting_in(
+    hay: &[u8],
+    from: usize,
+    to: usize,
+    lines: &mut LineStarts,
+    out: &mut Vec<Candidate>,
+) -> usize {
+    let mut i = from;
+    // A token that began before `from` is not one of these.
+    while i < hay.len() && i > 0 && is_token_byte(hay[i]) && is_token_byte(hay[i - 1]) {
+        i += 1;
+    }
+    while i <= to && i < hay.len() {
+        if !is_token_byte(hay[i]) {
             i += 1;
             continue;
         }
         let start = i;
-        while i < hay.len() && is_token_byte(hay[i]) {
-            i += 1;
+        i = token_end(hay, start);
+        if let Some(c) = candidate(hay, lines.of(hay, start), start, i) {
+            out.push(c);
         }
-        // Base64 padding belongs to the token; an `=` followed by more is
-        // an assignment's.
-        let mut pad = 0;
-        while pad < 2 && hay.get(i + pad) == Some(&b'=') {
-            pad += 1;
-        }
-        if pad > 0
-            && !hay
-                .get(i + pad)
-                .is_some_and(|b| is_token_byte(*b) || *b == b'=')
-        {
-            i += pad;
-        }
-        let token = &hay[start..i];
-        if token.len() < MIN_LEN || token.len() > 4096 {
-            continue;
-        }
-        // Inside a mask (`[REDACTED:rule/abc123]`): airlock's own.
-        if start > line_start && hay[start - 1] == b':' && hay[..start].ends_with(b"[REDACTED:") {
-            continue;
-        }
-        // Most long tokens follow no secret word at all: look for one in
-        // the bytes before first, which is cheap.
-        let near = &hay[start.saturating_sub(CONTEXT_BYTES).max(line_start)..start];
-        if !secret_words().is_match(near) {
-            continue;
-        }
-        if classes(token) < 2
-            || !has_machine_run(token)
-            || entropy(token) < min_entropy(token.len())
-        {
-            continue;
-        }
-        let line = &hay[line_start..];
-        let Some((name, context)) = context_before(line, start - line_start) else {
-            continue;
-        };
-        if !SECRET_WORDS.iter().any(|w| name.contains(w)) {
-            continue;
-        }
-        if safe_shape(token, &name, &hay[line_start..start]).is_some() {
-            continue;
-        }
-        out.push(Candidate {
-            start,
-            end: i,
-            context,
-        });
     }
-    out
+    i
+}
+
+/// The token `hay[start..end]` as a candidate, if it is one.
+fn candidate(hay: &[u8], line_start: usize, start: usize, end: usize) -> Option<Candidate> {
+    let token = &hay[start..end];
+    if token.len() < MIN_LEN || token.len() > 4096 {
+        return None;
+    }
+    // Inside a mask (`[REDACTED:rule/abc123]`): airlock's own.
+    if start > line_start && hay[start - 1] == b':' && hay[..start].ends_with(b"[REDACTED:") {
+        return None;
+    }
+    // The secret word must be in the bytes right before, on this line.
+    let near = &hay[start.saturating_sub(CONTEXT_BYTES).max(line_start)..start];
+    if !secret_words().is_match(near) {
+        return None;
+    }
+    if classes(token) < 2 || !has_machine_run(token) || entropy(token) < min_entropy(token.len()) {
+        return None;
+    }
+    let line = &hay[line_start..];
+    let (name, context) = context_before(line, start - line_start)?;
+    if !SECRET_WORDS.iter().any(|w| name.contains(w)) {
+        return None;
+    }
+    if safe_shape(token, &name, &hay[line_start..start]).is_some() {
+        return None;
+    }
+    Some(Candidate {
+        start,
+        end,
+        context,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every token walked, as `find` did before it looked for the words
+    /// first: the reference the property test holds `find` to.
+    fn find_walking(hay: &[u8]) -> Vec<Candidate> {
+        let mut out = Vec::new();
+        let mut line_start = 0;
+        let mut i = 0;
+        while i < hay.len() {
+            let b = hay[i];
+            if b == b'\n' {
+                line_start = i + 1;
+                i += 1;
+                continue;
+            }
+            if !is_token_byte(b) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            i = token_end(hay, start);
+            out.extend(candidate(hay, line_start, start, i));
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 512, .. proptest::prelude::ProptestConfig::default() })]
+        #[test]
+        fn finding_words_first_finds_what_walking_every_token_finds(
+            parts in proptest::collection::vec(0usize..16, 0..60),
+            seeds in proptest::collection::vec(proptest::prelude::any::<u64>(), 60),
+        ) {
+            // Lines of keys, separators, blanks and random tokens, with the
+            // secret words at every distance from the values.
+            let mut text = String::new();
+            for (k, p) in parts.iter().enumerate() {
+                let r = seeds[k];
+                match p {
+                    0 => text.push('\n'),
+                    1 => text.push_str(["token=", "API_KEY: ", "--password ", "\"secret\":\""][(r % 4) as usize]),
+                    2 => text.push_str(&random_token(r, 16 + (r % 30) as usize)),
+                    3 => text.push_str(&"x".repeat((r % 70) as usize)),
+                    4 => text.push_str(" = "),
+                    5 => text.push('='),
+                    6 => text.push_str("Authorization: Bearer "),
+                    7 => text.push_str("[REDACTED:"),
+                    8 => text.push_str(&" ".repeat((r % 66) as usize)),
+                    9 => text.push_str("SIGNATURE"),
+                    10 => text.push_str("passkey"),
+                    11 => text.push_str(&random_token(r, (r % 12) as usize)),
+                    12 => text.push_str("apikeyid="),
+                    _ => text.push_str(&random_token(r, 40)),
+                }
+            }
+            let hay = text.as_bytes();
+            proptest::prop_assert_eq!(find(hay), find_walking(hay));
+        }
+    }
+
+    fn random_token(mut r: u64, len: usize) -> String {
+        const ALPHABET: &[u8] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_.~-=";
+        (0..len)
+            .map(|_| {
+                r = r
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ALPHABET[(r >> 33) as usize % ALPHABET.len()] as char
+            })
+            .collect()
+    }
 
     fn found(text: &str) -> Vec<&str> {
         find(text.as_bytes())
