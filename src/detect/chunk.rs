@@ -317,11 +317,18 @@ impl Matcher<'_> {
                 Some(i) => stop - i - 1,
                 None => line_pos + stop,
             };
-            each(ChunkView {
+            // The cache goes back to the pool while the consumer runs: one
+            // that searches again (redaction settling the lines it masked)
+            // then takes these warm states instead of building a cold
+            // cache's. No state id outlives a chunk's search.
+            self.end(scratch);
+            let consumed = each(ChunkView {
                 offset,
                 bytes,
                 findings: &found,
-            })?;
+            });
+            self.begin(scratch);
+            consumed?;
             offset += stop as u64;
             src.consume(stop);
         }

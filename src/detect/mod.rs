@@ -249,17 +249,29 @@ pub(crate) struct UnionCache {
     multiline: Option<meta::Cache>,
 }
 
+impl UnionCache {
+    /// Heap bytes of the lazy DFA states built so far.
+    fn memory_usage(&self) -> usize {
+        self.re.memory_usage()
+            + self.streamed.as_ref().map_or(0, |s| s.memory_usage())
+            + self.multiline.as_ref().map_or(0, |m| m.memory_usage())
+    }
+}
+
 /// Fewest variants for which the union is searched in interleaved streams:
 /// below it the union has few states and a literal prefilter may apply,
 /// which only the ordinary search uses.
 const MIN_STREAMED_VARIANTS: usize = 8;
 
 impl Union {
+    /// The warmest idle cache (most states built), or a new one. Taking
+    /// the warmest keeps a few caches warm rather than warming every one a
+    /// nested search ever made.
     fn take_cache(&self) -> UnionCache {
-        self.caches
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .pop()
+        let mut idle = self.caches.lock().unwrap_or_else(|p| p.into_inner());
+        let warmest = (0..idle.len()).max_by_key(|&i| idle[i].memory_usage());
+        warmest
+            .map(|i| idle.swap_remove(i))
             .unwrap_or_else(|| UnionCache {
                 re: self.re.create_cache(),
                 streamed: self.streamed.as_ref().map(|s| s.create_cache()),
@@ -474,14 +486,7 @@ impl Engine {
             .values()
             .map(|u| {
                 let caches = u.caches.lock().unwrap_or_else(|p| p.into_inner());
-                caches
-                    .iter()
-                    .map(|c| {
-                        c.re.memory_usage()
-                            + c.streamed.as_ref().map_or(0, |s| s.memory_usage())
-                            + c.multiline.as_ref().map_or(0, |m| m.memory_usage())
-                    })
-                    .sum::<usize>()
+                caches.iter().map(UnionCache::memory_usage).sum::<usize>()
             })
             .sum()
     }
@@ -782,6 +787,10 @@ pub(crate) struct Scratch {
     /// Interleaved searches gave up once on this input (the DFA cache was
     /// cleared): search the rest the ordinary way.
     no_streams: bool,
+    /// Where no multi-line variant can start a match, as found by the
+    /// search under way (`start..end`): there the union is searched with
+    /// the single-line automaton.
+    single_line: (usize, usize),
 }
 
 /// The engine bound to one input's rule selection.
@@ -813,13 +822,38 @@ impl Matcher<'_> {
         scratch.cache.get_or_insert_with(|| self.union.take_cache())
     }
 
+    /// The union's leftmost-first match in `input`: (variant, start, end).
+    ///
+    /// Where no multi-line variant can match (see `Scratch::single_line`)
+    /// and the streamed automaton's cache is not in use by the search
+    /// around this one, that automaton answers; otherwise the whole union's
+    /// regex does. Both give the same match there; using one automaton
+    /// spares building the same states twice.
     fn union_search(
         &self,
         scratch: &mut Scratch,
         input: &Input<'_>,
-    ) -> Option<regex_automata::Match> {
+    ) -> Option<(usize, usize, usize)> {
+        if let Some(st) = &self.union.streamed {
+            let (from, to) = scratch.single_line;
+            if !scratch.no_streams && input.start() >= from && input.end() <= to {
+                if let Some(c) = self.cache(scratch).streamed.as_mut() {
+                    if let Ok(m) = st.find(c, input) {
+                        return m.map(|m| {
+                            (st.variant_of[m.pattern.as_usize()] as usize, m.start, m.end)
+                        });
+                    }
+                }
+            }
+        }
         let re = &self.union.re;
-        re.search_with(&mut self.cache(scratch).re, input)
+        re.search_with(&mut self.cache(scratch).re, input).map(|m| {
+            (
+                self.union.variant_of[m.pattern().as_usize()] as usize,
+                m.start(),
+                m.end(),
+            )
+        })
     }
 
     /// Find everything in `hay[from..]` that starts before `accept_before`,
@@ -959,10 +993,13 @@ impl Matcher<'_> {
         scratch: &mut Scratch,
         out: &mut Vec<Finding>,
     ) -> usize {
+        scratch.single_line = (0, 0);
         if let Some(st) = &self.union.streamed {
+            let multiline = self.multiline_start(hay, from, hay_end, scratch);
+            scratch.single_line = (from, multiline.unwrap_or(usize::MAX));
             if !scratch.no_streams
                 && accept_before - from >= 2 * streams::MIN_STRETCH
-                && !self.multiline_may_start(hay, from, accept_before, hay_end, scratch)
+                && multiline.is_none_or(|s| s >= accept_before)
             {
                 let mark = out.len();
                 match self.search_streamed(st, hay, from, accept_before, hay_end, scratch, out) {
@@ -978,15 +1015,14 @@ impl Matcher<'_> {
         let mut pos = from;
         while pos < hay_end {
             let input = Input::new(hay).range(pos..hay_end);
-            let Some(m) = self.union_search(scratch, &input) else {
+            let Some((vi, m_start, m_end)) = self.union_search(scratch, &input) else {
                 break;
             };
-            if m.start() >= accept_before {
+            if m_start >= accept_before {
                 break;
             }
-            let vi = self.union.variant_of[m.pattern().as_usize()] as usize;
             let (secret_start, secret_end, resolved) =
-                self.resolve(hay, hay_end, vi, m.start(), m.end(), scratch);
+                self.resolve(hay, hay_end, vi, m_start, m_end, scratch);
             match resolved {
                 Resolved::Found(f) => out.push(f),
                 Resolved::Allowed => {}
@@ -994,40 +1030,39 @@ impl Matcher<'_> {
                     // Not the rule's value (a value of the wrong shape, an
                     // ignored key): its bytes are anybody's, so the search
                     // goes on right after its start.
-                    pos = m.start() + 1;
+                    pos = m_start + 1;
                     resume = pos;
                     continue;
                 }
             }
-            if secret_start - m.start() >= self.engine.min_len {
+            if secret_start - m_start >= self.engine.min_len {
                 // Context before the secret may hold other findings.
-                self.rescan(hay, m.start(), secret_start, vi, scratch, out);
+                self.rescan(hay, m_start, secret_start, vi, scratch, out);
             }
-            pos = secret_end.max(m.start() + 1);
+            pos = secret_end.max(m_start + 1);
             resume = pos;
         }
         resume
     }
 
-    /// Can a multi-line variant match start in `from..accept_before`? (Its
-    /// matches may cross the line starts streams are cut at.)
-    fn multiline_may_start(
+    /// Where the leftmost match of a multi-line variant in `from..hay_end`
+    /// starts, if there is one. (Their matches may cross the line starts
+    /// streams are cut at, and the single-line automaton does not hold
+    /// them.)
+    fn multiline_start(
         &self,
         hay: &[u8],
         from: usize,
-        accept_before: usize,
         hay_end: usize,
         scratch: &mut Scratch,
-    ) -> bool {
-        let Some(re) = &self.union.multiline else {
-            return false;
-        };
+    ) -> Option<usize> {
+        let re = self.union.multiline.as_ref()?;
         let cache = self
             .cache(scratch)
             .multiline
             .get_or_insert_with(|| re.create_cache());
         re.search_with(cache, &Input::new(hay).range(from..hay_end))
-            .is_some_and(|m| m.start() < accept_before)
+            .map(|m| m.start())
     }
 
     /// [`Matcher::search_regex`] with the chunk cut at line starts into
@@ -1098,27 +1133,26 @@ impl Matcher<'_> {
         while let Some((mut pos, end, parent)) = scratch.stack.pop() {
             while pos < end {
                 let input = Input::new(hay).range(pos..end);
-                let Some(m) = self.union_search(scratch, &input) else {
+                let Some((vi, m_start, m_end)) = self.union_search(scratch, &input) else {
                     break;
                 };
-                let vi = self.union.variant_of[m.pattern().as_usize()] as usize;
                 if self.engine.variants[vi].family == self.engine.variants[parent].family {
-                    pos = m.start() + 1;
+                    pos = m_start + 1;
                     continue;
                 }
-                let (s, e, resolved) = self.resolve(hay, end, vi, m.start(), m.end(), scratch);
+                let (s, e, resolved) = self.resolve(hay, end, vi, m_start, m_end, scratch);
                 match resolved {
                     Resolved::Found(f) => out.push(f),
                     Resolved::Allowed => {}
                     Resolved::NotMine => {
-                        pos = m.start() + 1;
+                        pos = m_start + 1;
                         continue;
                     }
                 }
-                if s - m.start() >= self.engine.min_len {
-                    scratch.stack.push((m.start(), s, vi));
+                if s - m_start >= self.engine.min_len {
+                    scratch.stack.push((m_start, s, vi));
                 }
-                pos = e.max(m.start() + 1);
+                pos = e.max(m_start + 1);
             }
         }
     }
@@ -1145,13 +1179,11 @@ impl Matcher<'_> {
         // (even when the host alone is allowed).
         if s > mstart && s < hay_end && v.stronger_first[hay[s] as usize] {
             let input = Input::new(hay).range(s..hay_end).anchored(Anchored::Yes);
-            if let Some(m2) = self.union_search(scratch, &input) {
-                let v2i = self.union.variant_of[m2.pattern().as_usize()] as usize;
+            if let Some((v2i, m2_start, m2_end)) = self.union_search(scratch, &input) {
                 let v2 = &self.engine.variants[v2i];
                 if v2.priority > v.priority {
-                    let (s2, e2, key2) = self.secret_span(hay, v2i, m2.start(), m2.end(), scratch);
-                    let ok2 =
-                        v2.accepts(hay, m2.start(), m2.end(), s2, e2, key2) == Verdict::Finding;
+                    let (s2, e2, key2) = self.secret_span(hay, v2i, m2_start, m2_end, scratch);
+                    let ok2 = v2.accepts(hay, m2_start, m2_end, s2, e2, key2) == Verdict::Finding;
                     // Only if it reaches as far as the value it replaces: a
                     // token at the start of a longer value (`"token":"glpat-…
                     // and more"`) must not leave the rest in clear.
@@ -1179,13 +1211,12 @@ impl Matcher<'_> {
         // matches inside the name and takes the same value, it is that.
         if accepted && v.key.is_some() && s > mstart + 1 {
             let input = Input::new(hay).range(mstart + 1..hay_end);
-            if let Some(m2) = self.union_search(scratch, &input) {
-                let v2i = self.union.variant_of[m2.pattern().as_usize()] as usize;
+            if let Some((v2i, m2_start, m2_end)) = self.union_search(scratch, &input) {
                 let v2 = &self.engine.variants[v2i];
-                if m2.start() < s && v2.priority > v.priority {
-                    let (s2, e2, key2) = self.secret_span(hay, v2i, m2.start(), m2.end(), scratch);
+                if m2_start < s && v2.priority > v.priority {
+                    let (s2, e2, key2) = self.secret_span(hay, v2i, m2_start, m2_end, scratch);
                     if (s2, e2) == (s, e)
-                        && v2.accepts(hay, m2.start(), m2.end(), s2, e2, key2) == Verdict::Finding
+                        && v2.accepts(hay, m2_start, m2_end, s2, e2, key2) == Verdict::Finding
                     {
                         return (
                             s,

@@ -174,6 +174,41 @@ impl Streamed {
         }
     }
 
+    /// One leftmost-first search of `input`, as `hybrid::regex::Regex`
+    /// does it: forward to the match's end, then back to its start
+    /// (anchored on the pattern found). The ordinary search uses it where
+    /// no multi-line variant can match, so the union's states are built
+    /// once, here, rather than again in a second automaton.
+    pub(crate) fn find(
+        &self,
+        cache: &mut StreamedCache,
+        input: &Input<'_>,
+    ) -> Result<Option<StreamMatch>, Fallback> {
+        let Some(end) = self
+            .fwd
+            .try_search_fwd(&mut cache.fwd, input)
+            .map_err(|_| Fallback)?
+        else {
+            return Ok(None);
+        };
+        let start = if end.offset() == input.start() || input.get_anchored().is_anchored() {
+            input.start()
+        } else {
+            self.match_start(
+                &mut cache.rev,
+                input.haystack(),
+                end.pattern(),
+                input.start(),
+                end.offset(),
+            )?
+        };
+        Ok(Some(StreamMatch {
+            pattern: end.pattern(),
+            start,
+            end: end.offset(),
+        }))
+    }
+
     /// Run walks over `stretches` (each `start..end`, searched with its end
     /// as the search bound) until each has found its next match or none.
     /// `on_match(stream, m)` says where that stream's next walk starts, or
