@@ -615,6 +615,22 @@ pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
             traced_in: Vec::new(),
         });
     }
+    if incidents {
+        // Gitaly calling GitLab's internal API over TLS after the
+        // certificate expired.
+        let (t, shown) = at(118, 20);
+        let n = gitaly.push(format!(
+            r#"{{"error":"Post \"https://{fqdn}/api/v4/internal/allowed\": x509: certificate has expired or is not yet valid: current time {t} is after 2026-11-19T12:00:00Z","level":"error","msg":"GitLab internal API call failed","hostname":"{short}","time":"{t}"}}"#
+        ));
+        inc.push(Incident {
+            check: "certificate-expired",
+            file: "var/log/gitlab/gitaly/current".into(),
+            lines: vec![n],
+            window: Some((shown.clone(), shown)),
+            words: vec!["x509: certificate has expired".into()],
+            traced_in: Vec::new(),
+        });
+    }
 
     // PostgreSQL: a checkpoint every 10 minutes, connections; a deadlock.
     let mut pg = Lines::default();
@@ -667,8 +683,20 @@ pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
     } else {
         "run: sidekiq: (pid 4302) 86398s; run: log: (pid 3992) 86400s".into()
     });
-    status.push("run: nginx: (pid 4400) 86398s; run: log: (pid 3994) 86400s".into());
+    let nginx = status.push(if incidents {
+        "run: nginx: (pid 4471) 12s; run: log: (pid 3994) 86400s".into()
+    } else {
+        "run: nginx: (pid 4400) 86398s; run: log: (pid 3994) 86400s".into()
+    });
     if incidents {
+        inc.push(Incident {
+            check: "service-restarting",
+            file: "gitlab_status".into(),
+            lines: vec![nginx],
+            window: None,
+            words: vec!["nginx".into()],
+            traced_in: Vec::new(),
+        });
         inc.push(Incident {
             check: "service-down",
             file: "gitlab_status".into(),
@@ -767,6 +795,8 @@ pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
             "error-spike",
             "gitaly-errors",
             "pg-deadlock",
+            "service-restarting",
+            "certificate-expired",
         ],
         environment: vec![
             ("GitLab", "17.5.1-ee"),
