@@ -244,9 +244,10 @@ impl AllowList {
                 None => break,
             }
         }
+        // Split once: this runs for every host-shaped finding.
+        let labels: Vec<&str> = h.split('.').collect();
         self.labels_of.iter().any(|ls| {
-            h.split('.').count() == ls.len()
-                && h.split('.').zip(ls).all(|(h, l)| l == "*" || h == l)
+            labels.len() == ls.len() && labels.iter().zip(ls).all(|(h, l)| l == "*" || h == l)
         })
     }
 
