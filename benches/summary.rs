@@ -18,7 +18,7 @@ fn summary(c: &mut Criterion) {
         stats: true,
         errors: true,
         top: true,
-        trace: None,
+        trace: Vec::new(),
         interval_ms: None,
         brief: None,
     };

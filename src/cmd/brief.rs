@@ -1,5 +1,6 @@
 //! `airlock brief INPUT`: one pass with the checks' probe, the checks
-//! evaluated, the top failure traced, the note rendered through the same
+//! evaluated, the top failures traced (one more read for all of them),
+//! the note rendered through the same
 //! sanitizer as the other reports.
 
 use std::process::ExitCode;
@@ -59,22 +60,34 @@ pub fn run(args: BriefArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Follow the representative request of the most severe finding that has
-/// one across every log, as `airlock trace` does. This is the one read
-/// beyond the main pass: the id is known only after it, and trace mode
-/// parses only the lines that contain the id (`--no-trace` skips it).
+/// Findings whose representative request is followed (the most severe
+/// that have one).
+const TRACED_FINDINGS: usize = 3;
+
+/// Follow the representative request of each of the most severe findings
+/// that have one across every log, as `airlock trace` does. This is the one
+/// read beyond the main pass: the ids are known only after it. All of them
+/// are followed in that one read, and trace mode parses only the lines
+/// that contain an id (`--no-trace` skips it).
 fn trace_top(
     b: &mut brief::Brief,
     report: &ReportArgs,
     inputs: &[std::path::PathBuf],
     sz: &dyn Sanitize,
 ) -> anyhow::Result<()> {
-    let Some(f) = b.findings.iter_mut().find(|f| f.trace_id.is_some()) else {
+    let mut ids: Vec<String> = Vec::new();
+    for f in &b.findings {
+        if let Some(id) = &f.trace_id {
+            if !ids.contains(id) && ids.len() < TRACED_FINDINGS {
+                ids.push(id.clone());
+            }
+        }
+    }
+    if ids.is_empty() {
         return Ok(());
-    };
-    let id = f.trace_id.clone().unwrap_or_default();
+    }
     let want = Want {
-        trace: Some(id.clone()),
+        trace: ids.clone(),
         ..Want::default()
     };
     let (mut analyzed, errors) = analyze(inputs, &want);
@@ -85,9 +98,10 @@ fn trace_top(
         return Ok(());
     };
     let opts = options(report, inputs, None, None, &[])?;
-    let r = Report::trace(&mut x.analysis, &id, sz, &opts);
-    if let Some(t) = r.trace {
-        f.trace = t
+    for id in &ids {
+        let r = Report::trace(&mut x.analysis, id, sz, &opts);
+        let Some(t) = r.trace else { continue };
+        let steps: Vec<TraceStep> = t
             .hits
             .into_iter()
             .map(|h| TraceStep {
@@ -101,6 +115,12 @@ fn trace_top(
                 message: h.message,
             })
             .collect();
+        // Every finding this request represents (two checks may pick it).
+        for f in b.findings.iter_mut() {
+            if f.trace_id.as_ref() == Some(id) {
+                f.trace = steps.clone();
+            }
+        }
     }
     Ok(())
 }

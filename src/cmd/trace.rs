@@ -18,7 +18,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
     check_output(&args.report)?;
     let opts = options(&args.report, &args.inputs, None, None, &[])?;
     let want = Want {
-        trace: Some(id.to_string()),
+        trace: vec![id.to_string()],
         ..Want::default()
     };
     // Users and projects are not collected in trace mode (only matching

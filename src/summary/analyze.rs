@@ -101,8 +101,9 @@ pub struct Want {
     pub stats: bool,
     pub errors: bool,
     pub top: bool,
-    /// A correlation id or jid to follow.
-    pub trace: Option<String>,
+    /// Correlation ids or jids to follow (trace mode when not empty: only
+    /// lines holding one are parsed). Several are followed in one read.
+    pub trace: Vec<String>,
     /// Per-key statistics per interval of this many milliseconds (aligned to
     /// the epoch, UTC), as fast-stats' `--interval`.
     pub interval_ms: Option<i64>,
@@ -286,6 +287,8 @@ pub struct ErrorsAcc {
 /// A line carrying the traced id.
 #[derive(Clone)]
 pub struct TraceHit {
+    /// The followed id this line holds (see [`Want::trace`]).
+    pub id: String,
     pub time: Option<i64>,
     pub file: String,
     pub line_no: u64,
@@ -649,8 +652,17 @@ impl Analysis {
         // file's majority.
         let by_majority = matches!(path_kind, None | Some(LogKind::Other(_)));
         let fallback = path_kind.unwrap_or_else(|| LogKind::from_name("unknown"));
-        let trace = want.trace.as_deref().filter(|t| !t.is_empty());
-        let finder = trace.map(|t| memchr::memmem::Finder::new(t.as_bytes()).into_owned());
+        let finders: Vec<(&str, memchr::memmem::Finder<'static>)> = want
+            .trace
+            .iter()
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                (
+                    t.as_str(),
+                    memchr::memmem::Finder::new(t.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
         let mut st = FileState {
             log,
             file_kind,
@@ -665,14 +677,15 @@ impl Analysis {
         let name = info.name.clone();
         let result = for_each_line(reader, |line| {
             line_no += 1;
-            if let (Some(id), Some(f)) = (trace, &finder) {
-                // Trace mode reads only lines that contain the id.
-                if f.find(line).is_none() {
-                    info.lines += 1;
-                    return;
+            if !finders.is_empty() {
+                // Trace mode reads only lines that contain an id.
+                info.lines += 1;
+                for (id, f) in &finders {
+                    if f.find(line).is_some() {
+                        let l = parser.parse(line);
+                        self.trace_line(info, id, &name, line_no, line, l);
+                    }
                 }
-                let l = parser.parse(line);
-                self.trace_line(info, id, &name, line_no, line, l);
                 return;
             }
             let parsed = parser.parse(line);
@@ -834,7 +847,6 @@ impl Analysis {
         raw: &[u8],
         parsed: Line<'_>,
     ) {
-        info.lines += 1;
         let raw_s = String::from_utf8_lossy(raw);
         // The id must stand as a whole token (not inside a longer id).
         let ok = raw_s.match_indices(id).any(|(i, _)| {
@@ -851,6 +863,7 @@ impl Analysis {
             return;
         }
         let mut hit = TraceHit {
+            id: id.to_string(),
             time: None,
             file: file.to_string(),
             line_no,

@@ -699,7 +699,12 @@ impl Report {
     /// `airlock trace`.
     pub fn trace(a: &mut Analysis, id: &str, sz: &dyn Sanitize, opts: &ReportOptions) -> Report {
         let mut r = Report::new("trace", sz, opts, &[&*a]);
-        let mut hits = std::mem::take(&mut a.trace);
+        // This id's lines; those of other ids followed in the same read
+        // stay for their own reports.
+        let (mut hits, others): (Vec<_>, Vec<_>) = std::mem::take(&mut a.trace)
+            .into_iter()
+            .partition(|h| h.id == id);
+        a.trace = others;
         // Time order; lines without a time keep their place after the
         // timed line before them in the same file (stable sort on the
         // last known time).

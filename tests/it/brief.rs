@@ -126,6 +126,24 @@ fn brief_names_each_planted_incident_with_window_and_evidence() {
             );
         }
     }
+    // Each of the top failures gets its own request followed, not only the
+    // first: the Gitaly calls' request is followed into Gitaly's log.
+    let gitaly = fs.iter().find(|f| f["check"] == "gitaly-errors").unwrap();
+    let traced: Vec<&str> = gitaly["trace"]
+        .as_array()
+        .unwrap_or_else(|| panic!("gitaly-errors: no trace: {gitaly}"))
+        .iter()
+        .map(|t| inner(t["file"].as_str().unwrap()))
+        .collect();
+    assert!(
+        traced.contains(&"var/log/gitlab/gitaly/current"),
+        "gitaly-errors: trace misses Gitaly's log: {traced:?}"
+    );
+    let with_trace = fs
+        .iter()
+        .filter(|f| f["trace"].as_array().is_some_and(|t| !t.is_empty()))
+        .count();
+    assert!(with_trace >= 2, "only {with_trace} finding(s) traced");
     // The environment says what the bundle states (and no more).
     let env = v["environment"].as_array().unwrap();
     for (label, want) in &b.environment {
