@@ -40,6 +40,7 @@ bytes per second).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import re
@@ -330,17 +331,27 @@ def main() -> int:
     elif not args.skip_sos:
         notes.append("sos clean not available (sosreport package missing)")
 
+    passes: list[tuple[str, list[tuple[str, float]]]] = []
     has_redact = subprocess.run([str(airlock), "redact", "--help"], capture_output=True).returncode == 0
     if has_redact:
         help_text = subprocess.run([str(airlock), "redact", "--help"], capture_output=True, text=True).stdout
+
+        def with_report(name: str) -> str:
+            # The report's `passes` say where the time went (builds that have them).
+            return f"--report {work / ('report-' + name + '.json')}" if "--report" in help_text else ""
+
         for j in ((1, 2) if "--jobs" in help_text else (None,)):
             dest = work / f"out-airlock-{j}"
             jobs = f"--jobs {j}" if j else ""
-            secs, rss, cpu = run_timed(f"rm -rf {dest} && {airlock} redact {jobs} {tree} -o {dest}", r, ok=(0, 1))
+            secs, rss, cpu = run_timed(f"rm -rf {dest} && {airlock} redact {jobs} {tree} -o {dest} "
+                                       f"{with_report(f'dir-{j}')}", r, ok=(0, 1))
             add(f"airlock redact {jobs}".strip(), "redaction dir -> dir (all packs)", secs, tree_bytes, rss,
                 recall(planted, dest, work))
+            passes.append((f"airlock redact {jobs}".strip(), read_passes(work / f"report-dir-{j}.json")))
         dest = work / "out-airlock.tar.gz"
-        secs, rss, cpu = run_timed(f"rm -f {dest} && {airlock} redact {tar_gz} -o {dest}", r, ok=(0, 1))
+        secs, rss, cpu = run_timed(f"rm -f {dest} && {airlock} redact {tar_gz} -o {dest} {with_report('tgz')}",
+                                   r, ok=(0, 1))
+        passes.append(("airlock redact .tar.gz", read_passes(work / "report-tgz.json")))
         unpacked = work / "out-airlock-tgz"
         unpacked.mkdir()
         with tarfile.open(dest) as t:
@@ -352,7 +363,7 @@ def main() -> int:
                      "(the script runs them as soon as `airlock redact --help` succeeds)")
 
     scale = scaling(args, airlock, gen, work) if has_redact else []
-    report = render(args, size_arg, mach, rows, notes, planted, len(files), tree_bytes, tar_gz, scale)
+    report = render(args, size_arg, mach, rows, notes, planted, len(files), tree_bytes, tar_gz, scale, passes)
     if args.no_write:
         print(report)
     else:
@@ -468,7 +479,15 @@ def rows_named(by, prefix):
     return [r for name, r in by.items() if name.startswith(prefix)]
 
 
-def render(args, size_arg, mach, rows, notes, planted, nfiles, tree_bytes, tar_gz, scale=()) -> str:
+def read_passes(report: Path) -> list[tuple[str, float]]:
+    """(pass, wall seconds) from a redaction report, if it has them."""
+    try:
+        return [(p["pass"], p["seconds"]) for p in json.loads(report.read_text()).get("passes", [])]
+    except (OSError, ValueError):
+        return []
+
+
+def render(args, size_arg, mach, rows, notes, planted, nfiles, tree_bytes, tar_gz, scale=(), passes=()) -> str:
     def speed(row):
         return row[3] / 1e6 / row[2]
 
@@ -529,6 +548,21 @@ def render(args, size_arg, mach, rows, notes, planted, nfiles, tree_bytes, tar_g
             what = what.replace("|", "\\|")
             out.append(f"| {label} | {what} | {nbytes / 1e6:.0f} | {secs:.2f} | {nbytes / 1e6 / secs:.1f} | "
                        f"{cpu:.2f} | {rss / 1024:.0f} MiB |")
+        out.append("")
+    if any(p for _, p in passes):
+        out.append("## Where redaction's time goes\n")
+        out.append("Wall time of each pass, from the `passes` of the redaction report (the last of the repeats, "
+                   "so the sum may differ from the best run above). MB/s: the bundle's uncompressed bytes "
+                   f"({tree_bytes / 1e6:.1f} MB) over the pass's wall time.\n")
+        out.append("| run | learn s | redact s | verify s | learn MB/s | redact MB/s | verify MB/s |")
+        out.append("|---|---|---|---|---|---|---|")
+        for name, ps in passes:
+            t = dict(ps)
+            if not all(k in t for k in ("learn", "redact", "verify")):
+                continue
+            secs = [t["learn"], t["redact"], t["verify"]]
+            out.append(f"| `{name}` | " + " | ".join(f"{x:.2f}" for x in secs) + " | "
+                       + " | ".join(f"{tree_bytes / 1e6 / x:.0f}" for x in secs) + " |")
         out.append("")
     out.append("## Targets (issue 5)\n")
     ar = [r for r in rows if r[0].startswith("airlock redact") and "dir" in r[1]]
