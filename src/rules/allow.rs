@@ -327,6 +327,9 @@ pub fn is_reference(hay: &[u8], s: usize, e: usize) -> bool {
     if v.starts_with(b"ENV[") || v.starts_with(b"ENV.fetch") || v.starts_with(b"{{") {
         return true;
     }
+    if rake_task_verb(hay, s, v) {
+        return true;
+    }
     // A Secret's name: a DNS-1123 name in words (`gitlab-ldap-bind`) as
     // the value of a key that names a Secret.
     let dns_name = v.len() <= 63
@@ -354,6 +357,29 @@ pub fn is_reference(hay: &[u8], s: usize, e: usize) -> bool {
         key,
         Some("secret" | "secretname" | "secret_name" | "existingsecret" | "existing_secret")
     )
+}
+
+/// Is `v` (at `s`) the verb of a GitLab rake task whose namespace reads
+/// like a key, `gitlab:password:reset[root]` or `gitlab:ldap:secret:show`?
+/// There `password:` is part of the task's name, not an assignment. Only
+/// the tasks' own verbs count, and only after `word:key:` with no blank, so
+/// a value after `password:` anywhere else is still a secret.
+fn rake_task_verb(hay: &[u8], s: usize, v: &[u8]) -> bool {
+    let verb_end = v.iter().position(|b| *b == b'[').unwrap_or(v.len());
+    if !matches!(&v[..verb_end], b"reset" | b"show" | b"edit" | b"write") {
+        return false;
+    }
+    if verb_end < v.len() && !v.ends_with(b"]") {
+        return false;
+    }
+    let Some(before) = hay[..s].strip_suffix(b":") else {
+        return false;
+    };
+    let k = before
+        .iter()
+        .rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+        .map_or(0, |i| i + 1);
+    k >= 2 && k < before.len() && before[k - 1] == b':' && before[k - 2].is_ascii_alphanumeric()
 }
 
 #[cfg(test)]
