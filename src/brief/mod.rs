@@ -495,6 +495,48 @@ fn samples<'a>(
     v
 }
 
+/// The representative failing request of a finding whose evidence is
+/// `ss` (failures that pass `keep`, in minutes `m0..=m1` of `kinds`): one
+/// whose every line the pass kept ([`TraceSample`]), so it can be followed
+/// without reading the bundle again; among those, one `prefer` likes (the
+/// top endpoint), the lowest hash first (stable across runs). Else the
+/// first in `ss` with an id, shown but not followed.
+///
+/// [`TraceSample`]: crate::summary::evidence::TraceSample
+fn representative<'a>(
+    a: &'a Analysis,
+    (kinds, m0, m1): (&[String], i64, i64),
+    keep: impl Fn(&Sample) -> bool,
+    prefer: impl Fn(&Sample) -> bool,
+    ss: &[&'a Sample],
+) -> Option<&'a Sample> {
+    let mut kept: Vec<(u64, &Sample)> = a
+        .evidence
+        .fail_minutes
+        .iter()
+        .filter(|((k, m), _)| in_kinds(kinds, k) && *m >= m0 && *m <= m1)
+        .flat_map(|(_, c)| c.traceable.iter())
+        .filter(|(_, s)| keep(s))
+        .filter(|(_, s)| {
+            s.correlation_id
+                .as_deref()
+                .is_some_and(|id| a.evidence.traces.contains(id))
+        })
+        .map(|(h, s)| (*h, s))
+        .collect();
+    kept.sort_by_key(|(h, s)| (*h, s.time, s.line_no));
+    kept.iter()
+        .find(|(_, s)| prefer(s))
+        .or_else(|| kept.first())
+        .map(|(_, s)| *s)
+        .or_else(|| {
+            ss.iter()
+                .copied()
+                .find(|s| s.correlation_id.is_some() && prefer(s))
+        })
+        .or_else(|| ss.iter().copied().find(|s| s.correlation_id.is_some()))
+}
+
 fn eval_window(
     a: &Analysis,
     c: &Check,
@@ -550,12 +592,18 @@ fn eval_window(
             .copied()
             .filter(|s| s.key == top_key && s.class == top_class)
             .collect();
-        let ss = if main.is_empty() { all } else { main };
-        // The representative request: one on the top endpoint, with an id.
-        let rep = ss
-            .iter()
-            .find(|s| s.correlation_id.is_some() && s.key == top_key)
-            .or_else(|| ss.iter().find(|s| s.correlation_id.is_some()));
+        let is_main = |s: &Sample| s.key == top_key && s.class == top_class;
+        let whole = main.is_empty();
+        let ss = if whole { all } else { main };
+        // The representative request: one of what the spike is made of,
+        // on the top endpoint, with an id.
+        let rep = representative(
+            a,
+            (kinds, m0, m1),
+            |s| whole || is_main(s),
+            |s| s.key == top_key,
+            &ss,
+        );
         let window = Window::new(m0 * 60_000, (m1 + 1) * 60_000);
         let vars = [
             ("count", count.to_string()),
@@ -565,10 +613,7 @@ fn eval_window(
             ("baseline", num(base)),
             ("peak", peak.to_string()),
         ];
-        out.push(
-            Finding::of(c, &vars, count, Some(window), spread(&ss, sz))
-                .with_request(rep.copied(), sz),
-        );
+        out.push(Finding::of(c, &vars, count, Some(window), spread(&ss, sz)).with_request(rep, sz));
     }
     Some(out)
 }
@@ -686,7 +731,7 @@ fn eval_by(a: &Analysis, c: &Check, sz: &dyn Sanitize, notes: &mut Vec<String>) 
                 *classes.entry(k.clone()).or_default() += 1;
             }
         }
-        let rep = ss.iter().find(|s| s.correlation_id.is_some());
+        let rep = representative(a, (kinds, m0, m1), of, |_| true, &ss);
         let window = Window::new(m0 * 60_000, (m1 + 1) * 60_000);
         let list = |m: &BTreeMap<String, u64>| {
             m.keys()
@@ -702,10 +747,7 @@ fn eval_by(a: &Analysis, c: &Check, sz: &dyn Sanitize, notes: &mut Vec<String>) 
             ("endpoints", list(&keys)),
             ("classes", list(&classes)),
         ];
-        out.push(
-            Finding::of(c, &vars, count, Some(window), pick(&ss, sz))
-                .with_request(rep.copied(), sz),
-        );
+        out.push(Finding::of(c, &vars, count, Some(window), pick(&ss, sz)).with_request(rep, sz));
     }
     out
 }

@@ -1,13 +1,12 @@
 //! `airlock brief INPUT`: one pass with the checks' probe, the checks
-//! evaluated, the top failures traced (one more read for all of them),
-//! the note rendered through the same
-//! sanitizer as the other reports.
+//! evaluated, the top failures traced from the requests that pass kept,
+//! the note rendered through the same sanitizer as the other reports.
 
 use std::process::ExitCode;
 
 use airlock::brief::render::{render, BriefFormat as Format};
 use airlock::brief::{self, CheckSet, TraceStep};
-use airlock::summary::{Report, Sanitize, Want};
+use airlock::summary::{Analysis, Report, Sanitize};
 
 use super::report::{analyze, check_output, options, sanitizer, write_out};
 use crate::cli::{BriefArgs, BriefFormat, ReportArgs, ReportFormat};
@@ -43,10 +42,10 @@ pub fn run(args: BriefArgs) -> anyhow::Result<ExitCode> {
     };
     let no_logs = !x.analysis.has_logs();
     let mut b = brief::evaluate(&mut x.analysis, &set, &of_check, sz.as_ref(), &x.label);
-    drop(x);
     if !args.no_trace {
-        trace_top(&mut b, &report, &inputs, sz.as_ref())?;
+        trace_top(&mut b, &mut x.analysis, &report, &inputs, sz.as_ref())?;
     }
+    drop(x);
     let format = match args.format {
         BriefFormat::Markdown => Format::Markdown,
         BriefFormat::Html => Format::Html,
@@ -65,12 +64,14 @@ pub fn run(args: BriefArgs) -> anyhow::Result<ExitCode> {
 const TRACED_FINDINGS: usize = 3;
 
 /// Follow the representative request of each of the most severe findings
-/// that have one across every log, as `airlock trace` does. This is the one
-/// read beyond the main pass: the ids are known only after it. All of them
-/// are followed in that one read, and trace mode parses only the lines
-/// that contain an id (`--no-trace` skips it).
+/// that have one across every log, as `airlock trace` does, from the lines
+/// the main pass kept of a sample of requests (the representative is
+/// chosen among them when it can be: see `brief::representative`). No
+/// second read: a request that was not kept is shown by its id, which
+/// `airlock trace` follows.
 fn trace_top(
     b: &mut brief::Brief,
+    a: &mut Analysis,
     report: &ReportArgs,
     inputs: &[std::path::PathBuf],
     sz: &dyn Sanitize,
@@ -78,7 +79,7 @@ fn trace_top(
     let mut ids: Vec<String> = Vec::new();
     for f in &b.findings {
         if let Some(id) = &f.trace_id {
-            if !ids.contains(id) && ids.len() < TRACED_FINDINGS {
+            if !ids.contains(id) && ids.len() < TRACED_FINDINGS && a.evidence.traces.contains(id) {
                 ids.push(id.clone());
             }
         }
@@ -86,20 +87,14 @@ fn trace_top(
     if ids.is_empty() {
         return Ok(());
     }
-    let want = Want {
-        trace: ids.clone(),
-        ..Want::default()
-    };
-    let (mut analyzed, errors) = analyze(inputs, &want);
-    if errors.count() > 0 {
-        return Ok(());
-    }
-    let Some(mut x) = analyzed.pop() else {
-        return Ok(());
-    };
+    a.trace = ids
+        .iter()
+        .flat_map(|id| a.evidence.traces.take(id))
+        .collect();
+    a.trace_overflow = a.evidence.traces.overflow;
     let opts = options(report, inputs, None, None, &[])?;
     for id in &ids {
-        let r = Report::trace(&mut x.analysis, id, sz, &opts);
+        let r = Report::trace(a, id, sz, &opts);
         let Some(t) = r.trace else { continue };
         let steps: Vec<TraceStep> = t
             .hits

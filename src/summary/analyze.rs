@@ -804,10 +804,43 @@ impl Analysis {
             }
         }
         self.add_event(idx, &kind, e, want);
-        if want.brief.is_some() && e.failed {
-            if let Some(t) = e.time {
-                self.add_failure(&kind, &info.name, t, e, at);
+        if want.brief.is_some() {
+            if e.failed {
+                if let Some(t) = e.time {
+                    self.add_failure(&kind, &info.name, t, e, at);
+                }
             }
+            self.sample_request(&info.name, e, at.0);
+        }
+    }
+
+    /// This event's line in the trace sample, under its correlation id
+    /// and its job id (see [`super::evidence::TraceSample`]).
+    fn sample_request(&mut self, file: &str, e: &Event<'_>, line_no: u64) {
+        let cid = e.correlation_id.as_deref();
+        let jid = e.jid.as_deref().filter(|j| Some(*j) != cid);
+        for id in [cid, jid].into_iter().flatten() {
+            if id.is_empty() {
+                continue;
+            }
+            self.evidence.traces.offer(id, || TraceHit {
+                id: id.to_string(),
+                time: e.time,
+                file: file.to_string(),
+                line_no,
+                kind: e.kind.as_ref().map(|k| k.name().to_string()),
+                key: e.key.as_deref().map(str::to_string),
+                status: e.status,
+                duration_ms: e.duration_ms,
+                severity: e.severity.as_deref().map(str::to_string),
+                message: e
+                    .error_message
+                    .as_deref()
+                    .or(e.message.as_deref())
+                    .map(|m| trunc(m, 300)),
+                // The brief shows the fields, not the line.
+                raw: String::new(),
+            });
         }
     }
 

@@ -29,7 +29,7 @@ use std::sync::Arc;
 use globset::GlobSet;
 use regex_automata::meta::Regex;
 
-use super::analyze::Map;
+use super::analyze::{Map, TraceHit};
 
 /// Hits kept per probe.
 pub const MAX_LINE_HITS: usize = 200;
@@ -50,6 +50,12 @@ pub const MAX_RAW: usize = 2_000;
 pub const MAX_QUOTE: usize = 240;
 /// Sample lines kept in all (memory: at most this × [`MAX_RAW`]).
 pub const MAX_TOTAL_SAMPLES: usize = 25_000;
+/// Lines of followed requests kept in all (see [`TraceSample`]; each a few
+/// hundred bytes: messages are cut, raw lines not kept).
+pub const MAX_TRACED_LINES: usize = 30_000;
+/// Lines kept per followed request (a long job logs more; its first ones
+/// tell the path).
+pub const MAX_LINES_PER_ID: usize = 200;
 
 /// What to look for in lines, by file.
 pub struct Probe {
@@ -119,7 +125,136 @@ pub struct FailMinute {
     pub keys: Map<String, u64>,
     pub classes: Map<String, u64>,
     pub codes: Map<String, u64>,
+    /// The first failures of each shape (endpoint, class, code): evidence.
     pub samples: Vec<Sample>,
+    /// Per shape, the failure whose request id hashes lowest (see
+    /// [`TraceSample`]): the one most likely to have been followed, so a
+    /// finding can show a whole request without a second read.
+    pub traceable: Vec<(u64, Sample)>,
+}
+
+/// A request id's place in the trace sample: a fixed, well-mixed hash
+/// (FNV-1a, then the SplitMix64 finalizer), the same on every run and
+/// machine, so a raw bundle and its redaction (ids survive redaction)
+/// follow the same requests.
+pub fn id_hash(id: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
+/// Every line of a sample of request ids, collected in the main pass so
+/// that `brief` can follow a failing request across the logs without
+/// reading the bundle again (the ids worth following are known only at
+/// the end).
+///
+/// Which ids: those whose [`id_hash`] is lowest (a bottom-k sample), as
+/// many as [`MAX_TRACED_LINES`] allows. The choice depends on the id
+/// alone, never on the order files are read in, so every line of a kept
+/// id is kept, whichever log it is in and whether it came before or after
+/// the failure. When the budget is full the id with the highest hash is
+/// dropped and no id hashing at or above it is taken again. A bundle with
+/// fewer lines than the budget keeps every request; a large one keeps a
+/// uniform sample, and [`FailMinute::traceable`] remembers the failures
+/// most likely to be in it.
+#[derive(Clone)]
+pub struct TraceSample {
+    /// Lines kept at most ([`MAX_TRACED_LINES`]).
+    budget: usize,
+    /// Ids hashing at or above this are not kept (`None`: no id dropped).
+    threshold: Option<u64>,
+    by_hash: BTreeMap<u64, Vec<(String, Vec<TraceHit>)>>,
+    lines: usize,
+    /// Lines of kept ids beyond [`MAX_LINES_PER_ID`].
+    pub overflow: u64,
+}
+
+impl Default for TraceSample {
+    fn default() -> TraceSample {
+        TraceSample::with_budget(MAX_TRACED_LINES)
+    }
+}
+
+impl TraceSample {
+    /// A sample keeping at most `budget` lines.
+    pub fn with_budget(budget: usize) -> TraceSample {
+        TraceSample {
+            budget,
+            threshold: None,
+            by_hash: BTreeMap::new(),
+            lines: 0,
+            overflow: 0,
+        }
+    }
+
+    fn admits(&self, h: u64) -> bool {
+        self.threshold.is_none_or(|t| h < t)
+    }
+
+    /// One line of request `id`, built only when the id is kept.
+    pub fn offer(&mut self, id: &str, hit: impl FnOnce() -> TraceHit) {
+        let h = id_hash(id);
+        if !self.admits(h) {
+            return;
+        }
+        let ids = self.by_hash.entry(h).or_default();
+        let hits = match ids.iter().position(|(x, _)| x == id) {
+            Some(i) => &mut ids[i].1,
+            None => {
+                ids.push((id.to_string(), Vec::new()));
+                &mut ids.last_mut().expect("just pushed").1
+            }
+        };
+        if hits.len() >= MAX_LINES_PER_ID {
+            self.overflow += 1;
+            return;
+        }
+        hits.push(hit());
+        self.lines += 1;
+        while self.lines > self.budget {
+            let Some((h, dropped)) = self.by_hash.pop_last() else {
+                break;
+            };
+            self.lines -= dropped.iter().map(|(_, v)| v.len()).sum::<usize>();
+            self.threshold = Some(h);
+        }
+    }
+
+    /// Whether every line of `id` was kept.
+    pub fn contains(&self, id: &str) -> bool {
+        let h = id_hash(id);
+        self.by_hash
+            .get(&h)
+            .is_some_and(|ids| ids.iter().any(|(x, _)| x == id))
+    }
+
+    /// The lines of `id`, in reading order (empty when it was not kept).
+    pub fn take(&mut self, id: &str) -> Vec<TraceHit> {
+        let h = id_hash(id);
+        let Some(ids) = self.by_hash.get_mut(&h) else {
+            return Vec::new();
+        };
+        match ids.iter().position(|(x, _)| x == id) {
+            Some(i) => {
+                let (_, hits) = ids.swap_remove(i);
+                self.lines -= hits.len();
+                hits
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// Requests kept.
+    pub fn ids(&self) -> usize {
+        self.by_hash.values().map(Vec::len).sum()
+    }
 }
 
 fn bump(m: &mut Map<String, u64>, v: &str) {
@@ -147,6 +282,10 @@ pub struct Evidence {
     pub fail_overflow: u64,
     /// Samples kept in all cells.
     pub samples_total: usize,
+    /// Traceable samples kept in all cells (bounded as `samples_total`).
+    pub traceable_total: usize,
+    /// Every line of a sample of requests, to follow one per finding.
+    pub traces: TraceSample,
 }
 
 impl std::fmt::Debug for Evidence {
@@ -275,6 +414,41 @@ impl Evidence {
         if let Some(c) = f.code {
             bump(&mut cell.codes, c);
         }
+        let sample_bare = || Sample {
+            file: f.file.to_string(),
+            line_no: f.line_no,
+            time: f.time,
+            key: f.key.map(str::to_string),
+            class: f.class.map(str::to_string),
+            code: f.code.map(str::to_string),
+            status: f.status,
+            correlation_id: f.correlation_id.map(str::to_string),
+            quote: String::new(),
+        };
+        let sample = || Sample {
+            quote: quote(f.raw),
+            ..sample_bare()
+        };
+        if let Some(id) = f.correlation_id {
+            let h = id_hash(id);
+            let same = |s: &Sample| {
+                s.key.as_deref() == f.key
+                    && s.class.as_deref() == f.class
+                    && s.code.as_deref() == f.code
+            };
+            match cell.traceable.iter().position(|(_, s)| same(s)) {
+                Some(i) if h < cell.traceable[i].0 => cell.traceable[i] = (h, sample_bare()),
+                Some(_) => {}
+                None if cell.traceable.len() < MAX_SAMPLES
+                    && self.traceable_total < MAX_TOTAL_SAMPLES =>
+                {
+                    // Only the request matters here, not the line.
+                    cell.traceable.push((h, sample_bare()));
+                    self.traceable_total += 1;
+                }
+                None => {}
+            }
+        }
         if cell.samples.len() < MAX_SAMPLES && self.samples_total < MAX_TOTAL_SAMPLES {
             let same = cell
                 .samples
@@ -286,18 +460,66 @@ impl Evidence {
                 })
                 .count();
             if same < SAMPLES_PER_SHAPE {
-                cell.samples.push(Sample {
-                    file: f.file.to_string(),
-                    line_no: f.line_no,
-                    time: f.time,
-                    key: f.key.map(str::to_string),
-                    class: f.class.map(str::to_string),
-                    code: f.code.map(str::to_string),
-                    status: f.status,
-                    correlation_id: f.correlation_id.map(str::to_string),
-                    quote: quote(f.raw),
-                });
+                cell.samples.push(sample());
                 self.samples_total += 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn hit(id: &str, line_no: u64) -> TraceHit {
+        TraceHit {
+            id: id.to_string(),
+            time: None,
+            file: "f".into(),
+            line_no,
+            kind: None,
+            key: None,
+            status: None,
+            duration_ms: None,
+            severity: None,
+            message: None,
+            raw: String::new(),
+        }
+    }
+
+    proptest! {
+        /// Whatever the order lines come in: a kept request has every one
+        /// of its lines, the kept requests are those with the lowest
+        /// hashes, the budget holds, and nothing is dropped that fits.
+        #[test]
+        fn trace_sample_keeps_whole_requests_with_the_lowest_hashes(
+            offers in proptest::collection::vec(0u8..60, 0..600),
+            budget in 1usize..200,
+        ) {
+            let mut sample = TraceSample::with_budget(budget);
+            let mut all: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+            for (n, id) in offers.iter().enumerate() {
+                let id = format!("req-{id}");
+                all.entry(id.clone()).or_default().push(n as u64);
+                sample.offer(&id, || hit(&id, n as u64));
+            }
+            prop_assert!(sample.lines <= budget);
+            let (kept, dropped): (Vec<&String>, Vec<&String>) =
+                all.keys().partition(|id| sample.contains(id));
+            let total: usize = all.values().map(Vec::len).sum();
+            if total <= budget {
+                prop_assert!(dropped.is_empty());
+            }
+            if let (Some(hi), Some(lo)) = (
+                kept.iter().map(|id| id_hash(id)).max(),
+                dropped.iter().map(|id| id_hash(id)).min(),
+            ) {
+                prop_assert!(hi < lo, "a kept request hashes above a dropped one");
+            }
+            for id in kept {
+                let lines: Vec<u64> = sample.take(id).iter().map(|h| h.line_no).collect();
+                prop_assert_eq!(&lines, &all[id], "request {} lost lines", id);
             }
         }
     }

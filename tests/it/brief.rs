@@ -108,42 +108,7 @@ fn brief_names_each_planted_incident_with_window_and_evidence() {
             );
         }
     }
-    // The representative failing request is followed into every log the
-    // generator sent it through.
-    for inc in b.incidents.iter().filter(|i| !i.traced_in.is_empty()) {
-        let f = fs.iter().find(|f| f["check"] == inc.check).unwrap();
-        let files: Vec<&str> = f["trace"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{}: no trace: {f}", inc.check))
-            .iter()
-            .map(|t| inner(t["file"].as_str().unwrap()))
-            .collect();
-        for want in &inc.traced_in {
-            assert!(
-                files.contains(&want.as_str()),
-                "{}: trace misses {want}: {files:?}",
-                inc.check
-            );
-        }
-    }
-    // Each of the top failures gets its own request followed, not only the
-    // first: the Gitaly calls' request is followed into Gitaly's log.
-    let gitaly = fs.iter().find(|f| f["check"] == "gitaly-errors").unwrap();
-    let traced: Vec<&str> = gitaly["trace"]
-        .as_array()
-        .unwrap_or_else(|| panic!("gitaly-errors: no trace: {gitaly}"))
-        .iter()
-        .map(|t| inner(t["file"].as_str().unwrap()))
-        .collect();
-    assert!(
-        traced.contains(&"var/log/gitlab/gitaly/current"),
-        "gitaly-errors: trace misses Gitaly's log: {traced:?}"
-    );
-    let with_trace = fs
-        .iter()
-        .filter(|f| f["trace"].as_array().is_some_and(|t| !t.is_empty()))
-        .count();
-    assert!(with_trace >= 2, "only {with_trace} finding(s) traced");
+    assert_traced(&b, fs);
     // The environment says what the bundle states (and no more).
     let env = v["environment"].as_array().unwrap();
     for (label, want) in &b.environment {
@@ -408,4 +373,59 @@ fn readme_checks_example_works_when_copied() {
     let mut c = airlock(&dir);
     c.args(["checks", "check"]).arg(&p);
     run(&dir, &mut c, None).expect_code(0);
+}
+
+/// The representative failing request of each incident is followed into
+/// every log the generator sent it through, and more than one finding is
+/// traced.
+fn assert_traced(b: &IncidentBundle, fs: &[Value]) {
+    for inc in b.incidents.iter().filter(|i| !i.traced_in.is_empty()) {
+        let f = fs.iter().find(|f| f["check"] == inc.check).unwrap();
+        let files: Vec<&str> = f["trace"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}: no trace: {f}", inc.check))
+            .iter()
+            .map(|t| inner(t["file"].as_str().unwrap()))
+            .collect();
+        for want in &inc.traced_in {
+            assert!(
+                files.contains(&want.as_str()),
+                "{}: trace misses {want}: {files:?}",
+                inc.check
+            );
+        }
+    }
+    // Each of the top failures gets its own request followed, not only the
+    // first: the Gitaly calls' request is followed into Gitaly's log.
+    let gitaly = fs.iter().find(|f| f["check"] == "gitaly-errors").unwrap();
+    let traced: Vec<&str> = gitaly["trace"]
+        .as_array()
+        .unwrap_or_else(|| panic!("gitaly-errors: no trace: {gitaly}"))
+        .iter()
+        .map(|t| inner(t["file"].as_str().unwrap()))
+        .collect();
+    assert!(
+        traced.contains(&"var/log/gitlab/gitaly/current"),
+        "gitaly-errors: trace misses Gitaly's log: {traced:?}"
+    );
+    let with_trace = fs
+        .iter()
+        .filter(|f| f["trace"].as_array().is_some_and(|t| !t.is_empty()))
+        .count();
+    assert!(with_trace >= 2, "only {with_trace} finding(s) traced");
+}
+
+/// `brief` reads its input once: piped on stdin, where a second read would
+/// find nothing, the top failures are still followed across the logs.
+#[test]
+fn brief_follows_failing_requests_within_its_one_read_of_stdin() {
+    let b = incident_bundle(18, true);
+    let dir = TempDir::new("brief-stdin");
+    let mut c = airlock(&dir);
+    c.args(["brief", "-", "--format", "json"]);
+    let out = run(&dir, &mut c, Some(&b.bundle.tar_gz()))
+        .expect_code(0)
+        .stdout;
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("brief JSON: {e}\n{out}"));
+    assert_traced(&b, findings(&v));
 }
