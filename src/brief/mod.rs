@@ -760,18 +760,19 @@ fn eval_slow(
     min_count: u64,
     sz: &dyn Sanitize,
 ) -> Vec<Finding> {
-    let mut slow: Vec<(String, String, u64, f64)> = Vec::new();
-    for s in a
+    let mut slow: Vec<(String, String, u64, f64, usize)> = Vec::new();
+    for (i, s) in a
         .sections
         .iter_mut()
-        .filter(|s| in_kinds(kinds, s.kind.name()))
+        .enumerate()
+        .filter(|(_, s)| in_kinds(kinds, s.kind.name()))
     {
         for (k, st) in s.keys.iter_mut() {
             if st.count < min_count {
                 continue;
             }
             if let Some(p) = st.q.percentile(95.0).filter(|p| *p >= p95_ms) {
-                slow.push((s.log.clone(), k.to_string(), st.count, p));
+                slow.push((s.log.clone(), k.to_string(), st.count, p, i));
             }
         }
     }
@@ -783,16 +784,31 @@ fn eval_slow(
     let endpoints = slow
         .iter()
         .take(3)
-        .map(|(_, k, _, p)| format!("{} (P95 {:.1} s)", sz.text(k), p / 1000.0))
+        .map(|(_, k, _, p, _)| format!("{} (P95 {:.1} s)", sz.text(k), p / 1000.0))
         .collect::<Vec<_>>()
         .join(", ");
+    // Each endpoint's slowest request, as a line of the log (the
+    // statistic when the pass kept none: past its bounds).
     let evidence = slow
         .iter()
         .take(EVIDENCE_PER_FINDING)
-        .map(|(log, k, n, p)| EvidenceLine {
-            file: sz.text(log).into_owned(),
-            line: None,
-            quote: format!("{}: {n} requests, P95 {:.0} ms", sz.text(k), p),
+        .map(|(log, k, n, p, i)| {
+            let stat = format!("{}: {n} requests, P95 {:.0} ms", sz.text(k), p);
+            match a.evidence.slowest.get(*i).and_then(|m| m.get(k.as_str())) {
+                Some(x) => EvidenceLine {
+                    file: sz.text(&x.file).into_owned(),
+                    line: Some(x.line_no),
+                    quote: shown(
+                        sz,
+                        &format!("{stat}; slowest {:.0} ms: {}", x.duration_ms, x.quote),
+                    ),
+                },
+                None => EvidenceLine {
+                    file: sz.text(log).into_owned(),
+                    line: None,
+                    quote: stat,
+                },
+            }
         })
         .collect();
     let vars = [

@@ -470,8 +470,24 @@ impl Analysis {
 
     /// Sort sections (call after the last input).
     pub fn finish(&mut self) {
-        self.sections
-            .sort_by(|x, y| (&x.log, &x.kind).cmp(&(&y.log, &y.kind)));
+        // What is kept per section by index (the slowest requests) moves
+        // with its section.
+        let mut order: Vec<usize> = (0..self.sections.len()).collect();
+        order.sort_by(|&x, &y| {
+            let (x, y) = (&self.sections[x], &self.sections[y]);
+            (&x.log, &x.kind).cmp(&(&y.log, &y.kind))
+        });
+        let mut sections: Vec<Option<SectionAcc>> = std::mem::take(&mut self.sections)
+            .into_iter()
+            .map(Some)
+            .collect();
+        let mut slowest = std::mem::take(&mut self.evidence.slowest);
+        slowest.resize_with(sections.len().max(slowest.len()), Default::default);
+        for &i in &order {
+            self.sections
+                .push(sections[i].take().expect("each index once"));
+            self.evidence.slowest.push(std::mem::take(&mut slowest[i]));
+        }
         self.index = self
             .sections
             .iter()
@@ -811,6 +827,10 @@ impl Analysis {
                 }
             }
             self.sample_request(&info.name, e, at.0);
+            if let (true, Some(d)) = (e.stat, e.duration_ms) {
+                let key = e.key.as_deref().unwrap_or("(none)");
+                self.evidence.timed(idx, key, d, (&info.name, at.0, at.1));
+            }
         }
     }
 

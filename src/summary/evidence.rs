@@ -50,6 +50,9 @@ pub const MAX_RAW: usize = 2_000;
 pub const MAX_QUOTE: usize = 240;
 /// Sample lines kept in all (memory: at most this × [`MAX_RAW`]).
 pub const MAX_TOTAL_SAMPLES: usize = 25_000;
+/// Slowest requests kept in all (one per section and endpoint; each a
+/// line of up to [`MAX_RAW`] bytes).
+pub const MAX_SLOWEST: usize = 20_000;
 /// Lines of followed requests kept in all (see [`TraceSample`]; each a few
 /// hundred bytes: messages are cut, raw lines not kept).
 pub const MAX_TRACED_LINES: usize = 30_000;
@@ -265,6 +268,16 @@ fn bump(m: &mut Map<String, u64>, v: &str) {
     }
 }
 
+/// The slowest request seen on one endpoint: what a `slow` finding shows
+/// as its `file:line` evidence.
+#[derive(Clone)]
+pub struct Slowest {
+    pub duration_ms: f64,
+    pub file: String,
+    pub line_no: u64,
+    pub quote: String,
+}
+
 /// Everything collected for `brief`. Holds raw log text: `Debug` prints
 /// counts only.
 #[derive(Clone, Default)]
@@ -282,6 +295,10 @@ pub struct Evidence {
     pub fail_overflow: u64,
     /// Samples kept in all cells.
     pub samples_total: usize,
+    /// Per section of the analysis (its index), endpoint → its slowest
+    /// request.
+    pub slowest: Vec<std::collections::HashMap<Box<str>, Slowest>>,
+    pub slowest_total: usize,
     /// Traceable samples kept in all cells (bounded as `samples_total`).
     pub traceable_total: usize,
     /// Every line of a sample of requests, to follow one per finding.
@@ -388,6 +405,36 @@ impl Evidence {
                 groups,
                 quote: quote(line),
             });
+        }
+    }
+
+    /// A request of `key` that took `duration_ms`, in section `section`:
+    /// kept when it is the slowest of its endpoint so far.
+    pub fn timed(
+        &mut self,
+        section: usize,
+        key: &str,
+        duration_ms: f64,
+        (file, line_no, raw): (&str, u64, &[u8]),
+    ) {
+        if self.slowest.len() <= section {
+            self.slowest.resize_with(section + 1, Default::default);
+        }
+        let keep = || Slowest {
+            duration_ms,
+            file: file.to_string(),
+            line_no,
+            quote: quote(raw),
+        };
+        let m = &mut self.slowest[section];
+        match m.get_mut(key) {
+            Some(s) if duration_ms > s.duration_ms => *s = keep(),
+            Some(_) => {}
+            None if self.slowest_total < MAX_SLOWEST => {
+                m.insert(key.into(), keep());
+                self.slowest_total += 1;
+            }
+            None => {}
         }
     }
 

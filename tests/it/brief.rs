@@ -58,7 +58,7 @@ fn inner(file: &str) -> &str {
 #[test]
 fn brief_names_each_planted_incident_with_window_and_evidence() {
     let b = incident_bundle(18, true);
-    assert_eq!(b.incidents.len(), 8, "the generator plants eight incidents");
+    assert_eq!(b.incidents.len(), 9, "the generator plants nine incidents");
     let dir = TempDir::new("brief-incidents");
     let top = write(&dir, &b);
     let v = brief_json(&dir, &top, &[]);

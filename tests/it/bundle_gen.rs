@@ -428,7 +428,8 @@ fn at(m: u64, s: u64) -> (String, String) {
 /// six incidents recorded in [`Incident`]s: Sidekiq down in
 /// `gitlab_status`, `/var/opt/gitlab` at 97% in `df_hT`, an OOM kill in
 /// `dmesg`, a 10-minute burst of 500s on one controller with one
-/// exception class (13:10–13:20), a burst of Gitaly `Unavailable`
+/// exception class (13:10–13:20) whose 15-second requests make that
+/// controller slow, a burst of Gitaly `Unavailable`
 /// (13:30–13:35) and a PostgreSQL deadlock (13:45:12). The baseline comes
 /// from `seed` alone, so both variants share it line for line.
 pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
@@ -545,6 +546,17 @@ pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
                 "var/log/gitlab/gitlab-rails/production_json.log".into(),
                 "var/log/gitlab/gitaly/current".into(),
             ],
+        });
+        // The burst's requests took 15 s each: their controller is slow
+        // (P95 over 10 s), and the evidence is its slowest request, one of
+        // the burst's lines. Ordinary requests take under a second.
+        inc.push(Incident {
+            check: "slow-endpoints",
+            file: "var/log/gitlab/gitlab-rails/production_json.log".into(),
+            lines: inc.last().expect("the burst").lines.clone(),
+            window: None,
+            words: vec![format!("{}#{}", burst_ctrl.0, burst_ctrl.1)],
+            traced_in: Vec::new(),
         });
     }
 
@@ -797,6 +809,7 @@ pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
             "pg-deadlock",
             "service-restarting",
             "certificate-expired",
+            "slow-endpoints",
         ],
         environment: vec![
             ("GitLab", "17.5.1-ee"),
