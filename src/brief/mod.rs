@@ -871,6 +871,10 @@ fn environment(a: &Analysis, sz: &dyn Sanitize) -> Vec<(String, String)> {
     } else {
         pg
     };
+    let pg = match &f.postgresql_running {
+        Some((ver, file, line)) => format!("running {} ({}:{line}); {pg}", t(ver), t(file)),
+        None => pg,
+    };
     v.push(("PostgreSQL".into(), pg));
     v.push((
         "Host uptime".into(),

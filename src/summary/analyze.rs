@@ -664,6 +664,7 @@ impl Analysis {
     ) -> u64 {
         let mut parser = LineParser::new(path_kind.clone());
         let file_kind = path_kind.clone();
+        let is_pg = matches!(path_kind, Some(LogKind::Postgresql));
         // Only a kind the path names generically (or none) is open to the
         // file's majority.
         let by_majority = matches!(path_kind, None | Some(LogKind::Other(_)));
@@ -691,8 +692,26 @@ impl Analysis {
         };
         let mut line_no = 0u64;
         let name = info.name.clone();
+        // PostgreSQL says its version when it starts (10 and later:
+        // `LOG:  starting PostgreSQL 14.11 on x86_64-pc-linux-gnu, …`).
+        let pg_start = is_pg.then(|| memchr::memmem::Finder::new(b"starting PostgreSQL "));
         let result = for_each_line(reader, |line| {
             line_no += 1;
+            if let Some(at) = pg_start.as_ref().and_then(|f| f.find(line)) {
+                let rest = &line[at + b"starting PostgreSQL ".len()..];
+                let n = rest
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit() || **b == b'.')
+                    .count();
+                if n > 0 && rest[0].is_ascii_digit() {
+                    // The last start in the log is what runs.
+                    self.facts.postgresql_running = Some((
+                        String::from_utf8_lossy(&rest[..n]).into_owned(),
+                        name.clone(),
+                        line_no,
+                    ));
+                }
+            }
             if !finders.is_empty() {
                 // Trace mode reads only lines that contain an id.
                 info.lines += 1;

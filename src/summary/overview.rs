@@ -87,6 +87,9 @@ pub struct Facts {
     /// PostgreSQL versions the Omnibus package ships (`postgresql`,
     /// `postgresql_new`, … in the version manifest), as `name version`.
     pub postgresql: Vec<String>,
+    /// The version PostgreSQL's own log says it started as (the last
+    /// start), with the file and line that say it.
+    pub postgresql_running: Option<(String, String, u64)>,
     /// `uptime` output without its clock: `up 12 days, 3:05, load average
     /// 0.50, 0.40, 0.30`.
     pub uptime: Option<String>,

@@ -646,6 +646,12 @@ pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
 
     // PostgreSQL: a checkpoint every 10 minutes, connections; a deadlock.
     let mut pg = Lines::default();
+    {
+        let (_, shown) = at(0, 1);
+        let stamp = shown.trim_end_matches('Z').to_string();
+        let svlogd = stamp.replacen(' ', "_", 1);
+        pg.push(format!("{svlogd}.00001 {stamp}.001 UTC [1021] LOG:  starting PostgreSQL 14.11 on x86_64-pc-linux-gnu, compiled by gcc (GCC) 11.4.0, 64-bit"));
+    }
     for m in (0..120u64).step_by(5) {
         let (_, shown) = at(m, 7);
         let stamp = shown.trim_end_matches('Z').to_string();
@@ -819,6 +825,11 @@ pub fn incident_bundle(seed: u64, incidents: bool) -> IncidentBundle {
             (
                 "PostgreSQL",
                 "external (gitlab.rb); bundled postgresql 14.11, postgresql_new 16.4",
+            ),
+            // What the log says runs, with the line that says it.
+            (
+                "PostgreSQL",
+                "running 14.11 (var/log/gitlab/postgresql/current:1)",
             ),
             (
                 "Host uptime",
