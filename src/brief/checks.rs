@@ -12,7 +12,10 @@
 //!   outputs such as `gitlab_status`, `df_hT`, `dmesg`, or a log such as
 //!   `postgresql/current`); optional numeric condition on its `n` group
 //!   (`at_least` / `at_most`, as a percentage of the `of` group when there
-//!   is one);
+//!   is one), or a date condition (`within_days`: the `n` group is a date,
+//!   found when it is at most that many days after the time the output was
+//!   taken, which a `now` group of another matched line tells, else the
+//!   last time the logs cover);
 //! * `window`: minutes of the logs of `kinds` whose failures reach
 //!   `per_minute` and `factor` times the median minute (spikes);
 //! * `by`: failures of the logs of `kinds` grouped by gRPC `code`, endpoint
@@ -76,6 +79,8 @@ struct CheckSpec {
     #[serde(default)]
     at_most: Option<f64>,
     #[serde(default)]
+    within_days: Option<f64>,
+    #[serde(default)]
     per_minute: Option<f64>,
     #[serde(default)]
     factor: Option<f64>,
@@ -131,6 +136,9 @@ pub enum Reads {
         pattern: String,
         at_least: Option<f64>,
         at_most: Option<f64>,
+        /// The `n` group is a date `YYYY-MM-DD`, found within this many days
+        /// of the output's time (negative: that long past).
+        within_days: Option<f64>,
     },
     Window {
         kinds: Vec<String>,
@@ -329,6 +337,12 @@ fn compile(name: &str, text: &str, at: Location, s: CheckSpec) -> Result<Check, 
             Ok(s.kinds.clone())
         }
     };
+    if s.within_days.is_some() && s.reads.get_ref() != "lines" {
+        return Err(bad(
+            loc(s.reads.span()),
+            "`within_days` applies to `reads = \"lines\"` only".into(),
+        ));
+    }
     let reads = match s.reads.get_ref().as_str() {
         "lines" => {
             let Some(p) = &s.pattern else {
@@ -356,6 +370,21 @@ fn compile(name: &str, text: &str, at: Location, s: CheckSpec) -> Result<Check, 
                     "`at_least`/`at_most` need a `(?P<n>…)` group in the pattern".into(),
                 ));
             }
+            if s.within_days.is_some() {
+                if !names.contains(&"n") {
+                    return Err(bad(
+                        loc(p.span()),
+                        "`within_days` needs a `(?P<n>…)` group (a date) in the pattern".into(),
+                    ));
+                }
+                if s.at_least.is_some() || s.at_most.is_some() {
+                    return Err(bad(
+                        loc(s.reads.span()),
+                        "`within_days` is a date condition; it does not go with `at_least`/`at_most`"
+                            .into(),
+                    ));
+                }
+            }
             let files: Vec<String> = s.files.iter().map(|f| f.get_ref().clone()).collect();
             for f in &s.files {
                 Glob::new(f.get_ref())
@@ -366,6 +395,7 @@ fn compile(name: &str, text: &str, at: Location, s: CheckSpec) -> Result<Check, 
                 pattern: p.get_ref().clone(),
                 at_least: s.at_least,
                 at_most: s.at_most,
+                within_days: s.within_days,
             }
         }
         "window" => Reads::Window {

@@ -260,6 +260,7 @@ pub fn evaluate(
                 files,
                 at_least,
                 at_most,
+                within_days,
                 ..
             } => {
                 let item = of_check[ci].expect("lines checks have a probe item");
@@ -270,7 +271,10 @@ pub fn evaluate(
                     });
                     continue;
                 }
-                eval_lines(a, c, item, *at_least, *at_most, sz)
+                match within_days {
+                    Some(days) => eval_dates(a, c, item, *days, sz),
+                    None => eval_lines(a, c, item, *at_least, *at_most, sz),
+                }
             }
             Reads::Window {
                 kinds,
@@ -440,6 +444,97 @@ fn eval_lines(
         ),
     ];
     vec![Finding::of(c, &vars, count, window, evidence)]
+}
+
+/// `YYYY-MM-DD` at the start of `v` (a time may follow), as days since the
+/// epoch.
+fn parse_day(v: &str) -> Option<i64> {
+    let v = v.trim().as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let d = v.get(r)?;
+        d.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| std::str::from_utf8(d).ok()?.parse().ok())?
+    };
+    if v.get(4) != Some(&b'-') || v.get(7) != Some(&b'-') {
+        return None;
+    }
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    Some(crate::logs::time::days_from_civil(y, m as u32, d as u32))
+}
+
+/// A `lines` check with `within_days`: each matched date (`n` group) that
+/// is at most `within` days after the time the output was taken. That time
+/// is the latest `now` group of the check's matched lines (`Today's Date:`
+/// of the same command output), else the last time any log covers; with
+/// neither, nothing can be said and nothing is found.
+fn eval_dates(
+    a: &Analysis,
+    c: &Check,
+    item: usize,
+    within: f64,
+    sz: &dyn Sanitize,
+) -> Vec<Finding> {
+    let group = |h: &crate::summary::evidence::LineHit, g: &str| {
+        h.groups
+            .iter()
+            .find(|(n, _)| n == g)
+            .and_then(|(_, v)| parse_day(v))
+    };
+    let hits: Vec<_> = a.evidence.hits.iter().filter(|h| h.item == item).collect();
+    let logs_end = a
+        .files
+        .iter()
+        .filter_map(|f| f.last)
+        .max()
+        .map(|ms| ms.div_euclid(86_400_000));
+    let Some(now) = hits
+        .iter()
+        .filter_map(|h| group(h, "now"))
+        .max()
+        .or(logs_end)
+    else {
+        return Vec::new();
+    };
+    let due: Vec<(i64, _)> = hits
+        .iter()
+        .filter_map(|h| group(h, "n").map(|d| (d - now, *h)))
+        .filter(|(left, _)| *left as f64 <= within)
+        .collect();
+    let Some(soonest) = due.iter().map(|(left, _)| *left).min() else {
+        return Vec::new();
+    };
+    let items: BTreeSet<String> = due
+        .iter()
+        .filter_map(|(_, h)| h.groups.iter().find(|(n, _)| n == "item"))
+        .map(|(_, v)| sz.text(v.trim()).into_owned())
+        .collect();
+    let evidence = due
+        .iter()
+        .take(EVIDENCE_PER_FINDING)
+        .map(|(_, h)| EvidenceLine {
+            file: sz.text(&h.file).into_owned(),
+            line: Some(h.line_no),
+            quote: shown(sz, &h.quote),
+        })
+        .collect();
+    let (y, m, d) = crate::logs::time::civil_from_days(now);
+    let vars = [
+        ("count", due.len().to_string()),
+        ("items", items.into_iter().collect::<Vec<_>>().join(", ")),
+        ("value", soonest.to_string()),
+        ("days", soonest.abs().to_string()),
+        (
+            "when",
+            if soonest < 0 { "before" } else { "after" }.to_string(),
+        ),
+        ("now", format!("{y:04}-{m:02}-{d:02}")),
+        ("window", String::new()),
+    ];
+    vec![Finding::of(c, &vars, due.len() as u64, None, evidence)]
 }
 
 /// Failures per minute of the logs of `kinds`, and every minute of their

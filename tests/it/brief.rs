@@ -356,6 +356,21 @@ fn malformed_checks_file_is_reported_at_file_line_col() {
     c.args(["checks", "check"]).arg(&p);
     let r = run(&dir, &mut c, None).expect_code(2);
     assert!(r.stderr.contains("syntax.toml:3:9:"), "{}", r.describe());
+    // A date condition needs the date: its error points at the pattern.
+    let text = "[[check]]\nid = \"d\"\ntitle = \"t\"\nreads = \"lines\"\nfiles = [\"license_info\"]\npattern = 'to (?P<item>\\S+)'\nwithin_days = 30\nseverity = \"high\"\nsentence = \"s\"\n";
+    let p = dir.write("dates.toml", text);
+    let offset = text.find("'to").unwrap();
+    let line = text[..offset].lines().count();
+    let col = offset - text[..offset].rfind('\n').unwrap();
+    let expect = format!("dates.toml:{line}:{col}: check d: `within_days` needs");
+    let mut c = airlock(&dir);
+    c.args(["checks", "check"]).arg(&p);
+    let r = run(&dir, &mut c, None).expect_code(2);
+    assert!(
+        r.stderr.contains(&expect),
+        "want {expect}\n{}",
+        r.describe()
+    );
 }
 
 /// The checks file shown in the README passes `checks check` as copied.
