@@ -347,8 +347,17 @@ pub fn find(hay: &[u8]) -> Vec<Candidate> {
     let mut span: Option<(usize, usize)> = None;
     let mut next = 0;
     for m in secret_words().find_overlapping_iter(hay) {
-        let line_end = memchr::memchr(b'\n', &hay[m.end()..]).map_or(hay.len(), |i| m.end() + i);
-        let (lo, hi) = (m.end(), (m.start() + CONTEXT_BYTES).min(line_end));
+        // As far as the word reaches on its line. The line's end is looked
+        // for only that far: on one long line (a JSON document on a single
+        // line), looking to the end of the line for every word was
+        // quadratic in the chunk.
+        let reach = (m.start() + CONTEXT_BYTES).min(hay.len());
+        let hi = if reach <= m.end() {
+            reach
+        } else {
+            memchr::memchr(b'\n', &hay[m.end()..reach]).map_or(reach, |i| m.end() + i)
+        };
+        let lo = m.end();
         match &mut span {
             Some((_, h)) if lo <= *h + 1 => *h = (*h).max(hi),
             _ => {
