@@ -370,6 +370,11 @@ impl Evidence {
     ) {
         for &i in items {
             let re = &probe.items[i].regex;
+            // Most lines match no probe: a plain match test (prefilter, no
+            // capture slots to allocate) rules them out first.
+            if !re.is_match(line) {
+                continue;
+            }
             let mut caps = re.create_captures();
             re.captures(line, &mut caps);
             if !caps.is_match() {
