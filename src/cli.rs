@@ -239,8 +239,8 @@ pub struct BriefArgs {
     /// here match the redacted bundle's.
     #[arg(long, value_name = "PATH", conflicts_with = "raw")]
     pub key_file: Option<PathBuf>,
-    /// Do not trace a failing request per top finding (saves one quick
-    /// pass per traced id over the lines that hold it).
+    /// Do not show a traced failing request per top finding (the requests
+    /// are sampled in the same pass either way).
     #[arg(long)]
     pub no_trace: bool,
     #[command(flatten)]
