@@ -23,7 +23,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::logs::time::format_ms;
-use crate::summary::evidence::Sample;
+use crate::summary::evidence::{LineHit, Sample, Slowest};
 use crate::summary::{Analysis, Raw, Sanitize, Want};
 
 pub use checks::{Check, CheckError, CheckSet, Dim, Reads, Severity};
@@ -233,6 +233,14 @@ fn sample_line(s: &Sample, sz: &dyn Sanitize) -> EvidenceLine {
     }
 }
 
+fn hit_line(h: &LineHit, sz: &dyn Sanitize) -> EvidenceLine {
+    EvidenceLine {
+        file: sz.text(&h.file).into_owned(),
+        line: Some(h.line_no),
+        quote: shown(sz, &h.quote),
+    }
+}
+
 fn num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
@@ -358,24 +366,18 @@ fn eval_lines(
     at_most: Option<f64>,
     sz: &dyn Sanitize,
 ) -> Vec<Finding> {
-    let group = |h: &crate::summary::evidence::LineHit, g: &str| {
-        h.groups
-            .iter()
-            .find(|(n, _)| n == g)
-            .map(|(_, v)| v.clone())
-    };
     let conditional = at_least.is_some() || at_most.is_some();
     let mut hits = Vec::new();
     let mut max_n: Option<f64> = None;
     for h in a.evidence.hits.iter().filter(|h| h.item == item) {
         if conditional {
-            let parse = |v: Option<String>| {
+            let parse = |v: Option<&str>| {
                 v.and_then(|s| s.trim().trim_end_matches('%').parse::<f64>().ok())
             };
-            let Some(mut n) = parse(group(h, "n")) else {
+            let Some(mut n) = parse(h.group("n")) else {
                 continue;
             };
-            if let Some(of) = parse(group(h, "of")) {
+            if let Some(of) = parse(h.group("of")) {
                 if of <= 0.0 {
                     continue;
                 }
@@ -398,7 +400,7 @@ fn eval_lines(
     };
     let items: BTreeSet<String> = hits
         .iter()
-        .filter_map(|h| group(h, "item"))
+        .filter_map(|h| h.group("item"))
         .map(|v| sz.text(v.trim()).into_owned())
         .collect();
     // Without a condition every match counts, kept or not (the span too);
@@ -425,15 +427,7 @@ fn eval_lines(
         })
         .collect();
     idx.dedup();
-    let evidence = idx
-        .into_iter()
-        .map(|i| hits[i])
-        .map(|h| EvidenceLine {
-            file: sz.text(&h.file).into_owned(),
-            line: Some(h.line_no),
-            quote: shown(sz, &h.quote),
-        })
-        .collect();
+    let evidence = idx.into_iter().map(|i| hit_line(hits[i], sz)).collect();
     let vars = [
         ("count", count.to_string()),
         ("items", items.into_iter().collect::<Vec<_>>().join(", ")),
@@ -478,12 +472,7 @@ fn eval_dates(
     within: f64,
     sz: &dyn Sanitize,
 ) -> Vec<Finding> {
-    let group = |h: &crate::summary::evidence::LineHit, g: &str| {
-        h.groups
-            .iter()
-            .find(|(n, _)| n == g)
-            .and_then(|(_, v)| parse_day(v))
-    };
+    let day = |h: &LineHit, g: &str| h.group(g).and_then(parse_day);
     let hits: Vec<_> = a.evidence.hits.iter().filter(|h| h.item == item).collect();
     let logs_end = a
         .files
@@ -491,17 +480,12 @@ fn eval_dates(
         .filter_map(|f| f.last)
         .max()
         .map(|ms| ms.div_euclid(86_400_000));
-    let Some(now) = hits
-        .iter()
-        .filter_map(|h| group(h, "now"))
-        .max()
-        .or(logs_end)
-    else {
+    let Some(now) = hits.iter().filter_map(|h| day(h, "now")).max().or(logs_end) else {
         return Vec::new();
     };
     let due: Vec<(i64, _)> = hits
         .iter()
-        .filter_map(|h| group(h, "n").map(|d| (d - now, *h)))
+        .filter_map(|h| day(h, "n").map(|d| (d - now, *h)))
         .filter(|(left, _)| *left as f64 <= within)
         .collect();
     let Some(soonest) = due.iter().map(|(left, _)| *left).min() else {
@@ -509,17 +493,13 @@ fn eval_dates(
     };
     let items: BTreeSet<String> = due
         .iter()
-        .filter_map(|(_, h)| h.groups.iter().find(|(n, _)| n == "item"))
-        .map(|(_, v)| sz.text(v.trim()).into_owned())
+        .filter_map(|(_, h)| h.group("item"))
+        .map(|v| sz.text(v.trim()).into_owned())
         .collect();
     let evidence = due
         .iter()
         .take(EVIDENCE_PER_FINDING)
-        .map(|(_, h)| EvidenceLine {
-            file: sz.text(&h.file).into_owned(),
-            line: Some(h.line_no),
-            quote: shown(sz, &h.quote),
-        })
+        .map(|(_, h)| hit_line(h, sz))
         .collect();
     let (y, m, d) = crate::logs::time::civil_from_days(now);
     let vars = [
@@ -855,19 +835,19 @@ fn eval_slow(
     min_count: u64,
     sz: &dyn Sanitize,
 ) -> Vec<Finding> {
-    let mut slow: Vec<(String, String, u64, f64, usize)> = Vec::new();
-    for (i, s) in a
+    let mut slow: Vec<(String, String, u64, f64, Option<Slowest>)> = Vec::new();
+    for s in a
         .sections
         .iter_mut()
-        .enumerate()
-        .filter(|(_, s)| in_kinds(kinds, s.kind.name()))
+        .filter(|s| in_kinds(kinds, s.kind.name()))
     {
         for (k, st) in s.keys.iter_mut() {
             if st.count < min_count {
                 continue;
             }
             if let Some(p) = st.q.percentile(95.0).filter(|p| *p >= p95_ms) {
-                slow.push((s.log.clone(), k.to_string(), st.count, p, i));
+                let slowest = s.slowest.get(k).cloned();
+                slow.push((s.log.clone(), k.to_string(), st.count, p, slowest));
             }
         }
     }
@@ -887,9 +867,9 @@ fn eval_slow(
     let evidence = slow
         .iter()
         .take(EVIDENCE_PER_FINDING)
-        .map(|(log, k, n, p, i)| {
+        .map(|(log, k, n, p, slowest)| {
             let stat = format!("{}: {n} requests, P95 {:.0} ms", sz.text(k), p);
-            match a.evidence.slowest.get(*i).and_then(|m| m.get(k.as_str())) {
+            match slowest {
                 Some(x) => EvidenceLine {
                     file: sz.text(&x.file).into_owned(),
                     line: Some(x.line_no),

@@ -228,6 +228,8 @@ pub struct SectionAcc {
     pub minutes: BTreeMap<i64, Bucket>,
     pub top: TopAcc,
     pub intervals: Intervals,
+    /// Per endpoint, its slowest request (`brief` only).
+    pub slowest: HashMap<Box<str>, super::evidence::Slowest>,
 }
 
 impl SectionAcc {
@@ -243,6 +245,7 @@ impl SectionAcc {
             minutes: BTreeMap::new(),
             top: TopAcc::default(),
             intervals: Intervals::default(),
+            slowest: HashMap::new(),
         }
     }
 
@@ -299,6 +302,43 @@ pub struct TraceHit {
     pub severity: Option<String>,
     pub message: Option<String>,
     pub raw: String,
+}
+
+impl TraceHit {
+    /// A line of `id` with nothing parsed from it.
+    pub fn bare(id: &str, file: &str, line_no: u64, raw: String) -> TraceHit {
+        TraceHit {
+            id: id.to_string(),
+            time: None,
+            file: file.to_string(),
+            line_no,
+            kind: None,
+            key: None,
+            status: None,
+            duration_ms: None,
+            severity: None,
+            message: None,
+            raw,
+        }
+    }
+
+    /// A line of `id` with the fields of its event.
+    fn of_event(id: &str, file: &str, line_no: u64, e: &Event<'_>, raw: String) -> TraceHit {
+        TraceHit {
+            time: e.time,
+            kind: e.kind.as_ref().map(|k| k.name().to_string()),
+            key: e.key.as_deref().map(str::to_string),
+            status: e.status,
+            duration_ms: e.duration_ms,
+            severity: e.severity.as_deref().map(str::to_string),
+            message: e
+                .error_message
+                .as_deref()
+                .or(e.message.as_deref())
+                .map(|m| trunc(m, 300)),
+            ..TraceHit::bare(id, file, line_no, raw)
+        }
+    }
 }
 
 /// Identifying values seen in typed fields, to teach the sanitizer and to
@@ -470,24 +510,8 @@ impl Analysis {
 
     /// Sort sections (call after the last input).
     pub fn finish(&mut self) {
-        // What is kept per section by index (the slowest requests) moves
-        // with its section.
-        let mut order: Vec<usize> = (0..self.sections.len()).collect();
-        order.sort_by(|&x, &y| {
-            let (x, y) = (&self.sections[x], &self.sections[y]);
-            (&x.log, &x.kind).cmp(&(&y.log, &y.kind))
-        });
-        let mut sections: Vec<Option<SectionAcc>> = std::mem::take(&mut self.sections)
-            .into_iter()
-            .map(Some)
-            .collect();
-        let mut slowest = std::mem::take(&mut self.evidence.slowest);
-        slowest.resize_with(sections.len().max(slowest.len()), Default::default);
-        for &i in &order {
-            self.sections
-                .push(sections[i].take().expect("each index once"));
-            self.evidence.slowest.push(std::mem::take(&mut slowest[i]));
-        }
+        self.sections
+            .sort_by(|x, y| (&x.log, &x.kind).cmp(&(&y.log, &y.kind)));
         self.index = self
             .sections
             .iter()
@@ -848,7 +872,13 @@ impl Analysis {
             self.sample_request(&info.name, e, at.0);
             if let (true, Some(d)) = (e.stat, e.duration_ms) {
                 let key = e.key.as_deref().unwrap_or("(none)");
-                self.evidence.timed(idx, key, d, (&info.name, at.0, at.1));
+                super::evidence::keep_slowest(
+                    &mut self.sections[idx].slowest,
+                    &mut self.evidence.slowest_total,
+                    key,
+                    d,
+                    (&info.name, at.0, at.1),
+                );
             }
         }
     }
@@ -862,23 +892,9 @@ impl Analysis {
             if id.is_empty() {
                 continue;
             }
-            self.evidence.traces.offer(id, || TraceHit {
-                id: id.to_string(),
-                time: e.time,
-                file: file.to_string(),
-                line_no,
-                kind: e.kind.as_ref().map(|k| k.name().to_string()),
-                key: e.key.as_deref().map(str::to_string),
-                status: e.status,
-                duration_ms: e.duration_ms,
-                severity: e.severity.as_deref().map(str::to_string),
-                message: e
-                    .error_message
-                    .as_deref()
-                    .or(e.message.as_deref())
-                    .map(|m| trunc(m, 300)),
-                // The brief shows the fields, not the line.
-                raw: String::new(),
+            // The brief shows the fields, not the line.
+            self.evidence.traces.offer(id, || {
+                TraceHit::of_event(id, file, line_no, e, String::new())
             });
         }
     }
@@ -934,20 +950,8 @@ impl Analysis {
             self.trace_overflow += 1;
             return;
         }
-        let mut hit = TraceHit {
-            id: id.to_string(),
-            time: None,
-            file: file.to_string(),
-            line_no,
-            kind: None,
-            key: None,
-            status: None,
-            duration_ms: None,
-            severity: None,
-            message: None,
-            raw: trunc(raw_s.trim_end(), MAX_TEXT),
-        };
-        match parsed {
+        let raw = trunc(raw_s.trim_end(), MAX_TEXT);
+        let hit = match parsed {
             Line::Event(e) => {
                 if let Some(u) = &e.user {
                     Seen::add(&mut self.seen.users, u);
@@ -961,21 +965,14 @@ impl Analysis {
                 if let Some(ip) = &e.client_ip {
                     Seen::add(&mut self.seen.ips, ip);
                 }
-                hit.time = e.time;
-                hit.kind = e.kind.as_ref().map(|k| k.name().to_string());
-                hit.key = e.key.as_deref().map(str::to_string);
-                hit.status = e.status;
-                hit.duration_ms = e.duration_ms;
-                hit.severity = e.severity.as_deref().map(str::to_string);
-                hit.message = e
-                    .error_message
-                    .as_deref()
-                    .or(e.message.as_deref())
-                    .map(|m| trunc(m, 300));
+                TraceHit::of_event(id, file, line_no, &e, raw)
             }
-            Line::Known { time } => hit.time = time,
-            _ => {}
-        }
+            Line::Known { time } => TraceHit {
+                time,
+                ..TraceHit::bare(id, file, line_no, raw)
+            },
+            _ => TraceHit::bare(id, file, line_no, raw),
+        };
         if let Some(t) = hit.time {
             widen(&mut info.first, &mut info.last, t);
         }

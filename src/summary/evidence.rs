@@ -107,6 +107,16 @@ pub struct LineHit {
     pub quote: String,
 }
 
+impl LineHit {
+    /// The text of the regex's group `name`, when it took part.
+    pub fn group(&self, name: &str) -> Option<&str> {
+        self.groups
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// A failed event kept as an example.
 #[derive(Clone)]
 pub struct Sample {
@@ -278,6 +288,34 @@ pub struct Slowest {
     pub quote: String,
 }
 
+/// A request of `key` that took `duration_ms`, into `slowest` (one
+/// section's, endpoint → slowest request) when it is the slowest of its
+/// endpoint so far; `total` bounds the kept requests over all sections
+/// ([`MAX_SLOWEST`]).
+pub fn keep_slowest(
+    slowest: &mut std::collections::HashMap<Box<str>, Slowest>,
+    total: &mut usize,
+    key: &str,
+    duration_ms: f64,
+    (file, line_no, raw): (&str, u64, &[u8]),
+) {
+    let keep = || Slowest {
+        duration_ms,
+        file: file.to_string(),
+        line_no,
+        quote: quote(raw),
+    };
+    match slowest.get_mut(key) {
+        Some(s) if duration_ms > s.duration_ms => *s = keep(),
+        Some(_) => {}
+        None if *total < MAX_SLOWEST => {
+            slowest.insert(key.into(), keep());
+            *total += 1;
+        }
+        None => {}
+    }
+}
+
 /// Everything collected for `brief`. Holds raw log text: `Debug` prints
 /// counts only.
 #[derive(Clone, Default)]
@@ -295,9 +333,7 @@ pub struct Evidence {
     pub fail_overflow: u64,
     /// Samples kept in all cells.
     pub samples_total: usize,
-    /// Per section of the analysis (its index), endpoint → its slowest
-    /// request.
-    pub slowest: Vec<std::collections::HashMap<Box<str>, Slowest>>,
+    /// Slowest requests kept in all sections (see [`keep_slowest`]).
     pub slowest_total: usize,
     /// Traceable samples kept in all cells (bounded as `samples_total`).
     pub traceable_total: usize,
@@ -413,36 +449,6 @@ impl Evidence {
         }
     }
 
-    /// A request of `key` that took `duration_ms`, in section `section`:
-    /// kept when it is the slowest of its endpoint so far.
-    pub fn timed(
-        &mut self,
-        section: usize,
-        key: &str,
-        duration_ms: f64,
-        (file, line_no, raw): (&str, u64, &[u8]),
-    ) {
-        if self.slowest.len() <= section {
-            self.slowest.resize_with(section + 1, Default::default);
-        }
-        let keep = || Slowest {
-            duration_ms,
-            file: file.to_string(),
-            line_no,
-            quote: quote(raw),
-        };
-        let m = &mut self.slowest[section];
-        match m.get_mut(key) {
-            Some(s) if duration_ms > s.duration_ms => *s = keep(),
-            Some(_) => {}
-            None if self.slowest_total < MAX_SLOWEST => {
-                m.insert(key.into(), keep());
-                self.slowest_total += 1;
-            }
-            None => {}
-        }
-    }
-
     /// Count one failed event in its (log, minute) cell.
     pub fn failure(&mut self, f: Failure<'_>) {
         let minute = f.time.div_euclid(60_000);
@@ -525,19 +531,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn hit(id: &str, line_no: u64) -> TraceHit {
-        TraceHit {
-            id: id.to_string(),
-            time: None,
-            file: "f".into(),
-            line_no,
-            kind: None,
-            key: None,
-            status: None,
-            duration_ms: None,
-            severity: None,
-            message: None,
-            raw: String::new(),
-        }
+        TraceHit::bare(id, "f", line_no, String::new())
     }
 
     proptest! {

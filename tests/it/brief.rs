@@ -324,14 +324,20 @@ findings = 1
     );
 }
 
+/// 1-based line and column of the first `needle` in `text` (past line 1).
+fn place(text: &str, needle: &str) -> (usize, usize) {
+    let offset = text.find(needle).unwrap();
+    let line = text[..offset].lines().count();
+    let col = offset - text[..offset].rfind('\n').unwrap();
+    (line, col)
+}
+
 #[test]
 fn malformed_checks_file_is_reported_at_file_line_col() {
     let dir = TempDir::new("checks-malformed");
     let text = "[[check]]\nid = \"x\"\ntitle = \"t\"\nreads = \"lines\"\nfiles = [\"df_hT\"]\npattern = 'x'\nseverity = \"urgent\"\nsentence = \"s\"\n[[check.example]]\nfile = \"df_hT\"\ntext = \"x\"\nfindings = 1\n";
     let p = dir.write("bad.toml", text);
-    let offset = text.find("\"urgent\"").unwrap();
-    let line = text[..offset].lines().count();
-    let col = offset - text[..offset].rfind('\n').unwrap();
+    let (line, col) = place(text, "\"urgent\"");
     let expect = format!("bad.toml:{line}:{col}: check x: unknown severity");
     for args in [vec!["checks", "check"], vec!["checks", "list", "--checks"]] {
         let mut c = airlock(&dir);
@@ -359,9 +365,7 @@ fn malformed_checks_file_is_reported_at_file_line_col() {
     // A date condition needs the date: its error points at the pattern.
     let text = "[[check]]\nid = \"d\"\ntitle = \"t\"\nreads = \"lines\"\nfiles = [\"license_info\"]\npattern = 'to (?P<item>\\S+)'\nwithin_days = 30\nseverity = \"high\"\nsentence = \"s\"\n";
     let p = dir.write("dates.toml", text);
-    let offset = text.find("'to").unwrap();
-    let line = text[..offset].lines().count();
-    let col = offset - text[..offset].rfind('\n').unwrap();
+    let (line, col) = place(text, "'to");
     let expect = format!("dates.toml:{line}:{col}: check d: `within_days` needs");
     let mut c = airlock(&dir);
     c.args(["checks", "check"]).arg(&p);
