@@ -192,6 +192,29 @@ pub fn union(hirs: &[Hir]) -> Result<meta::Regex, String> {
         .map_err(|e| one_line(&e.to_string()))
 }
 
+/// Literals one of which every match of any of `hirs` starts with, ignoring
+/// ASCII case (lower case, shortest first, none a prefix of another), or
+/// `None` when some pattern has no such finite set (it can start with any
+/// of too many bytes).
+pub fn folded_prefixes(hirs: &[Hir]) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let mut all = Vec::new();
+    for hir in hirs {
+        let seq = Extractor::new().kind(ExtractKind::Prefix).extract(hir);
+        for lit in seq.literals()? {
+            all.push(lit.as_bytes().to_ascii_lowercase());
+        }
+    }
+    all.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+    let mut kept: Vec<Vec<u8>> = Vec::new();
+    for lit in all {
+        if !kept.iter().any(|k| lit.starts_with(k)) {
+            kept.push(lit);
+        }
+    }
+    Some(kept)
+}
+
 /// The pattern behind `json_keys`: the string value of any of the keys, with
 /// JSON escapes, as the `secret` group. Keys are literal (dots included, as
 /// in `meta.user`). A value that is an array of strings has its first element

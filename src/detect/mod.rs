@@ -71,6 +71,7 @@
 
 mod chunk;
 pub mod compile;
+mod folded;
 pub mod profile;
 pub mod shape;
 mod streams;
@@ -89,6 +90,7 @@ use crate::rules::allow::AllowList;
 use crate::rules::{Category, Decode, Location, Rule, RuleError, RuleSet, Shape};
 
 pub use chunk::{ChunkView, ScanOptions, LOOKAHEAD, MAX_SEGMENT};
+pub use folded::FoldedStarts;
 
 /// Index of a rule in an [`Engine`] (rules of the set first, then learned
 /// pseudo-rules).
@@ -240,6 +242,11 @@ struct Union {
     /// The multi-line variants alone: a chunk where one can start is
     /// searched without streams.
     multiline: Option<meta::Regex>,
+    /// Where a multi-line variant can start (their prefixes), when these
+    /// are few: each place is then tried with an anchored search instead
+    /// of searching the chunk with the regex's own prefilter, which for
+    /// case-insensitive words (`(?i)name`, `token`) is slow.
+    multiline_starts: Option<FoldedStarts>,
 }
 
 /// Search state of a [`Union`] for one input at a time.
@@ -573,12 +580,17 @@ impl Engine {
         } else {
             Some(compile::union(&multi)?)
         };
+        let multiline_starts = match multiline {
+            Some(_) => compile::folded_prefixes(&multi).and_then(|l| FoldedStarts::new(&l)),
+            None => None,
+        };
         let u = Arc::new(Union {
             re,
             variant_of,
             caches: Mutex::new(Vec::new()),
             streamed,
             multiline,
+            multiline_starts,
         });
         cache.insert(excluded, Arc::clone(&u));
         Ok(u)
@@ -1061,8 +1073,18 @@ impl Matcher<'_> {
             .cache(scratch)
             .multiline
             .get_or_insert_with(|| re.create_cache());
-        re.search_with(cache, &Input::new(hay).range(from..hay_end))
-            .map(|m| m.start())
+        match &self.union.multiline_starts {
+            // Every match starts with one of the prefixes: the leftmost
+            // place one starts where a match does is the leftmost match's
+            // start. (Look-behind assertions see the bytes before `p`.)
+            Some(starts) => starts.find(hay, from, hay_end, |p, _| {
+                let input = Input::new(hay).range(p..hay_end).anchored(Anchored::Yes);
+                re.search_with(cache, &input).is_some()
+            }),
+            None => re
+                .search_with(cache, &Input::new(hay).range(from..hay_end))
+                .map(|m| m.start()),
+        }
     }
 
     /// [`Matcher::search_regex`] with the chunk cut at line starts into
