@@ -67,7 +67,10 @@
 //! (far fewer DFA states to build), but a warm search took 2.2× more: with
 //! ASCII case-insensitive prefixes Aho-Corasick has no SIMD prefilter, and
 //! its automaton walk costs as much per byte as the union's. Two passes per
-//! byte lost to one. `airlock scan --profile-rules` times each rule alone.
+//! byte lost to one. (Since then [`FoldedStarts`] searches lower-cased
+//! blocks for such prefixes with SIMD, several times faster than that walk:
+//! the split is worth measuring again.) `airlock scan --profile-rules` times
+//! each rule alone.
 
 mod chunk;
 pub mod compile;
@@ -1459,6 +1462,52 @@ fn json_value_span(hay: &[u8], mstart: usize, mend: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, .. proptest::prelude::ProptestConfig::default() })]
+        /// The leftmost multi-line match found from the prefixes' places is
+        /// the one the regex finds searching on its own.
+        #[test]
+        fn multiline_starts_are_where_the_regex_finds_them(
+            parts in proptest::collection::vec((0usize..14, proptest::prelude::any::<u64>()), 0..40),
+            from in 0usize..64,
+        ) {
+            static BUILTIN: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+            let engine = BUILTIN.get_or_init(|| {
+                Engine::new(&RuleSet::builtin().expect("built-in rules")).expect("compile")
+            });
+            let m = engine.matcher(Some(Path::new("var/log/x.yml")));
+            proptest::prop_assert!(m.union.multiline_starts.is_some());
+            let mut hay = Vec::new();
+            for &(p, r) in &parts {
+                let piece: &[u8] = match p {
+                    0 => b"-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----",
+                    1 => b"-----BEGIN PRIVATE KEY-----\\nMIIEowIBAAKCAQEA",
+                    2 => b"  password: |\n    s3cr3t-value\n",
+                    3 => b"- name: SMTP_TOKEN\n  value: abcdef\n",
+                    4 => b"{\"name\": \"DB_PASSWORD\", \"value\": \"x9y8z7\"}",
+                    5 => b"[[runners]]\n  url = \"x\"\n  name = \"r1\"\n",
+                    6 => b"Private-Lines: 2\nAAAAB3Nz\nAAAAB3Nz\n",
+                    7 => b"\n",
+                    8 => b" username name: ",
+                    9 => b"token secret api_key credentials ",
+                    _ => b"xyz 12 ",
+                };
+                hay.extend(piece.iter().enumerate().map(|(i, b)| {
+                    if (r >> (i % 64)) & 1 == 1 { b.to_ascii_uppercase() } else { *b }
+                }));
+            }
+            let from = from.min(hay.len());
+            let mut scratch = Scratch::default();
+            let got = m.multiline_start(&hay, from, hay.len(), &mut scratch);
+            m.end(&mut scratch);
+            let re = m.union.multiline.as_ref().expect("built-in multi-line rules");
+            let want = re
+                .search(&Input::new(&hay).range(from..hay.len()))
+                .map(|x| x.start());
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
 
     fn learned(v: &str) -> LearnedValue {
         LearnedValue {
