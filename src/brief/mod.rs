@@ -5,12 +5,12 @@
 //! * [`checks`]: checks as data (TOML), built-ins embedded, validated
 //!   against their own examples;
 //! * this module: the evaluation of checks over an
-//!   [`Analysis`](crate::summary::Analysis) that collected
+//!   [`Analysis`] that collected
 //!   [`evidence`](crate::summary::evidence) in the same pass as `summary`;
 //! * [`render`]: Markdown for a ticket, one self-contained HTML page, JSON.
 //!
 //! Every string in a [`Brief`] went through the report's
-//! [`Sanitize`](crate::summary::Sanitize) hook when it was built: the brief
+//! [`Sanitize`] hook when it was built: the brief
 //! holds nothing the other reports would not print. Numbers and times are
 //! not identifying and are kept as they are.
 

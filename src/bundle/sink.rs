@@ -209,7 +209,7 @@ impl Sink for DirSink {
 
 /// Members as entries of a tar stream. Entry sizes must be known before the
 /// content, so each rewritten member is spooled first: in memory up to
-/// [`SPOOL_MEMORY`], then in an owner-only temporary file.
+/// `SPOOL_MEMORY` bytes, then in an owner-only temporary file.
 pub struct TarSink<'a> {
     builder: tar::Builder<&'a mut dyn Write>,
     spool_dir: Option<PathBuf>,

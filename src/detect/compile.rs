@@ -10,7 +10,7 @@
 //! * **single-line unless declared**: for rules without `multiline = true`,
 //!   `\n` is removed from every class and literal of the pattern, so a match can
 //!   never cross a line. That is what makes line-aligned chunks equivalent to
-//!   the whole file (see [`super::chunk`]).
+//!   the whole file (see `detect::chunk`).
 //!
 //! Size limits are explicit: a user rule that compiles to a huge automaton is
 //! an error at load time rather than a slow scan at 3 a.m.

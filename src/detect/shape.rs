@@ -14,7 +14,7 @@
 //!
 //! Both look at the value alone; the rule's pattern gives the context
 //! (the key or flag in front). Verification's independent detector
-//! ([`super::suspect`]) does not use these functions: it has its own tests,
+//! ([`crate::redact::suspect`]) does not use these functions: it has its own tests,
 //! so that one mistake cannot blind both.
 
 use base64::Engine as _;

@@ -385,11 +385,11 @@ fn context_before(line: &[u8], start: usize) -> Option<(String, &'static str)> {
 
 /// Every candidate in `hay` (offsets into it), in order.
 ///
-/// A candidate needs a secret word within [`CONTEXT_BYTES`] before it on
+/// A candidate needs a secret word within `CONTEXT_BYTES` before it on
 /// its line, and most bytes have none near: so the words are found first
 /// (one pass, overlapping occurrences) and only tokens that start where a
 /// word can reach are looked at. The tokens and the tests on them are
-/// those of a plain walk over every token ([`find_walking`] in the tests,
+/// those of a plain walk over every token (`find_walking` in the tests,
 /// which a property test compares with this).
 pub fn find(hay: &[u8]) -> Vec<Candidate> {
     let mut out = Vec::new();

@@ -60,7 +60,7 @@ const MAX_TEXT: usize = 2_000;
 const SNIFF_LINES: usize = 50;
 
 /// Lines of one file that wait for its majority kind (see
-/// [`Analysis::read_lines`]): enough for any real mix, bounded.
+/// `Analysis::read_lines`): enough for any real mix, bounded.
 pub const PENDING_LINES: usize = 10_000;
 pub const PENDING_BYTES: usize = 16 << 20;
 

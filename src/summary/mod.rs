@@ -7,7 +7,7 @@
 //! * [`sanitize`]: the one hook every printed string goes through;
 //! * [`report`]: the reports of `summary`, `errors`, `top`, `trace` and
 //!   `compare`, built through that hook;
-//! * [`render`]: text, Markdown, JSON and self-contained HTML;
+//! * [`render`](mod@render): text, Markdown, JSON and self-contained HTML;
 //! * [`overview`]: host facts from the bundle's command outputs.
 
 pub mod analyze;
