@@ -341,22 +341,54 @@ pub fn is_reference(hay: &[u8], s: usize, e: usize) -> bool {
     if !dns_name {
         return false;
     }
-    let line_start = hay[..s]
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |i| i + 1);
-    let before = String::from_utf8_lossy(&hay[line_start..s]).to_ascii_lowercase();
-    let key = before
-        .trim_end_matches([' ', '\t', '"', '\''])
-        .strip_suffix(':')
-        .map(|k| {
-            k.trim_end_matches(['"', '\''])
-                .trim_start_matches([' ', '\t', '-', '"', '\''])
-        });
-    matches!(
-        key,
-        Some("secret" | "secretname" | "secret_name" | "existingsecret" | "existing_secret")
-    )
+    key_names_a_secret(hay, s)
+}
+
+/// Does the line before `s` hold nothing but a key that names a Kubernetes
+/// Secret (`secret:`, `secretName:`, `existing_secret:`, any case), quoted
+/// or not, after blanks, dashes or quotes?
+///
+/// Read backwards from `s`, so it costs what the key costs: a line of
+/// 200 MB (a JSON document on one line) is not read again for every value
+/// on it.
+fn key_names_a_secret(hay: &[u8], s: usize) -> bool {
+    const NAMES: [&[u8]; 5] = [
+        b"secret",
+        b"secretname",
+        b"secret_name",
+        b"existingsecret",
+        b"existing_secret",
+    ];
+    let longest = NAMES.iter().map(|n| n.len()).max().unwrap_or(0);
+    let mut i = s;
+    // Blanks and quotes before the value, then the colon.
+    while i > 0 && matches!(hay[i - 1], b' ' | b'\t' | b'"' | b'\'') {
+        i -= 1;
+    }
+    if i == 0 || hay[i - 1] != b':' {
+        return false;
+    }
+    i -= 1;
+    // The key's closing quotes, then the key.
+    while i > 0 && matches!(hay[i - 1], b'"' | b'\'') {
+        i -= 1;
+    }
+    let key_end = i;
+    while i > 0
+        && key_end - i <= longest
+        && (hay[i - 1].is_ascii_alphabetic() || hay[i - 1] == b'_')
+    {
+        i -= 1;
+    }
+    let key = &hay[i..key_end];
+    if !NAMES.iter().any(|n| key.eq_ignore_ascii_case(n)) {
+        return false;
+    }
+    // Only blanks, dashes and quotes between the line's start and the key.
+    while i > 0 && matches!(hay[i - 1], b' ' | b'\t' | b'-' | b'"' | b'\'') {
+        i -= 1;
+    }
+    i == 0 || hay[i - 1] == b'\n'
 }
 
 /// Is `v` (at `s`) the verb of a GitLab rake task whose namespace reads
@@ -385,6 +417,62 @@ fn rake_task_verb(hay: &[u8], s: usize, v: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// How [`key_names_a_secret`] was first written: the line before the
+    /// value, from its start, lower-cased and trimmed. The reference the
+    /// property test holds the backward reading to.
+    fn key_names_a_secret_from_line_start(hay: &[u8], s: usize) -> bool {
+        let line_start = hay[..s]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        let before = String::from_utf8_lossy(&hay[line_start..s]).to_ascii_lowercase();
+        let key = before
+            .trim_end_matches([' ', '\t', '"', '\''])
+            .strip_suffix(':')
+            .map(|k| {
+                k.trim_end_matches(['"', '\''])
+                    .trim_start_matches([' ', '\t', '-', '"', '\''])
+            });
+        matches!(
+            key,
+            Some("secret" | "secretname" | "secret_name" | "existingsecret" | "existing_secret")
+        )
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 1024, .. proptest::prelude::ProptestConfig::default() })]
+        #[test]
+        fn the_key_is_read_backwards_as_it_was_from_the_line_start(
+            parts in proptest::collection::vec(0usize..16, 0..12),
+        ) {
+            let pieces: [&[u8]; 16] = [
+                b"secret", b"SecretName", b"secret_name", b"existingSecret", b"EXISTING_SECRET",
+                b" ", b"\t", b"-", b"\"", b"'", b":", b"\n", b"x", b"\r", b"\xc3\x9f", b"2",
+            ];
+            let mut hay: Vec<u8> = parts.iter().flat_map(|&p| pieces[p].iter().copied()).collect();
+            let s = hay.len();
+            hay.extend_from_slice(b"gitlab-ldap-bind");
+            proptest::prop_assert_eq!(
+                key_names_a_secret(&hay, s),
+                key_names_a_secret_from_line_start(&hay, s)
+            );
+        }
+    }
+
+    #[test]
+    fn a_secret_name_is_read_on_its_own_line_after_a_long_one() {
+        // A Secret's name on its own line after 4 MB of one JSON line, and
+        // a value at the end of that line (whose key is `b`, no Secret).
+        let mut hay = b"[".to_vec();
+        while hay.len() < 4 << 20 {
+            hay.extend_from_slice(b"{\"a\":\"b\"},");
+        }
+        hay.extend_from_slice(b"\n  secretName: gitlab-ldap-bind\n");
+        let s = hay.len() - b"gitlab-ldap-bind\n".len();
+        assert!(key_names_a_secret(&hay, s));
+        assert!(!key_names_a_secret(&hay, 4 << 20));
+    }
 
     #[test]
     fn the_host_index_keeps_what_the_entries_keep() {
