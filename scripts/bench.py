@@ -233,6 +233,7 @@ def main() -> int:
     run_timed(f"cat {tree}/**/* > /dev/null 2>&1 || find {tree} -type f -exec cat {{}} + > /dev/null", 1)
 
     rows = []  # (name, what, seconds, bytes, rss_kib, recall or None, note, cpu seconds)
+    findings: dict[str, tuple] = {}  # what -> (count, ...)
     cpu = 0.0
 
     def add(name, what, secs, nbytes, rss, rec=None, note=""):
@@ -273,6 +274,11 @@ def main() -> int:
     et = ROOT / "target" / "release" / "examples" / "engine-throughput"
     p = subprocess.run([str(et), *map(str, files), "--repeat", "3"], capture_output=True, text=True, check=True)
     passes = [float(x) for x in re.findall(r"pass: ([0-9.]+) MB/s", p.stderr)]
+    found = re.search(r"(\d+) findings", p.stdout + p.stderr)
+    if found and passes:
+        # Findings per second of the engine: the cost per finding shows here.
+        n = int(found.group(1))
+        findings["engine"] = (n, passes[0], max(passes))  # findings, MB/s first pass, MB/s warm
     if passes:
         cpu = 0.0
         add("airlock engine, 1 thread, first pass", "detection only (library; DFA states built on the way)",
@@ -348,10 +354,12 @@ def main() -> int:
             add(f"airlock redact {jobs}".strip(), "redaction dir -> dir (all packs)", secs, tree_bytes, rss,
                 recall(planted, dest, work))
             passes.append((f"airlock redact {jobs}".strip(), read_passes(work / f"report-dir-{j}.json")))
+            findings[f"airlock redact {jobs}".strip()] = (read_replacements(work / f"report-dir-{j}.json"),)
         dest = work / "out-airlock.tar.gz"
         secs, rss, cpu = run_timed(f"rm -f {dest} && {airlock} redact {tar_gz} -o {dest} {with_report('tgz')}",
                                    r, ok=(0, 1))
         passes.append(("airlock redact .tar.gz", read_passes(work / "report-tgz.json")))
+        findings["airlock redact .tar.gz"] = (read_replacements(work / "report-tgz.json"),)
         unpacked = work / "out-airlock-tgz"
         unpacked.mkdir()
         with tarfile.open(dest) as t:
@@ -363,7 +371,8 @@ def main() -> int:
                      "(the script runs them as soon as `airlock redact --help` succeeds)")
 
     scale = scaling(args, airlock, gen, work) if has_redact else []
-    report = render(args, size_arg, mach, rows, notes, planted, len(files), tree_bytes, tar_gz, scale, passes)
+    report = render(args, size_arg, mach, rows, notes, planted, len(files), tree_bytes, tar_gz, scale, passes,
+                    findings)
     if args.no_write:
         print(report)
     else:
@@ -479,6 +488,14 @@ def rows_named(by, prefix):
     return [r for name, r in by.items() if name.startswith(prefix)]
 
 
+def read_replacements(report: Path) -> int | None:
+    """Values replaced by a redaction (its report's totals), if it says."""
+    try:
+        return json.loads(report.read_text())["totals"]["replacements"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def read_passes(report: Path) -> list[tuple[str, float]]:
     """(pass, wall seconds) from a redaction report, if it has them."""
     try:
@@ -487,7 +504,9 @@ def read_passes(report: Path) -> list[tuple[str, float]]:
         return []
 
 
-def render(args, size_arg, mach, rows, notes, planted, nfiles, tree_bytes, tar_gz, scale=(), passes=()) -> str:
+def render(args, size_arg, mach, rows, notes, planted, nfiles, tree_bytes, tar_gz, scale=(), passes=(),
+           findings=None) -> str:
+    findings = findings or {}
     def speed(row):
         return row[3] / 1e6 / row[2]
 
@@ -553,17 +572,28 @@ def render(args, size_arg, mach, rows, notes, planted, nfiles, tree_bytes, tar_g
         out.append("## Where redaction's time goes\n")
         out.append("Wall time of each pass, from the `passes` of the redaction report (the last of the repeats, "
                    "so the sum may differ from the best run above). MB/s: the bundle's uncompressed bytes "
-                   f"({tree_bytes / 1e6:.1f} MB) over the pass's wall time.\n")
-        out.append("| run | learn s | redact s | verify s | learn MB/s | redact MB/s | verify MB/s |")
-        out.append("|---|---|---|---|---|---|---|")
+                   f"({tree_bytes / 1e6:.1f} MB) over the pass's wall time. Replacements/s: values the "
+                   "redact pass replaced (the report's total) over its wall time.\n")
+        out.append("| run | learn s | redact s | verify s | learn MB/s | redact MB/s | verify MB/s "
+                   "| redact replacements/s |")
+        out.append("|---|---|---|---|---|---|---|---|")
         for name, ps in passes:
             t = dict(ps)
             if not all(k in t for k in ("learn", "redact", "verify")):
                 continue
             secs = [t["learn"], t["redact"], t["verify"]]
+            n = findings.get(name, (None,))[0]
+            per_s = f"{n / t['redact'] / 1e6:.2f} M" if n else "-"
             out.append(f"| `{name}` | " + " | ".join(f"{x:.2f}" for x in secs) + " | "
-                       + " | ".join(f"{tree_bytes / 1e6 / x:.0f}" for x in secs) + " |")
+                       + " | ".join(f"{tree_bytes / 1e6 / x:.0f}" for x in secs) + f" | {per_s} |")
         out.append("")
+        if "engine" in findings:
+            n, first, warm = findings["engine"]
+            mb = tree_bytes / 1e6
+            out.append(f"The engine alone (one thread, in memory) finds {n} findings in the tree: "
+                       f"{n / (mb / first) / 1e6:.2f} M findings/s on its first pass ({first:.0f} MB/s, "
+                       f"lazy DFA states built on the way), {n / (mb / warm) / 1e6:.2f} M findings/s warm "
+                       f"({warm:.0f} MB/s).\n")
     out.append("## Targets (issue 5)\n")
     ar = [r for r in rows if r[0].startswith("airlock redact") and "dir" in r[1]]
     if rg2 and ar:
