@@ -12,11 +12,11 @@ use clap::Parser as _;
 static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(version_line);
 
 fn version_line() -> String {
-    let packs = airlock::rules::RuleSet::builtin()
-        .map(|set| {
-            set.packs()
+    let packs = airlock::rules::RuleSet::builtin_pack_versions()
+        .map(|packs| {
+            packs
                 .iter()
-                .map(|p| format!("{} {}", p.name, p.version))
+                .map(|(name, version)| format!("{name} {version}"))
                 .collect::<Vec<_>>()
                 .join(", ")
         })

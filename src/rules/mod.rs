@@ -51,6 +51,37 @@ impl Location {
     }
 }
 
+/// Where the lines of a text start: [`Location`]s of many offsets in one
+/// rules file without counting its lines again for each (a pack of a few
+/// hundred rules asks for thousands).
+pub struct LineIndex<'t> {
+    text: &'t str,
+    starts: Vec<usize>,
+}
+
+impl<'t> LineIndex<'t> {
+    pub fn new(text: &'t str) -> LineIndex<'t> {
+        let starts = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+            .collect();
+        LineIndex { text, starts }
+    }
+
+    /// [`Location::at`] of byte `offset`.
+    pub fn location(&self, file: &str, offset: usize) -> Location {
+        let offset = offset.min(self.text.len());
+        // The last line that starts at or before `offset`.
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let line_start = self.starts[line - 1];
+        let col = self.text[line_start..offset].chars().count() + 1;
+        Location {
+            file: file.to_string(),
+            line,
+            col,
+        }
+    }
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}", self.file, self.line, self.col)
@@ -274,6 +305,41 @@ impl RuleSet {
         Ok(set)
     }
 
+    /// Name and version of each built-in pack, in load order: what
+    /// [`RuleSet::builtin`]'s [`RuleSet::packs`] say, read from the
+    /// `[pack]` table at the head of each file without compiling its rules.
+    /// (Every command builds its `--version` text from these before it
+    /// runs; compiling every rule for it doubled a small run's start-up.)
+    pub fn builtin_pack_versions() -> Result<Vec<(String, String)>, RuleError> {
+        #[derive(serde::Deserialize)]
+        struct Head {
+            pack: Option<spec::PackMeta>,
+        }
+        builtin::PACKS
+            .iter()
+            .map(|(name, text)| {
+                // The head: everything before the first array of tables.
+                let head = text.find("\n[[").map_or(*text, |i| &text[..i]);
+                match toml::from_str::<Head>(head) {
+                    Ok(Head { pack: Some(m) }) => {
+                        Ok((m.name, m.version.unwrap_or_else(|| "0".into())))
+                    }
+                    // No head of its own: what loading it says.
+                    _ => {
+                        let mut one = RuleSet::default();
+                        one.add_pack_text(
+                            &format!("builtin:{name}"),
+                            &format!("rules/{name}"),
+                            text,
+                        )?;
+                        let p = &one.packs()[0];
+                        Ok((p.name.clone(), p.version.clone()))
+                    }
+                }
+            })
+            .collect()
+    }
+
     /// Built-in packs (unless `no_builtin`) followed by every path given: a
     /// file is one pack, a directory contributes its `*.toml` files in name
     /// order.
@@ -350,7 +416,8 @@ impl RuleSet {
                 .to_string();
             RuleError::invalid(at, None, msg)
         })?;
-        let loc = |span: std::ops::Range<usize>| Location::at(shown, text, span.start);
+        let lines = LineIndex::new(text);
+        let loc = |span: std::ops::Range<usize>| lines.location(shown, span.start);
 
         let meta = file.pack.as_ref().map(|m| m.get_ref());
         let default_name = Path::new(shown)
@@ -392,7 +459,7 @@ impl RuleSet {
             let at = loc(spanned.span());
             let spec = spanned.into_inner();
             let overrides = spec.override_;
-            let rule = check_spec(spec, at, shown, text, &pack)?;
+            let rule = check_spec(spec, at, shown, &lines, &pack)?;
             if seen_here.contains(&rule.id) {
                 return Err(RuleError::invalid(
                     rule.at.clone(),
@@ -450,10 +517,10 @@ fn check_spec(
     spec: RuleSpec,
     at: Location,
     shown: &str,
-    text: &str,
+    lines: &LineIndex<'_>,
     pack: &Arc<PackInfo>,
 ) -> Result<Rule, RuleError> {
-    let loc = |span: std::ops::Range<usize>| Location::at(shown, text, span.start);
+    let loc = |span: std::ops::Range<usize>| lines.location(shown, span.start);
     let id = spec.id.get_ref().clone();
     let bad = |span: std::ops::Range<usize>, msg: String| {
         Err(RuleError::invalid(loc(span), Some(&id), msg))
@@ -617,4 +684,37 @@ pub fn hex(bytes: &[u8]) -> String {
         let _ = write!(s, "{b:02x}");
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_pack_versions_are_those_of_the_loaded_packs() {
+        let loaded: Vec<(String, String)> = RuleSet::builtin()
+            .expect("built-in rules")
+            .packs()
+            .iter()
+            .map(|p| (p.name.clone(), p.version.clone()))
+            .collect();
+        assert_eq!(RuleSet::builtin_pack_versions().expect("heads"), loaded);
+        assert!(loaded.len() >= 16, "{loaded:?}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn line_index_locates_every_offset_as_counting_does(
+            chars in proptest::collection::vec(proptest::sample::select(vec!['a', ' ', '\n', 'é', '日', '\r']), 0..200),
+        ) {
+            let text: String = chars.into_iter().collect();
+            let lines = LineIndex::new(&text);
+            for offset in (0..=text.len() + 2).filter(|&o| o > text.len() || text.is_char_boundary(o)) {
+                proptest::prop_assert_eq!(
+                    lines.location("f.toml", offset),
+                    Location::at("f.toml", &text, offset)
+                );
+            }
+        }
+    }
 }
