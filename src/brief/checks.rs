@@ -30,7 +30,7 @@ use regex_automata::meta::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::rules::Location;
+use crate::rules::{LineIndex, Location};
 use crate::summary::evidence::{Probe, ProbeItem};
 
 /// The built-in checks, embedded: (shown name, contents).
@@ -239,9 +239,10 @@ impl CheckSet {
             check: None,
             msg: e.message().trim().to_string(),
         })?;
+        let lines = LineIndex::new(text);
         for spanned in file.checks {
-            let at = Location::at(name, text, spanned.span().start);
-            let check = compile(name, text, at, spanned.into_inner())?;
+            let at = lines.location(name, spanned.span().start);
+            let check = compile(name, &lines, at, spanned.into_inner())?;
             if let Some(prev) = self.checks.iter().find(|c| c.id == check.id) {
                 return Err(CheckError::Invalid {
                     at: check.at.clone(),
@@ -297,9 +298,14 @@ fn regex(p: &str) -> Result<Regex, String> {
         .map_err(|e| e.to_string().replace('\n', " "))
 }
 
-fn compile(name: &str, text: &str, at: Location, s: CheckSpec) -> Result<Check, CheckError> {
+fn compile(
+    name: &str,
+    lines: &LineIndex<'_>,
+    at: Location,
+    s: CheckSpec,
+) -> Result<Check, CheckError> {
     let id = s.id.get_ref().clone();
-    let loc = |span: std::ops::Range<usize>| Location::at(name, text, span.start);
+    let loc = |span: std::ops::Range<usize>| lines.location(name, span.start);
     let bad = |l: Location, msg: String| CheckError::Invalid {
         at: l,
         check: Some(id.clone()),

@@ -583,10 +583,10 @@ impl Engine {
         } else {
             Some(compile::union(&multi)?)
         };
-        let multiline_starts = match multiline {
-            Some(_) => compile::folded_prefixes(&multi).and_then(|l| FoldedStarts::new(&l)),
-            None => None,
-        };
+        let multiline_starts = multiline
+            .as_ref()
+            .and_then(|_| compile::folded_prefixes(&multi))
+            .and_then(|l| FoldedStarts::new(&l));
         let u = Arc::new(Union {
             re,
             variant_of,

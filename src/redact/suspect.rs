@@ -72,22 +72,6 @@ fn secret_words() -> &'static aho_corasick::AhoCorasick {
     })
 }
 
-/// A word found in the haystack: where it starts and ends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct WordMatch {
-    start: usize,
-    end: usize,
-}
-
-impl WordMatch {
-    fn start(&self) -> usize {
-        self.start
-    }
-    fn end(&self) -> usize {
-        self.end
-    }
-}
-
 /// Every occurrence of every [`SECRET_WORDS`] word, ignoring ASCII case,
 /// overlapping ones included, ordered by where they end: what
 /// `find_overlapping_iter` of [`secret_words`] gives.
@@ -96,25 +80,19 @@ impl WordMatch {
 /// GitLab's JSON logs), and its byte-at-a-time walk was 30% of
 /// verification. [`FoldedStarts`] finds where a word starts several times
 /// faster; the words are compared there.
-fn word_matches(hay: &[u8]) -> Vec<WordMatch> {
+fn word_matches(hay: &[u8]) -> Vec<std::ops::Range<usize>> {
     static STARTS: std::sync::OnceLock<Option<FoldedStarts>> = std::sync::OnceLock::new();
     let Some(starts) = STARTS.get_or_init(|| FoldedStarts::new(SECRET_WORDS)) else {
         return secret_words()
             .find_overlapping_iter(hay)
-            .map(|m| WordMatch {
-                start: m.start(),
-                end: m.end(),
-            })
+            .map(|m| m.range())
             .collect();
     };
     let mut out = Vec::new();
     starts.find(hay, 0, hay.len(), |p, text| {
         for w in SECRET_WORDS {
             if text.starts_with(w.as_bytes()) {
-                out.push(WordMatch {
-                    start: p,
-                    end: p + w.len(),
-                });
+                out.push(p..p + w.len());
             }
         }
         false
@@ -403,13 +381,13 @@ pub fn find(hay: &[u8]) -> Vec<Candidate> {
         // for only that far: on one long line (a JSON document on a single
         // line), looking to the end of the line for every word was
         // quadratic in the chunk.
-        let reach = (m.start() + CONTEXT_BYTES).min(hay.len());
-        let hi = if reach <= m.end() {
+        let reach = (m.start + CONTEXT_BYTES).min(hay.len());
+        let hi = if reach <= m.end {
             reach
         } else {
-            memchr::memchr(b'\n', &hay[m.end()..reach]).map_or(reach, |i| m.end() + i)
+            memchr::memchr(b'\n', &hay[m.end..reach]).map_or(reach, |i| m.end + i)
         };
-        let lo = m.end();
+        let lo = m.end;
         match &mut span {
             Some((_, h)) if lo <= *h + 1 => *h = (*h).max(hi),
             _ => {
@@ -619,7 +597,7 @@ mod tests {
                 .map(|m| (m.start(), m.end()))
                 .collect();
             want.sort_by_key(|&(s, e)| (e, s));
-            let whole: Vec<(usize, usize)> = word_matches(&hay).iter().map(|m| (m.start, m.end)).collect();
+            let whole: Vec<(usize, usize)> = word_matches(&hay).into_iter().map(|m| (m.start, m.end)).collect();
             proptest::prop_assert_eq!(whole, want);
         }
     }

@@ -37,17 +37,9 @@ pub struct Location {
 impl Location {
     /// Line and column (both 1-based, column in characters) of byte `offset`
     /// in `text`.
+    /// (For many offsets in one text, build a [`LineIndex`] once.)
     pub fn at(file: &str, text: &str, offset: usize) -> Location {
-        let offset = offset.min(text.len());
-        let before = &text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before[line_start..].chars().count() + 1;
-        Location {
-            file: file.to_string(),
-            line,
-            col,
-        }
+        LineIndex::new(text).location(file, offset)
     }
 }
 
@@ -67,7 +59,8 @@ impl<'t> LineIndex<'t> {
         LineIndex { text, starts }
     }
 
-    /// [`Location::at`] of byte `offset`.
+    /// Line and column (both 1-based, column in characters) of byte
+    /// `offset`.
     pub fn location(&self, file: &str, offset: usize) -> Location {
         let offset = offset.min(self.text.len());
         // The last line that starts at or before `offset`.
@@ -702,6 +695,21 @@ mod tests {
         assert!(loaded.len() >= 16, "{loaded:?}");
     }
 
+    /// Line and column by counting from the text's start: the reference the
+    /// property test holds [`LineIndex`] to.
+    fn location_by_counting(file: &str, text: &str, offset: usize) -> Location {
+        let offset = offset.min(text.len());
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = before[line_start..].chars().count() + 1;
+        Location {
+            file: file.to_string(),
+            line,
+            col,
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn line_index_locates_every_offset_as_counting_does(
@@ -712,7 +720,7 @@ mod tests {
             for offset in (0..=text.len() + 2).filter(|&o| o > text.len() || text.is_char_boundary(o)) {
                 proptest::prop_assert_eq!(
                     lines.location("f.toml", offset),
-                    Location::at("f.toml", &text, offset)
+                    location_by_counting("f.toml", &text, offset)
                 );
             }
         }
