@@ -2,11 +2,15 @@
 //! (so an optimisation can show it changed nothing).
 //!
 //! ```text
-//! cargo run --release --example engine-throughput -- FILE... [--repeat N] [--chunk BYTES] [--learned-tsv planted.tsv] [--without ID,ID…]
+//! cargo run --release --example engine-throughput -- FILE... [--repeat N] [--chunk BYTES] [--learned-tsv planted.tsv] [--without ID,ID…] [--rules DIR]
 //! ```
 //!
 //! `--without` leaves the named rules out (what a rule costs, measured
 //! deterministically as instructions under `valgrind --tool=callgrind`).
+//!
+//! `--rules` searches with the packs in a file or directory instead of the
+//! built-in ones: a rewritten rule can be timed against the original, and
+//! the digest says whether it finds the same things.
 //!
 //! `--learned-tsv` adds the network and identity values of a corpus's
 //! `planted.tsv` as learned literals (what redaction will search for).
@@ -23,6 +27,7 @@ fn main() {
     let mut chunk = ScanOptions::default().chunk_size;
     let mut learned = Vec::new();
     let mut without: Vec<String> = Vec::new();
+    let mut rules: Option<std::path::PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -51,12 +56,16 @@ fn main() {
                     }
                 }
             }
+            "--rules" => rules = Some(args.next().unwrap().into()),
             _ => files.push(a),
         }
     }
-    let set = RuleSet::builtin()
-        .unwrap()
-        .filtered(|r| !without.contains(&r.id));
+    let set = match &rules {
+        Some(dir) => RuleSet::load(std::slice::from_ref(dir), true),
+        None => RuleSet::builtin(),
+    }
+    .unwrap()
+    .filtered(|r| !without.contains(&r.id));
     let engine = Engine::with_learned(&set, &learned).unwrap();
     let opts = ScanOptions { chunk_size: chunk };
     let data: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
