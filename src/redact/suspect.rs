@@ -128,6 +128,9 @@ const SAFE_NAME_WORDS: &[&str] = &[
     "etag",
     "nonce_id",
     "public",
+    // `Signature Algorithm: sha256WithRSAEncryption` in every
+    // `openssl x509 -text`, `signing_algorithm: HS256`.
+    "algorithm",
 ];
 
 /// Why a candidate is not reported.
@@ -668,6 +671,7 @@ mod tests {
             r#""credentialId": "B9mTcFSck2LzJO2S3ols63","#,
             r#"const validKeyChars = "0123456789abcdefghijklmnopqrstuvwxyz_-.""#,
             "Processed session termination for sessionid: 0x34ed9ac1c1e007a",
+            "        Signature Algorithm: sha256WithRSAEncryption",
         ] {
             assert!(found(text).is_empty(), "{text}: {:?}", found(text));
         }
