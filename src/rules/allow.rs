@@ -274,9 +274,9 @@ impl AllowList {
     }
 
     /// Does a version word stand right before `hay[start..]` (`Rails `,
-    /// `Version `, `version: "`, `~~`)? Blanks, `:`, `=`, quotes and an
-    /// opening bracket may come between; the word must start at a word
-    /// boundary.
+    /// `Version `, `version: "`, `~~`, a user agent's `Chrome/`)? Blanks,
+    /// `:`, `=`, `/`, quotes and an opening bracket may come between; the
+    /// word must start at a word boundary.
     pub fn version_before(&self, hay: &[u8], start: usize) -> bool {
         if self.versions_after.is_empty() {
             return false;
@@ -284,7 +284,10 @@ impl AllowList {
         let mut i = start.min(hay.len());
         // At most a few separators: `Version: "1.2.3.4"`, `[Version 10.…`.
         let mut seps = 0;
-        while i > 0 && seps < 4 && matches!(hay[i - 1], b' ' | b'\t' | b':' | b'=' | b'"' | b'\'') {
+        while i > 0
+            && seps < 4
+            && matches!(hay[i - 1], b' ' | b'\t' | b':' | b'=' | b'/' | b'"' | b'\'')
+        {
             i -= 1;
             seps += 1;
         }
@@ -330,6 +333,15 @@ pub fn is_reference(hay: &[u8], s: usize, e: usize) -> bool {
     if rake_task_verb(hay, s, v) {
         return true;
     }
+    // PAM's `service:type` (`pam_unix(passwd:chauthtok)`): no assignment.
+    if hay[..s].ends_with(b"(passwd:") {
+        return true;
+    }
+    // The working directory (`PWD=/builds/acme/app`, `"pwd":"/var/opt/gitlab"`
+    // in an environment dump): `pwd` is also a password's name elsewhere.
+    if matches!(v.first(), Some(b'/' | b'~')) && key_is_working_directory(hay, s) {
+        return true;
+    }
     // A Secret's name: a DNS-1123 name in words (`gitlab-ldap-bind`) as
     // the value of a key that names a Secret.
     let dns_name = v.len() <= 63
@@ -344,9 +356,33 @@ pub fn is_reference(hay: &[u8], s: usize, e: usize) -> bool {
     key_names_a_secret(hay, s)
 }
 
+/// Is the key right before the value at `s` (`KEY=`, `"key":`, `key: `)
+/// `PWD` or `OLDPWD`, in any case?
+fn key_is_working_directory(hay: &[u8], s: usize) -> bool {
+    let mut i = s;
+    while i > 0 && matches!(hay[i - 1], b' ' | b'\t' | b'"' | b'\'') {
+        i -= 1;
+    }
+    if i == 0 || !matches!(hay[i - 1], b'=' | b':') {
+        return false;
+    }
+    i -= 1;
+    while i > 0 && matches!(hay[i - 1], b'"' | b'\'') {
+        i -= 1;
+    }
+    let key_end = i;
+    while i > 0 && key_end - i <= 6 && (hay[i - 1].is_ascii_alphanumeric() || hay[i - 1] == b'_') {
+        i -= 1;
+    }
+    let key = &hay[i..key_end];
+    let whole = i == 0 || !(hay[i - 1].is_ascii_alphanumeric() || hay[i - 1] == b'_');
+    whole && (key.eq_ignore_ascii_case(b"pwd") || key.eq_ignore_ascii_case(b"oldpwd"))
+}
+
 /// Does the line before `s` hold nothing but a key that names a Kubernetes
 /// Secret (`secret:`, `secretName:`, `existing_secret:`, any case), quoted
-/// or not, after blanks, dashes or quotes?
+/// or not, after blanks, dashes or quotes — or after the `{` or `,` of a
+/// flow mapping (`{secret: gitlab-initial-root-password, key: password}`)?
 ///
 /// Read backwards from `s`, so it costs what the key costs: a line of
 /// 200 MB (a JSON document on one line) is not read again for every value
@@ -384,11 +420,12 @@ fn key_names_a_secret(hay: &[u8], s: usize) -> bool {
     if !NAMES.iter().any(|n| key.eq_ignore_ascii_case(n)) {
         return false;
     }
-    // Only blanks, dashes and quotes between the line's start and the key.
+    // Only blanks, dashes and quotes between the line's start (or a flow
+    // mapping's `{` or `,`) and the key.
     while i > 0 && matches!(hay[i - 1], b' ' | b'\t' | b'-' | b'"' | b'\'') {
         i -= 1;
     }
-    i == 0 || hay[i - 1] == b'\n'
+    i == 0 || matches!(hay[i - 1], b'\n' | b'{' | b',')
 }
 
 /// Is `v` (at `s`) the verb of a GitLab rake task whose namespace reads
@@ -426,7 +463,12 @@ mod tests {
             .iter()
             .rposition(|b| *b == b'\n')
             .map_or(0, |i| i + 1);
-        let before = String::from_utf8_lossy(&hay[line_start..s]).to_ascii_lowercase();
+        // A flow mapping's entry starts after its `{` or `,`.
+        let entry_start = hay[line_start..s]
+            .iter()
+            .rposition(|b| matches!(b, b'{' | b','))
+            .map_or(line_start, |i| line_start + i + 1);
+        let before = String::from_utf8_lossy(&hay[entry_start..s]).to_ascii_lowercase();
         let key = before
             .trim_end_matches([' ', '\t', '"', '\''])
             .strip_suffix(':')
@@ -444,11 +486,12 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 1024, .. proptest::prelude::ProptestConfig::default() })]
         #[test]
         fn the_key_is_read_backwards_as_it_was_from_the_line_start(
-            parts in proptest::collection::vec(0usize..16, 0..12),
+            parts in proptest::collection::vec(0usize..18, 0..12),
         ) {
-            let pieces: [&[u8]; 16] = [
+            let pieces: [&[u8]; 18] = [
                 b"secret", b"SecretName", b"secret_name", b"existingSecret", b"EXISTING_SECRET",
                 b" ", b"\t", b"-", b"\"", b"'", b":", b"\n", b"x", b"\r", b"\xc3\x9f", b"2",
+                b"{", b",",
             ];
             let mut hay: Vec<u8> = parts.iter().flat_map(|&p| pieces[p].iter().copied()).collect();
             let s = hay.len();
@@ -556,6 +599,10 @@ mod tests {
         assert!(at("[Version #10.0.20348.2849]"));
         assert!(at("version: \"#1.2.3.4\""));
         assert!(at("amd64~~#6.1.1.0"));
+        // User agents: `Chrome/120.0.0.0`, Edge's `Edg/…`.
+        assert!(at("(KHTML, like Gecko) Chrome/#120.0.0.0 Safari/537.36"));
+        assert!(at("Safari/537.36 Edg/#120.0.0.0"));
+        assert!(!at("via proxy/#10.1.2.3"));
         assert!(!at("connect to #10.1.2.3"));
         assert!(!at("myversion #10.1.2.3"));
         assert!(!at("redis #10.1.2.3"));
@@ -582,6 +629,18 @@ mod tests {
         ));
         assert!(!r("token = \"${not a var}\"", "${not a var}"));
         assert!(!r("password: $hunter2", "$hunter2"));
+        assert!(r(
+            "  initialRootPassword: {secret: gitlab-initial-root-password, key: password}",
+            "gitlab-initial-root-password"
+        ));
+        assert!(r("PWD=/builds/acme/payroll", "/builds/acme/payroll"));
+        assert!(r(r#"{"pwd":"/var/opt/gitlab"}"#, "/var/opt/gitlab"));
+        assert!(!r("DB_PWD=/Xk9-not-a-dir", "/Xk9-not-a-dir"));
+        assert!(!r("pwd=S3cret-Pw", "S3cret-Pw"));
+        assert!(r(
+            "pam_unix(passwd:chauthtok): password changed for jdoe",
+            "chauthtok"
+        ));
     }
 
     #[test]
