@@ -789,8 +789,22 @@ fn yaml_scalar_to_quote(bytes: &[u8], s: usize, e: usize) -> Option<(usize, usiz
         i += 1;
     }
     let mut qs = start?;
-    while qs < s && blank(bytes[qs]) {
-        qs += 1;
+    loop {
+        while qs < s && blank(bytes[qs]) {
+            qs += 1;
+        }
+        // Node properties before the scalar (`&anchor`, `!!str`): the
+        // quotes go after them, around the scalar alone.
+        if qs < s && matches!(bytes[qs], b'&' | b'!') {
+            match bytes[qs..s].iter().position(|b| blank(*b)) {
+                Some(k) => {
+                    qs += k;
+                    continue;
+                }
+                None => return None,
+            }
+        }
+        break;
     }
     if qs < s && matches!(bytes[qs], b'\'' | b'"' | b'|' | b'>' | b'&' | b'*' | b'!') {
         return None;

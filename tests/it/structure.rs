@@ -344,8 +344,15 @@ fn yaml_map(r: &mut Rng, d: &mut Doc, indent: usize, depth: usize, out: &mut Str
                 } else {
                     ""
                 };
+                // Node properties before the scalar: an anchor (Helm
+                // values reuse a password: `&pw`), a `!!str` tag.
+                let props = match r.below(8) {
+                    0 => format!("&a{} ", out.len()),
+                    1 => "!!str ".to_string(),
+                    _ => String::new(),
+                };
                 out.push_str(&format!(
-                    "{pad}{k}: {}{comment}\n",
+                    "{pad}{k}: {props}{}{comment}\n",
                     yaml_scalar(r, &v, false)
                 ));
             }
