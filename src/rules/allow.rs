@@ -356,26 +356,44 @@ pub fn is_reference(hay: &[u8], s: usize, e: usize) -> bool {
     key_names_a_secret(hay, s)
 }
 
-/// Is the key right before the value at `s` (`KEY=`, `"key":`, `key: `)
-/// `PWD` or `OLDPWD`, in any case?
-fn key_is_working_directory(hay: &[u8], s: usize) -> bool {
+/// The key right before the value at `s`, read backwards: blanks and
+/// quotes, one of `separators`, the key's closing quotes, then at most
+/// `max` bytes for which `key_byte` holds (empty if none). Reading
+/// backwards costs what the key costs, whatever the line's length.
+fn key_before(
+    hay: &[u8],
+    s: usize,
+    separators: &[u8],
+    key_byte: impl Fn(u8) -> bool,
+    max: usize,
+) -> Option<std::ops::Range<usize>> {
     let mut i = s;
     while i > 0 && matches!(hay[i - 1], b' ' | b'\t' | b'"' | b'\'') {
         i -= 1;
     }
-    if i == 0 || !matches!(hay[i - 1], b'=' | b':') {
-        return false;
+    if i == 0 || !separators.contains(&hay[i - 1]) {
+        return None;
     }
     i -= 1;
     while i > 0 && matches!(hay[i - 1], b'"' | b'\'') {
         i -= 1;
     }
     let key_end = i;
-    while i > 0 && key_end - i <= 6 && (hay[i - 1].is_ascii_alphanumeric() || hay[i - 1] == b'_') {
+    while i > 0 && key_end - i <= max && key_byte(hay[i - 1]) {
         i -= 1;
     }
-    let key = &hay[i..key_end];
-    let whole = i == 0 || !(hay[i - 1].is_ascii_alphanumeric() || hay[i - 1] == b'_');
+    Some(i..key_end)
+}
+
+/// Is the key right before the value at `s` (`KEY=`, `"key":`, `key: `)
+/// `PWD` or `OLDPWD`, in any case?
+fn key_is_working_directory(hay: &[u8], s: usize) -> bool {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let Some(k) = key_before(hay, s, b"=:", word, 6) else {
+        return false;
+    };
+    let key = &hay[k.clone()];
+    let whole = k.start == 0 || !word(hay[k.start - 1]);
     whole && (key.eq_ignore_ascii_case(b"pwd") || key.eq_ignore_ascii_case(b"oldpwd"))
 }
 
@@ -383,10 +401,6 @@ fn key_is_working_directory(hay: &[u8], s: usize) -> bool {
 /// Secret (`secret:`, `secretName:`, `existing_secret:`, any case), quoted
 /// or not, after blanks, dashes or quotes — or after the `{` or `,` of a
 /// flow mapping (`{secret: gitlab-initial-root-password, key: password}`)?
-///
-/// Read backwards from `s`, so it costs what the key costs: a line of
-/// 200 MB (a JSON document on one line) is not read again for every value
-/// on it.
 fn key_names_a_secret(hay: &[u8], s: usize) -> bool {
     const NAMES: [&[u8]; 5] = [
         b"secret",
@@ -396,32 +410,16 @@ fn key_names_a_secret(hay: &[u8], s: usize) -> bool {
         b"existing_secret",
     ];
     let longest = NAMES.iter().map(|n| n.len()).max().unwrap_or(0);
-    let mut i = s;
-    // Blanks and quotes before the value, then the colon.
-    while i > 0 && matches!(hay[i - 1], b' ' | b'\t' | b'"' | b'\'') {
-        i -= 1;
-    }
-    if i == 0 || hay[i - 1] != b':' {
+    let key_byte = |b: u8| b.is_ascii_alphabetic() || b == b'_';
+    let Some(k) = key_before(hay, s, b":", key_byte, longest) else {
         return false;
-    }
-    i -= 1;
-    // The key's closing quotes, then the key.
-    while i > 0 && matches!(hay[i - 1], b'"' | b'\'') {
-        i -= 1;
-    }
-    let key_end = i;
-    while i > 0
-        && key_end - i <= longest
-        && (hay[i - 1].is_ascii_alphabetic() || hay[i - 1] == b'_')
-    {
-        i -= 1;
-    }
-    let key = &hay[i..key_end];
-    if !NAMES.iter().any(|n| key.eq_ignore_ascii_case(n)) {
+    };
+    if !NAMES.iter().any(|n| hay[k.clone()].eq_ignore_ascii_case(n)) {
         return false;
     }
     // Only blanks, dashes and quotes between the line's start (or a flow
     // mapping's `{` or `,`) and the key.
+    let mut i = k.start;
     while i > 0 && matches!(hay[i - 1], b' ' | b'\t' | b'-' | b'"' | b'\'') {
         i -= 1;
     }
