@@ -192,6 +192,9 @@ pub fn union(hirs: &[Hir]) -> Result<meta::Regex, String> {
         .map_err(|e| one_line(&e.to_string()))
 }
 
+/// The longest prefix literal [`folded_prefixes`] keeps.
+const PREFIX_MAX: usize = 12;
+
 /// Literals one of which every match of any of `hirs` starts with, ignoring
 /// ASCII case (lower case, shortest first, none a prefix of another), or
 /// `None` when some pattern has no such finite set (it can start with any
@@ -201,8 +204,13 @@ pub fn folded_prefixes(hirs: &[Hir]) -> Option<Vec<Vec<u8>>> {
     let mut all = Vec::new();
     for hir in hirs {
         let seq = Extractor::new().kind(ExtractKind::Prefix).extract(hir);
+        // Cut at `PREFIX_MAX` bytes: a shorter prefix still starts every
+        // match, and the extractor's long expansions (`"key"[ \t]*:` as
+        // `"key"\t`, `"key" `, `"key":\t`, …) would otherwise outgrow what
+        // the packed searcher takes.
         for lit in seq.literals()? {
-            all.push(lit.as_bytes().to_ascii_lowercase());
+            let b = lit.as_bytes();
+            all.push(b[..b.len().min(PREFIX_MAX)].to_ascii_lowercase());
         }
     }
     all.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
