@@ -133,6 +133,10 @@ pub fn is_learnable_name(v: &str) -> bool {
             v,
             "Administrator" | "Ghost User" | "GitLab Support Bot" | "GitLab Alert Bot"
         )
+        // A name of one word (`cn=proxy`, `uid=backup`) is an account as
+        // much as a person: it is searched for everywhere only where a user
+        // name would be, so a service word is not rewritten in every file.
+        && (v.contains([' ', ',']) || is_learnable_user(v))
 }
 
 /// A name as written in an LDAP DN or an SQL literal, unescaped: `\,` and
@@ -259,6 +263,16 @@ impl Identity {
 
     pub fn add_user(&mut self, value: &str) {
         let v = value.trim();
+        // `jdoe@acme-prod` (a kubeconfig user named after its cluster): the
+        // user before the `@` is learned. The local part of an address with
+        // a domain is not (`incoming@acme.us` would rewrite
+        // `gitlab-incoming-email-password`): the `email` rule has it.
+        if let Some((user, domain)) = v.rsplit_once('@') {
+            if !domain.contains('.') {
+                self.add_user(user);
+            }
+            return;
+        }
         if is_learnable_user(v) {
             self.users.insert(v.to_string());
         }
@@ -581,6 +595,12 @@ impl Learner {
 
     fn found(&self) -> std::sync::MutexGuard<'_, Identity> {
         self.found.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Learn from one text held in memory (`path` selects the rules that
+    /// apply to it, as for a member of that name).
+    pub fn learn_bytes(&self, path: Option<&Path>, data: &[u8]) -> io::Result<()> {
+        self.learn_people(path, &mut io::Cursor::new(data), 1)
     }
 
     pub fn into_identity(self) -> Identity {

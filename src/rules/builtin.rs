@@ -37,6 +37,7 @@ pub const PACKS: &[(&str, &str)] = &[
         include_str!("../../rules/gitlab-config.toml"),
     ),
     ("identity.toml", include_str!("../../rules/identity.toml")),
+    ("accounts.toml", include_str!("../../rules/accounts.toml")),
     ("network.toml", include_str!("../../rules/network.toml")),
     ("allow.toml", ALLOW),
 ];
