@@ -30,8 +30,12 @@ pub const RULE_NFA_LIMIT: usize = 4 << 20;
 /// Heap limit for the union of all rules.
 pub const UNION_NFA_LIMIT: usize = 64 << 20;
 /// Lazy DFA cache per search thread for the union. The default (2 MiB) makes
-/// the DFA thrash on ~60 patterns; 16 MiB keeps it warm on GitLab logs.
-pub const UNION_DFA_CACHE: usize = 16 << 20;
+/// the DFA thrash on ~60 patterns. With ~340 rules, the forward DFA of the
+/// 171 MB generated bundle grew to 16.5 MB of states: at 16 MiB the cache
+/// was cleared during verification and the pass took twice as long (the
+/// states are built again, and the interleaved search gives up for the
+/// rest of the file). Memory is taken only as states are built.
+pub const UNION_DFA_CACHE: usize = 32 << 20;
 /// Deepest nesting a pattern may have (stack safety of the parser).
 const NEST_LIMIT: u32 = 100;
 
