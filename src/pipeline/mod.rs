@@ -451,6 +451,9 @@ impl<'a> Job<'a> {
                 }
             };
         progress.finish(Pass::Learn);
+        // The redaction pass watches the files that name the host with a
+        // learner of its own, on the same automata.
+        let watcher = learner.fresh();
         let identity = learner.into_identity();
         if let Err(e) = learning {
             // Say what went wrong in words that hold nothing learned.
@@ -476,7 +479,7 @@ impl<'a> Job<'a> {
         let pass = RedactPass::new(redactor, c.keep_binary);
         let watch = Watch {
             inner: &pass,
-            learner: Learner::new(rules).map_err(|e| failed("compiling rules", e))?,
+            learner: watcher,
         };
         let input = match (&spool, &plan.source) {
             (Some(t), Source::Stream(p)) => Input::Spooled {

@@ -523,7 +523,9 @@ impl Identity {
 
 /// The learning pass as a bundle transform (with a null sink).
 pub struct Learner {
-    engine: Engine,
+    /// Shared by [`Learner::fresh`] copies: compiling it is most of
+    /// starting a learner.
+    engine: Arc<Engine>,
     /// Threads for the chunks of one member.
     jobs: usize,
     found: Mutex<Identity>,
@@ -570,7 +572,7 @@ impl Learner {
             .map(|p| Regex::new(p).expect("built-in setting patterns compile"))
             .collect();
         Ok(Learner {
-            engine: Engine::new(&people)?,
+            engine: Arc::new(Engine::new(&people)?),
             jobs: 1,
             found: Mutex::new(Identity {
                 allow: Some(Arc::clone(set.allow())),
@@ -578,6 +580,20 @@ impl Learner {
             }),
             settings,
         })
+    }
+
+    /// A learner of the same rules that has learned nothing yet, sharing
+    /// this one's compiled (and warm) automata.
+    pub fn fresh(&self) -> Learner {
+        Learner {
+            engine: Arc::clone(&self.engine),
+            jobs: self.jobs,
+            found: Mutex::new(Identity {
+                allow: self.found().allow.clone(),
+                ..Identity::default()
+            }),
+            settings: self.settings.clone(),
+        }
     }
 
     /// Read the chunks of one member on `jobs` threads.
