@@ -208,13 +208,19 @@ pub fn folded_prefixes(hirs: &[Hir]) -> Option<Vec<Vec<u8>>> {
     let mut all = Vec::new();
     for hir in hirs {
         let seq = Extractor::new().kind(ExtractKind::Prefix).extract(hir);
-        // Cut at `PREFIX_MAX` bytes: a shorter prefix still starts every
-        // match, and the extractor's long expansions (`"key"[ \t]*:` as
-        // `"key"\t`, `"key" `, `"key":\t`, …) would otherwise outgrow what
-        // the packed searcher takes.
+        // Cut at `PREFIX_MAX` bytes and before the first blank after the
+        // first byte: a shorter prefix still starts every match, and the
+        // extractor's expansions of blanks (`"key"[ \t]*:` as `"key"\t`,
+        // `"key" `, `"key":\t`, …) would otherwise outgrow what the packed
+        // searcher takes.
         for lit in seq.literals()? {
             let b = lit.as_bytes();
-            all.push(b[..b.len().min(PREFIX_MAX)].to_ascii_lowercase());
+            let blank = b
+                .iter()
+                .skip(1)
+                .position(|c| matches!(c, b' ' | b'\t'))
+                .map_or(b.len(), |i| i + 1);
+            all.push(b[..b.len().min(PREFIX_MAX).min(blank)].to_ascii_lowercase());
         }
     }
     all.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));

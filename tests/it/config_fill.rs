@@ -203,17 +203,28 @@ fn fill_gitlab_rb(template: &str) -> (String, Vec<String>, Vec<Setting>) {
         let bare = v.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
             && !matches!(v, "true" | "false")
             && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        let fillable = quoted || bare;
-        let secret = secret_name(&name) && fillable;
+        // A list of one string (`'Authorization' => ['token']`) holds one
+        // value like a quoted string does.
+        let one_listed = v.len() >= 4
+            && v.starts_with('[')
+            && v.ends_with(']')
+            && matches!(v.as_bytes()[1], b'\'' | b'"')
+            && v.bytes().filter(|b| *b == v.as_bytes()[1]).count() == 2;
+        let fillable = quoted || bare || one_listed;
+        // A setting whose example value is a path says where a key lives
+        // (`signing_key: '/var/opt/gitlab/gitaly/signing_key.gpg'`).
+        let a_path = v.trim_start_matches(['[', '\'', '"']).starts_with('/');
+        let secret = secret_name(&name) && fillable && !a_path;
         settings.push(Setting {
             line: n,
             name: name.clone(),
             secret,
         });
         if secret {
-            let q = if v.starts_with('"') {
+            let (open, close) = if one_listed { ("[", "]") } else { ("", "") };
+            let q = if v.trim_start_matches('[').starts_with('"') {
                 "\""
-            } else if quoted || v == "nil" {
+            } else if quoted || one_listed || v == "nil" {
                 "'"
             } else {
                 ""
@@ -222,7 +233,7 @@ fn fill_gitlab_rb(template: &str) -> (String, Vec<String>, Vec<Setting>) {
             if q.is_empty() {
                 s = s.replace(' ', "-");
             }
-            out.push_str(&format!("{head}{q}{s}{q}\n"));
+            out.push_str(&format!("{head}{open}{q}{s}{q}{close}\n"));
             planted.push(s);
         } else {
             out.push_str(&line);
