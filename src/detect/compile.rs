@@ -53,11 +53,119 @@ pub fn parse(pattern: &str, multiline: bool) -> Result<Hir, String> {
     if hir.properties().minimum_len() == Some(0) {
         return Err("pattern can match the empty string".into());
     }
-    Ok(if multiline {
+    Ok(factor(if multiline {
         hir
     } else {
         strip_line_feeds(hir)
-    })
+    }))
+}
+
+/// Factor the first element shared by adjacent alternatives out of them:
+/// `(?i)(?:pass|pwd)` is `[Pp](?:[Aa][Ss][Ss]|[Ww][Dd])`.
+///
+/// # Why
+///
+/// The union is searched unanchored, so every state of its lazy DFA holds
+/// the first NFA state of every alternative of every rule, and building a
+/// state costs what these are. Case-insensitive keyword lists (`password|
+/// passwd|pass|pwd|…`) are classes to the NFA compiler, which shares no
+/// prefix between them.
+///
+/// `xA|xB` and `x(?:A|B)` prefer the same match under leftmost-first, and
+/// an alternative moves ahead of another only where they cannot match at
+/// the same place (they start with different bytes), so the rule means
+/// what it did.
+fn factor(h: Hir) -> Hir {
+    match h.into_kind() {
+        HirKind::Alternation(alts) => {
+            // Groups of alternatives, in order: (shared first element,
+            // bytes any member can start with or `None` if one can match
+            // empty, members).
+            type Group = (Option<Hir>, Option<[bool; 256]>, Vec<Hir>);
+            let mut groups: Vec<Group> = Vec::new();
+            for alt in alts.into_iter().map(factor) {
+                let head = first_element(&alt);
+                let (bytes, nullable) = first_bytes(&alt);
+                let starts = (!nullable).then_some(bytes);
+                // Join the last group with the same head, if every group
+                // after it starts with other bytes: an alternative that
+                // cannot match where this one does has no preference over
+                // it, so moving this one ahead of it changes no match.
+                let mut joined = false;
+                if let (Some(h), Some(mine)) = (&head, starts) {
+                    for g in groups.iter_mut().rev() {
+                        if g.0.as_ref() == Some(h) {
+                            g.2.push(alt.clone());
+                            joined = true;
+                            break;
+                        }
+                        let disjoint = g.1.is_some_and(|theirs| {
+                            !theirs.iter().zip(mine.iter()).any(|(a, b)| *a && *b)
+                        });
+                        if !disjoint {
+                            break;
+                        }
+                    }
+                }
+                if !joined {
+                    groups.push((head, starts, vec![alt]));
+                }
+            }
+            let out = groups
+                .into_iter()
+                .map(|(head, _, members)| match head {
+                    Some(head) if members.len() >= 2 => {
+                        let rests = members.iter().map(after_first_element).collect();
+                        Hir::concat(vec![head, factor(Hir::alternation(rests))])
+                    }
+                    _ => Hir::alternation(members),
+                })
+                .collect();
+            Hir::alternation(out)
+        }
+        HirKind::Concat(v) => Hir::concat(v.into_iter().map(factor).collect()),
+        HirKind::Repetition(r) => Hir::repetition(hir::Repetition {
+            sub: Box::new(factor(*r.sub)),
+            ..r
+        }),
+        HirKind::Capture(c) => Hir::capture(hir::Capture {
+            sub: Box::new(factor(*c.sub)),
+            ..c
+        }),
+        HirKind::Empty => Hir::empty(),
+        HirKind::Literal(l) => Hir::literal(l.0),
+        HirKind::Class(c) => Hir::class(c),
+        HirKind::Look(l) => Hir::look(l),
+    }
+}
+
+/// The first byte or class `h` must match, if it starts with one.
+fn first_element(h: &Hir) -> Option<Hir> {
+    let first = match h.kind() {
+        HirKind::Concat(v) => v.first()?,
+        _ => h,
+    };
+    match first.kind() {
+        HirKind::Literal(hir::Literal(b)) if !b.is_empty() => Some(Hir::literal(&b[..1])),
+        HirKind::Class(c) => Some(Hir::class(c.clone())),
+        _ => None,
+    }
+}
+
+/// `h` without the element [`first_element`] returned.
+fn after_first_element(h: &Hir) -> Hir {
+    let (first, rest): (&Hir, &[Hir]) = match h.kind() {
+        HirKind::Concat(v) => (&v[0], &v[1..]),
+        _ => (h, &[]),
+    };
+    let mut parts = Vec::with_capacity(rest.len() + 1);
+    if let HirKind::Literal(hir::Literal(b)) = first.kind() {
+        if b.len() > 1 {
+            parts.push(Hir::literal(&b[1..]));
+        }
+    }
+    parts.extend(rest.iter().cloned());
+    Hir::concat(parts)
 }
 
 /// regex-syntax errors draw the pattern and a caret over several lines; keep
@@ -649,5 +757,91 @@ mod tests {
         }
         assert!(split >= 1, "fqdn at least is cut");
         assert!(secrets >= 10, "{secrets} secrets compared");
+    }
+
+    /// A pattern as written, not factored.
+    fn parse_as_written(pattern: &str) -> Hir {
+        regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .multi_line(true)
+            .crlf(true)
+            .build()
+            .parse(pattern)
+            .unwrap()
+    }
+
+    #[test]
+    fn factored_rules_find_what_they_find_as_written() {
+        // Every built-in rule, factored, finds the same matches and secrets
+        // as written, on its examples (alone, together, in upper and lower
+        // case); and factoring does shrink some.
+        let set = crate::rules::RuleSet::builtin().unwrap();
+        let (mut changed, mut compared) = (0, 0);
+        for rule in set.rules() {
+            let Some(p) = &rule.pattern else { continue };
+            let written = parse_as_written(p);
+            let factored = factor(written.clone());
+            if factored == written {
+                continue;
+            }
+            changed += 1;
+            let (a, b) = (
+                with_captures(std::slice::from_ref(&written)),
+                with_captures(std::slice::from_ref(&factored)),
+            );
+            let mut texts = example_texts(rule);
+            let all = texts.join("\n");
+            texts.extend([all.clone(), all.to_uppercase(), all.to_lowercase()]);
+            for t in &texts {
+                let found = matches(&a, t.as_bytes());
+                compared += found.len();
+                assert_eq!(
+                    matches(&b, t.as_bytes()),
+                    found,
+                    "rule {} on {t:?}",
+                    rule.id
+                );
+            }
+        }
+        assert!(changed >= 20, "{changed} rules factored");
+        assert!(compared >= 50, "{compared} matches compared");
+    }
+
+    proptest::proptest! {
+        /// Factoring (grouping alternatives by their first byte or class,
+        /// moving one ahead of others only where they start with other
+        /// bytes) keeps every leftmost-first match and capture.
+        #[test]
+        fn factoring_keeps_every_leftmost_first_match(
+            alts in proptest::collection::vec(
+                proptest::collection::vec(0usize..9, 0..4), 1..7),
+            hay in "[abc _]{0,40}",
+        ) {
+            const PIECES: [&str; 9] =
+                ["a", "b", "c", "[ab]", "(?i:a)", "\\b", "(?P<secret>b+)", "a?", "(?:c|ab)"];
+            let branches: Vec<String> = alts
+                .iter()
+                .map(|ps| ps.iter().map(|&i| PIECES[i]).collect::<String>())
+                .collect();
+            // One `secret` group at most: the first.
+            let mut pattern = format!("(?:{})", branches.join("|"));
+            if let Some(i) = pattern.find("(?P<secret>") {
+                let rest = pattern.split_off(i + 1).replace("(?P<secret>", "(?:");
+                pattern.push_str(&rest);
+            }
+            let written = parse_as_written(&pattern);
+            let factored = factor(written.clone());
+            let (a, b) = (
+                with_captures(std::slice::from_ref(&written)),
+                with_captures(std::slice::from_ref(&factored)),
+            );
+            proptest::prop_assert_eq!(
+                matches(&b, hay.as_bytes()),
+                matches(&a, hay.as_bytes()),
+                "{}",
+                pattern
+            );
+        }
     }
 }
