@@ -41,23 +41,22 @@ const NEST_LIMIT: u32 = 100;
 
 /// Parse `pattern` in airlock's dialect.
 pub fn parse(pattern: &str, multiline: bool) -> Result<Hir, String> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .multi_line(true)
-        .crlf(true)
-        .nest_limit(NEST_LIMIT)
-        .build()
+    parse_as_written(pattern, multiline).map(factor)
+}
+
+/// [`parse`] without [`factor`]: the pattern's structure as written.
+fn parse_as_written(pattern: &str, multiline: bool) -> Result<Hir, String> {
+    let hir = parser()
         .parse(pattern)
         .map_err(|e| one_line(&e.to_string()))?;
     if hir.properties().minimum_len() == Some(0) {
         return Err("pattern can match the empty string".into());
     }
-    Ok(factor(if multiline {
+    Ok(if multiline {
         hir
     } else {
         strip_line_feeds(hir)
-    }))
+    })
 }
 
 /// Factor the first element shared by adjacent alternatives out of them:
@@ -166,6 +165,17 @@ fn after_first_element(h: &Hir) -> Hir {
     }
     parts.extend(rest.iter().cloned());
     Hir::concat(parts)
+}
+
+/// The parser of airlock's dialect: bytes, `^`/`$` at line ends.
+fn parser() -> regex_syntax::Parser {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .multi_line(true)
+        .crlf(true)
+        .nest_limit(NEST_LIMIT)
+        .build()
 }
 
 /// regex-syntax errors draw the pattern and a caret over several lines; keep
@@ -759,18 +769,6 @@ mod tests {
         assert!(secrets >= 10, "{secrets} secrets compared");
     }
 
-    /// A pattern as written, not factored.
-    fn parse_as_written(pattern: &str) -> Hir {
-        regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .multi_line(true)
-            .crlf(true)
-            .build()
-            .parse(pattern)
-            .unwrap()
-    }
-
     #[test]
     fn factored_rules_find_what_they_find_as_written() {
         // Every built-in rule, factored, finds the same matches and secrets
@@ -780,7 +778,7 @@ mod tests {
         let (mut changed, mut compared) = (0, 0);
         for rule in set.rules() {
             let Some(p) = &rule.pattern else { continue };
-            let written = parse_as_written(p);
+            let written = parse_as_written(p, rule.multiline).unwrap();
             let factored = factor(written.clone());
             if factored == written {
                 continue;
@@ -830,7 +828,7 @@ mod tests {
                 let rest = pattern.split_off(i + 1).replace("(?P<secret>", "(?:");
                 pattern.push_str(&rest);
             }
-            let written = parse_as_written(&pattern);
+            let written = parser().parse(&pattern).unwrap();
             let factored = factor(written.clone());
             let (a, b) = (
                 with_captures(std::slice::from_ref(&written)),
