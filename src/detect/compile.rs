@@ -90,12 +90,11 @@ fn factor(h: Hir) -> Hir {
                 // after it starts with other bytes: an alternative that
                 // cannot match where this one does has no preference over
                 // it, so moving this one ahead of it changes no match.
-                let mut joined = false;
+                let mut join = None;
                 if let (Some(h), Some(mine)) = (&head, starts) {
-                    for g in groups.iter_mut().rev() {
+                    for (i, g) in groups.iter().enumerate().rev() {
                         if g.0.as_ref() == Some(h) {
-                            g.2.push(alt.clone());
-                            joined = true;
+                            join = Some(i);
                             break;
                         }
                         let disjoint = g.1.is_some_and(|theirs| {
@@ -106,8 +105,9 @@ fn factor(h: Hir) -> Hir {
                         }
                     }
                 }
-                if !joined {
-                    groups.push((head, starts, vec![alt]));
+                match join {
+                    Some(i) => groups[i].2.push(alt),
+                    None => groups.push((head, starts, vec![alt])),
                 }
             }
             let out = groups
