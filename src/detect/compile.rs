@@ -354,11 +354,13 @@ pub fn folded_prefixes(hirs: &[Hir]) -> Option<Vec<Vec<u8>>> {
 /// The pattern behind `json_keys`: the string value of any of the keys, with
 /// JSON escapes, as the `secret` group. Keys are literal (dots included, as
 /// in `meta.user`). A value that is an array of strings has its first element
-/// matched (`"primary_key": ["…"]`).
+/// matched (`"primary_key": ["…"]`); in a rule declared `multiline`, also
+/// when pretty-printed, the element on the line after the `[` (single-line
+/// rules see no line feed in `\s`).
 pub fn json_keys_pattern(keys: &[String]) -> String {
     let alts: Vec<String> = keys.iter().map(|k| regex_syntax::escape(k)).collect();
     format!(
-        r#""(?:{})"[ \t]*:[ \t]*\[?[ \t]*"(?P<secret>(?:[^"\\\n]|\\[^\n])+)""#,
+        r#""(?:{})"[ \t]*:[ \t]*(?:\[\s*)?"(?P<secret>(?:[^"\\\n]|\\[^\n])+)""#,
         alts.join("|")
     )
 }

@@ -1519,14 +1519,14 @@ fn line_stretches(
 }
 
 /// The string value in a `json_keys` match `"key" : ["value"`: after the
-/// key's closing quote, skip `:`, `[` and blanks to the value's opening
+/// key's closing quote, skip `:`, `[` and white space to the value's opening
 /// quote; the match ends with the value's closing quote. (Keys cannot hold
 /// `"` or `\`, so the first quote after the opening one closes the key.)
 fn json_value_span(hay: &[u8], mstart: usize, mend: usize) -> (usize, usize) {
     let m = &hay[mstart..mend];
     let key_end = 1 + memchr::memchr(b'"', &m[1..]).unwrap_or(0);
     let mut i = key_end + 1;
-    while i < m.len() && matches!(m[i], b' ' | b'\t' | b':' | b'[') {
+    while i < m.len() && (m[i].is_ascii_whitespace() || matches!(m[i], b':' | b'[')) {
         i += 1;
     }
     // m[i] is the value's opening quote.
