@@ -352,6 +352,7 @@ fn rule_info(engine: &Engine, id: RuleId) -> &RuleInfo {
         source: "detector".into(),
         at: None,
         decode: None,
+        context: false,
     })
 }
 

@@ -365,6 +365,24 @@ pub fn json_keys_pattern(keys: &[String]) -> String {
     )
 }
 
+/// Does every match of `hir` hold bytes outside its `secret` group (a key
+/// and `=`, a flag, a prompt)? Judged by the shortest each can be: `\b`
+/// and `(?:^|[^a-z])` before a token hold none, `password=` does. Without
+/// a `secret` group the value is the whole match: no context.
+pub fn has_context(hir: &Hir) -> bool {
+    fn secret(hir: &Hir) -> Option<&Hir> {
+        match hir.kind() {
+            HirKind::Capture(c) if c.name.as_deref() == Some("secret") => Some(hir),
+            HirKind::Capture(c) => secret(&c.sub),
+            HirKind::Repetition(r) => secret(&r.sub),
+            HirKind::Concat(hs) | HirKind::Alternation(hs) => hs.iter().find_map(secret),
+            _ => None,
+        }
+    }
+    let min = |h: &Hir| h.properties().minimum_len().unwrap_or(0);
+    secret(hir).is_some_and(|s| min(hir) > min(s))
+}
+
 /// The bytes a match of `hir` can start with (a superset is fine), and
 /// whether it can match without consuming any (look-arounds only).
 pub fn first_bytes(hir: &Hir) -> ([bool; 256], bool) {

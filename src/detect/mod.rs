@@ -139,6 +139,12 @@ pub struct RuleInfo {
     pub at: Option<Location>,
     /// How the value is encoded (redaction and verification decode it).
     pub decode: Option<Decode>,
+    /// Does every match hold bytes besides the value (a key, a flag, a
+    /// prompt)? The value of such a rule is found only beside them, so
+    /// redaction searches it everywhere else too (see
+    /// [`crate::redact::Redactor::found_secrets`]); a prefixed token's rule
+    /// finds it anywhere by itself.
+    pub context: bool,
 }
 
 /// A value discovered elsewhere (a bundle's host name, a user name) to be
@@ -374,8 +380,9 @@ impl Engine {
                 source: rule.pack.source.clone(),
                 at: Some(rule.at.clone()),
                 decode: rule.decode,
+                context: false,
             });
-            compile_rule(rule, id, set.allow(), &mut variants)?;
+            rules[i].context = compile_rule(rule, id, set.allow(), &mut variants)?;
             if !rule.paths.is_empty() {
                 let mut b = GlobSetBuilder::new();
                 for g in &rule.paths {
@@ -652,12 +659,14 @@ fn path_matches(globs: &GlobSet, path: &Path) -> bool {
             .is_some_and(|n| globs.is_match(Path::new(n)))
 }
 
+/// Compile `rule`'s patterns into `out`; says whether every match of it
+/// holds context besides the value (see [`RuleInfo::context`]).
 fn compile_rule(
     rule: &Rule,
     id: RuleId,
     allow_list: &Arc<AllowList>,
     out: &mut Vec<Variant>,
-) -> Result<(), RuleError> {
+) -> Result<bool, RuleError> {
     let err = |msg: String| RuleError::invalid(rule.pattern_at.clone(), Some(&rule.id), msg);
     // The allow list speaks of host names and of dotted versions only.
     let keep = match rule.kind.as_str() {
@@ -680,8 +689,10 @@ fn compile_rule(
             true,
         ));
     }
+    let mut context = true;
     for (pattern, keywords, json) in sources {
         let hir = compile::parse(&pattern, rule.multiline).map_err(&err)?;
+        context &= compile::has_context(&hir);
         let keywords = if keywords.is_empty() {
             None
         } else {
@@ -751,7 +762,7 @@ fn compile_rule(
             });
         }
     }
-    Ok(())
+    Ok(context)
 }
 
 fn build_learned(
@@ -782,6 +793,7 @@ fn build_learned(
                     source: "learned".into(),
                     at: None,
                     decode: None,
+                    context: false,
                 });
                 RuleId(rules.len() as u32 - 1)
             }

@@ -48,13 +48,17 @@ use crate::bundle::{
     input_size, DirSink, Input, LeftOut, Limits, Member, NullSink, RunOptions, StreamSink, Tally,
     Transform, Traversal,
 };
-use crate::detect::{Engine, LearnedValue, ScanOptions};
+use crate::detect::{Boundary, Engine, LearnedValue, ScanOptions};
 use crate::progress::{Pass, Progress, Timed};
 use crate::redact::learn::{Identity, Learner};
 use crate::redact::map::Map;
-use crate::redact::report::{RedactPass, Report, VerificationReport};
+use crate::redact::report::{
+    FileReport, LeftOutReport, RedactPass, Report, Totals, VerificationReport,
+};
 use crate::redact::verify::{originals_as_literals, Leak, Verifier, ADDRESS_LITERALS_MAX};
+use crate::redact::{secrets, suspect};
 use crate::redact::{Key, Pseudonymizer, Redactor};
+use crate::rules::Category;
 use crate::rules::RuleSet;
 use crate::temp::{self, Temp};
 
@@ -266,6 +270,60 @@ impl Watch<'_> {
     }
 }
 
+/// Where an attempt writes: the output's temporary (and its file, when
+/// the output is one file).
+struct Output {
+    temp: Temp,
+    file: Option<fs::File>,
+}
+
+impl Output {
+    fn new(plan: &Plan) -> Result<Output, Error> {
+        if plan.output_is_dir {
+            let temp = Temp::dir_in(&plan.work_dir, "tmp")
+                .map_err(|e| failed("creating a temporary directory beside the output", e))?;
+            Ok(Output { temp, file: None })
+        } else {
+            let (temp, f) = Temp::file_in(&plan.work_dir, "tmp")
+                .map_err(|e| failed("creating a temporary file beside the output", e))?;
+            Ok(Output {
+                temp,
+                file: Some(f),
+            })
+        }
+    }
+}
+
+/// What every attempt at redacting the input shares.
+struct Round<'r> {
+    plan: &'r Plan,
+    progress: &'r Timed<'r>,
+    limits: &'r Limits,
+    input: &'r Input,
+    snapshot: Option<&'r Snapshot>,
+    /// The bundle's identity, as literals.
+    learned: &'r [LearnedValue],
+    /// Watches the files that name the host (a fresh copy per attempt).
+    watcher: &'r Learner,
+    /// The message redactor: its automata serve the attempt's.
+    plain: &'r Redactor,
+}
+
+/// One redaction and its verification.
+struct Attempt {
+    out: Output,
+    dir_sink: Option<DirSink>,
+    files: Vec<FileReport>,
+    left_out: Vec<LeftOutReport>,
+    totals: Totals,
+    leaks: Vec<Leak>,
+    unverifiable: usize,
+    /// The credentials masked beside a key (see `redact::secrets`).
+    secrets: Vec<LearnedValue>,
+    /// The values verification's independent detector flagged.
+    suspicious: Vec<Vec<u8>>,
+}
+
 impl<'a> Job<'a> {
     pub fn new(config: Config, rules: &'a RuleSet) -> Job<'a> {
         Job {
@@ -306,6 +364,164 @@ impl<'a> Job<'a> {
         let timed = Timed::new(progress);
         let result = self.run_inner(&timed, say, &paths, &plain, &mut shown);
         result.map_err(|e| e.redacted(shown.as_ref().unwrap_or(&plain)))
+    }
+
+    /// Redact `round.input` into `out` with the bundle's identity and the
+    /// credentials in `spread` searched everywhere, check that the input did
+    /// not change, and verify what was written. The redactor is left in
+    /// `shown` (messages from here on are redacted with what it knows).
+    fn attempt(
+        &self,
+        round: &Round<'_>,
+        pseudo: Pseudonymizer,
+        spread: &[LearnedValue],
+        out: Output,
+        shown: &mut Option<Redactor>,
+    ) -> Result<Attempt, Error> {
+        let c = &self.config;
+        let rules = self.rules;
+        let plan = round.plan;
+        let progress = round.progress;
+        let jobs = c.jobs.max(1);
+        // The same rules as the message redactor's: its automata serve.
+        let mut literals = round.learned.to_vec();
+        literals.extend_from_slice(spread);
+        let engine = Engine::with_learned_like(rules, &literals, round.plain.engine())
+            .map_err(|e| failed("compiling rules", e))?;
+        let redactor: &Redactor = shown.insert(
+            Redactor::new(engine, pseudo)
+                .with_options(ScanOptions {
+                    chunk_size: c.chunk_size,
+                })
+                .with_jobs(jobs),
+        );
+        // And once the bundle's identity is known (a host learned from its
+        // `hostname` file), before the redaction itself.
+        output_name_check(plan, redactor)?;
+        let pass = RedactPass::new(redactor, c.keep_binary);
+        let watch = Watch {
+            inner: &pass,
+            learner: round.watcher.fresh(),
+        };
+        let tally = Tally::default();
+        let opts = RunOptions {
+            progress,
+            form: plan.form,
+            tally: Some(&tally),
+            keep_going: false,
+        };
+        progress.start(Pass::Redact, input_size(round.input));
+        let redaction = traversal(
+            &watch,
+            round.limits,
+            &plan.work_dir,
+            Compression::new(c.level.min(9)),
+            jobs,
+        );
+        let dir_sink = match out.file {
+            None => {
+                let mut sink = DirSink::new(out.temp.path().to_path_buf());
+                redaction
+                    .run_with(round.input, &mut sink, &opts)
+                    .map_err(|e| Error::Failed(e.to_string()))?;
+                Some(sink)
+            }
+            Some(ref f) => {
+                let mut w = BufWriter::with_capacity(1 << 20, f);
+                redaction
+                    .run_with(round.input, &mut StreamSink::new(&mut w), &opts)
+                    .map_err(|e| Error::Failed(e.to_string()))?;
+                let f = w
+                    .into_inner()
+                    .map_err(|e| failed("writing the output", e.into_error()))?;
+                f.sync_all().map_err(|e| failed("writing the output", e))?;
+                None
+            }
+        };
+        progress.finish(Pass::Redact);
+        let seen_hosts = watch.host_literals();
+
+        // The input must be as it was when learning began.
+        if let (Some(s), Source::Dir(p) | Source::File(p)) = (round.snapshot, &plan.source) {
+            if let Some(what) = s.changed_since(p) {
+                return Err(Error::InputChanged(what));
+            }
+        }
+
+        // Verify what was written, independently.
+        let mut originals = round.learned.to_vec();
+        // (Millions of client addresses are not listed: see the cap.)
+        let pseudo = redactor.pseudonymizer();
+        let with_v4 = pseudo.ipv4_count() <= ADDRESS_LITERALS_MAX;
+        originals.extend(originals_as_literals(
+            &pseudo.assignments_with(with_v4),
+            rules,
+        ));
+        originals.extend(seen_hosts);
+        let secrets = redactor.found_secrets().literals();
+        // Under a rule of their own: a leak of one of them is what a second
+        // attempt mends.
+        originals.extend(secrets.iter().map(|l| LearnedValue {
+            rule: secrets::MASKED_ELSEWHERE.to_string(),
+            ..l.clone()
+        }));
+        let verifier = match self.verify_rules {
+            Some(set) => Verifier::new(set, &originals),
+            None => Verifier::new_like(rules, &originals, redactor.engine()),
+        }
+        .map_err(|e| failed("compiling rules", e))?
+        .with_jobs(jobs);
+        let verify_opts = RunOptions {
+            progress,
+            ..RunOptions::default()
+        };
+        let written = Input::Path(out.temp.path().to_path_buf());
+        progress.start(Pass::Verify, input_size(&written));
+        let verification = traversal(
+            &verifier,
+            round.limits,
+            &plan.work_dir,
+            Compression::fast(),
+            jobs,
+        );
+        match &dir_sink {
+            Some(_) => verification.run_with(&written, &mut NullSink, &verify_opts),
+            // Read under the output's name, not the temporary file's: path
+            // rules apply as they will to the output, and messages name it.
+            None => {
+                let name = match &plan.target {
+                    Target::Path { given, .. } => given
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    Target::Stdout => String::new(),
+                };
+                let mut f = fs::File::open(out.temp.path())
+                    .map_err(|e| failed("verifying the output", e))?;
+                verification.run_named(&name, name.as_bytes(), &mut f, &mut NullSink, &verify_opts)
+            }
+        }
+        .map_err(|e| failed("verifying the output", e))?;
+        progress.finish(Pass::Verify);
+
+        let mut totals = pass.totals(rules);
+        totals.members_read = tally.entries();
+        totals.archives = tally.archives();
+        totals.links = tally.links();
+        Ok(Attempt {
+            out: Output {
+                temp: out.temp,
+                file: None,
+            },
+            dir_sink,
+            files: pass.files(),
+            left_out: pass.left_out(),
+            totals,
+            leaks: verifier.leaks(),
+            unverifiable: verifier.unreadable().len(),
+            secrets,
+            suspicious: verifier.suspicious_values(),
+        })
     }
 
     fn run_inner(
@@ -462,25 +678,11 @@ impl<'a> Job<'a> {
         }
         let learned = identity.learned_values(&pseudo);
 
-        // 2. Redact into the temporary.
-        // The same rules as the message redactor's: its automata serve.
-        let engine = Engine::with_learned_like(rules, &learned, plain.engine())
-            .map_err(|e| failed("compiling rules", e))?;
-        let redactor: &Redactor = shown.insert(
-            Redactor::new(engine, pseudo)
-                .with_options(ScanOptions {
-                    chunk_size: c.chunk_size,
-                })
-                .with_jobs(jobs),
-        );
-        // And once the bundle's identity is known (a host learned from its
-        // `hostname` file), before the redaction itself.
-        output_name_check(&plan, redactor)?;
-        let pass = RedactPass::new(redactor, c.keep_binary);
-        let watch = Watch {
-            inner: &pass,
-            learner: watcher,
-        };
+        // 2.–4. Redact into the temporary, check the input, verify. Once
+        // more when verification found, away from its key, a credential
+        // redaction masked beside one: with those credentials searched
+        // everywhere, each gets the same mask wherever it stands (see
+        // `redact::secrets`).
         let input = match (&spool, &plan.source) {
             (Some(t), Source::Stream(p)) => Input::Spooled {
                 path: t.path().to_path_buf(),
@@ -493,108 +695,92 @@ impl<'a> Job<'a> {
             (None, Source::Dir(p) | Source::File(p) | Source::Stream(p)) => Input::Path(p.clone()),
             (None, Source::Stdin) => unreachable!("stdin is always spooled"),
         };
-        let tally = Tally::default();
-        let opts = RunOptions {
+        let round = Round {
+            plan: &plan,
             progress,
-            form: plan.form,
-            tally: Some(&tally),
-            keep_going: false,
+            limits: &limits,
+            input: &input,
+            snapshot: snapshot.as_ref(),
+            learned: &learned,
+            watcher: &watcher,
+            plain,
         };
-        progress.start(Pass::Redact, input_size(&input));
-        let redaction = traversal(
-            &watch,
-            &limits,
-            &plan.work_dir,
-            Compression::new(c.level.min(9)),
-            jobs,
-        );
-        let dir_sink = match out_file {
-            None => {
-                let mut sink = DirSink::new(out_temp.path().to_path_buf());
-                redaction
-                    .run_with(&input, &mut sink, &opts)
-                    .map_err(|e| Error::Failed(e.to_string()))?;
-                Some(sink)
-            }
-            Some(f) => {
-                let mut w = BufWriter::with_capacity(1 << 20, f);
-                redaction
-                    .run_with(&input, &mut StreamSink::new(&mut w), &opts)
-                    .map_err(|e| Error::Failed(e.to_string()))?;
-                let f = w
-                    .into_inner()
-                    .map_err(|e| failed("writing the output", e.into_error()))?;
-                f.sync_all().map_err(|e| failed("writing the output", e))?;
-                None
-            }
+        let mut pseudo = pseudo;
+        let mut spread: Vec<LearnedValue> = Vec::new();
+        let mut out = Output {
+            temp: out_temp,
+            file: out_file,
         };
-        progress.finish(Pass::Redact);
-        let seen_hosts = watch.host_literals();
-
-        // 3. The input must be as it was when learning began.
-        if let (Some(s), Source::Dir(p) | Source::File(p)) = (&snapshot, &plan.source) {
-            if let Some(what) = s.changed_since(p) {
-                return Err(Error::InputChanged(what));
+        let mut attempts = 0;
+        let done = loop {
+            let done = self.attempt(&round, pseudo, &spread, out, shown)?;
+            attempts += 1;
+            let elsewhere = |l: &&Leak| l.rule == secrets::MASKED_ELSEWHERE;
+            let suspicious = |l: &&Leak| l.rule == suspect::SUSPICIOUS_RULE;
+            let (n_elsewhere, n_suspicious) = (
+                done.leaks.iter().filter(elsewhere).count(),
+                done.leaks.iter().filter(suspicious).count(),
+            );
+            // A leak of a rule is a disagreement between the passes: the
+            // output is refused. What a second attempt can mask is masked.
+            let again = attempts == 1
+                && !done.leaks.is_empty()
+                && n_elsewhere + n_suspicious == done.leaks.len();
+            if !again {
+                break done;
             }
-        }
-
-        // 4. Verify what was written, independently.
-        let mut originals = learned;
-        // (Millions of client addresses are not listed: see the cap.)
+            let mut why = Vec::new();
+            if n_elsewhere > 0 {
+                why.push(format!(
+                    "credentials masked beside their key stand alone in {n_elsewhere} place(s)"
+                ));
+            }
+            if n_suspicious > 0 {
+                why.push(format!(
+                    "{n_suspicious} random-looking value(s) after a secret-named key no rule knows"
+                ));
+            }
+            say(&format!("redacting again: {}", why.join("; ")));
+            spread = done.secrets;
+            spread.extend(done.suspicious.into_iter().map(|value| LearnedValue {
+                value,
+                rule: suspect::SUSPICIOUS_RULE.to_string(),
+                category: Category::Credential,
+                kind: suspect::SUSPICIOUS_RULE.to_string(),
+                boundary: Boundary::Alnum,
+            }));
+            pseudo = shown
+                .take()
+                .expect("an attempt leaves its redactor")
+                .into_pseudonymizer();
+            done.out
+                .temp
+                .remove()
+                .map_err(|e| failed("removing the first attempt's output", e))?;
+            out = Output::new(&plan)?;
+        };
+        let Some(redactor) = shown.as_ref() else {
+            unreachable!("an attempt leaves its redactor")
+        };
         let pseudo = redactor.pseudonymizer();
-        let with_v4 = pseudo.ipv4_count() <= ADDRESS_LITERALS_MAX;
-        originals.extend(originals_as_literals(
-            &pseudo.assignments_with(with_v4),
-            rules,
-        ));
-        originals.extend(seen_hosts);
-        let verifier = match self.verify_rules {
-            Some(set) => Verifier::new(set, &originals),
-            None => Verifier::new_like(rules, &originals, redactor.engine()),
-        }
-        .map_err(|e| failed("compiling rules", e))?
-        .with_jobs(jobs);
-        let verify_opts = RunOptions {
-            progress,
-            ..RunOptions::default()
-        };
-        let written = Input::Path(out_temp.path().to_path_buf());
-        progress.start(Pass::Verify, input_size(&written));
-        let verification = traversal(
-            &verifier,
-            &limits,
-            &plan.work_dir,
-            Compression::fast(),
-            jobs,
-        );
-        match &dir_sink {
-            Some(_) => verification.run_with(&written, &mut NullSink, &verify_opts),
-            // Read under the output's name, not the temporary file's: path
-            // rules apply as they will to the output, and messages name it.
-            None => {
-                let name = match &plan.target {
-                    Target::Path { given, .. } => given
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                    Target::Stdout => String::new(),
-                };
-                let mut f = fs::File::open(out_temp.path())
-                    .map_err(|e| failed("verifying the output", e))?;
-                verification.run_named(&name, name.as_bytes(), &mut f, &mut NullSink, &verify_opts)
-            }
-        }
-        .map_err(|e| failed("verifying the output", e))?;
-        progress.finish(Pass::Verify);
-        let leaks = verifier.leaks();
+        let Attempt {
+            out: Output { temp: out_temp, .. },
+            dir_sink,
+            files,
+            left_out,
+            totals,
+            leaks,
+            unverifiable,
+            ..
+        } = done;
         if !leaks.is_empty() {
             return Err(Error::Remains(leaks));
         }
 
         // A single-file input that could not be read at all would leave an
         // empty output: say so instead.
-        if !matches!(plan.source, Source::Dir(_)) && pass.files().is_empty() {
-            if let Some(l) = pass.left_out().first() {
+        if !matches!(plan.source, Source::Dir(_)) && files.is_empty() {
+            if let Some(l) = left_out.first() {
                 return Err(Error::Failed(format!(
                     "{}: cannot be redacted: {}",
                     c.input.display(),
@@ -610,10 +796,6 @@ impl<'a> Job<'a> {
         // 5. The report and the map beside where they go, then everything
         //    into place together.
         let shown_path = |p: &Path| redactor.redact_text(&p.display().to_string());
-        let mut totals = pass.totals(rules);
-        totals.members_read = tally.entries();
-        totals.archives = tally.archives();
-        totals.links = tally.links();
         let report = Report {
             airlock_version: env!("CARGO_PKG_VERSION").into(),
             input: shown_path(&c.input),
@@ -628,13 +810,13 @@ impl<'a> Job<'a> {
             ]
             .into_iter()
             .collect(),
-            files: pass.files(),
-            left_out: pass.left_out(),
+            files,
+            left_out,
             totals,
             verification: VerificationReport {
                 clean: leaks.is_empty(),
                 leaks: leaks.len(),
-                unverifiable: verifier.unreadable().len(),
+                unverifiable,
             },
             passes: progress.passes(),
         };

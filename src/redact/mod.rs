@@ -18,6 +18,7 @@ pub mod learn;
 pub mod map;
 pub mod pseudo;
 pub mod report;
+pub mod secrets;
 pub mod suspect;
 pub mod verify;
 
@@ -32,6 +33,7 @@ use crate::rules::{Category, Decode};
 
 pub use key::Key;
 pub use pseudo::Pseudonymizer;
+pub use secrets::FoundSecrets;
 
 /// Replacements made, by rule id.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -145,6 +147,9 @@ pub struct Redactor {
     /// Threads for the chunks of one input (see
     /// [`crate::detect::Matcher::scan_reader_parallel_map`]).
     jobs: usize,
+    /// Credentials masked where a rule with context found them, to be
+    /// searched everywhere else ([`secrets`]).
+    found_secrets: FoundSecrets,
 }
 
 impl std::fmt::Debug for Redactor {
@@ -163,7 +168,20 @@ impl Redactor {
             pseudo,
             opts: ScanOptions::default(),
             jobs: 1,
+            found_secrets: FoundSecrets::default(),
         }
+    }
+
+    /// The pseudonymizer back, with every pseudonym it gave (to redact
+    /// again with more rules and the same names).
+    pub fn into_pseudonymizer(self) -> Pseudonymizer {
+        self.pseudo
+    }
+
+    /// Credentials masked beside a key, flag or prompt so far (see
+    /// [`secrets`]).
+    pub fn found_secrets(&self) -> &FoundSecrets {
+        &self.found_secrets
     }
 
     pub fn with_options(mut self, opts: ScanOptions) -> Redactor {
@@ -195,6 +213,9 @@ impl Redactor {
         }
         let text = String::from_utf8_lossy(value);
         if info.category == Category::Credential || info.kind == "encoded" {
+            if info.context && info.category == Category::Credential {
+                self.found_secrets.note(&info.id, &info.kind, value);
+            }
             return Some(self.mask_lines(&info.id, value));
         }
         let p = self

@@ -163,6 +163,9 @@ pub enum SafeShape {
 /// `scan --suspicious` (no rule of a set has it).
 pub const SUSPICIOUS: crate::detect::RuleId = crate::detect::RuleId(u32::MAX);
 
+/// Its name, in leaks and in the masks of what it found.
+pub const SUSPICIOUS_RULE: &str = "suspicious";
+
 /// What a candidate is, for a person: its context and its length, never
 /// its value.
 pub fn describe(c: &Candidate, hay: &[u8]) -> String {

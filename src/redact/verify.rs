@@ -45,9 +45,15 @@ pub struct Verifier {
     suspicious: bool,
     leaks: Mutex<Vec<Leak>>,
     unreadable: Mutex<Vec<(String, String)>>,
+    /// The values the independent detector flagged, for a second redaction
+    /// to mask (see [`Verifier::suspicious_values`]). Never shown.
+    suspicious_values: Mutex<std::collections::BTreeSet<Vec<u8>>>,
     /// How member names are shown (see [`Verifier::with_names`]).
     namer: Option<Namer>,
 }
+
+/// Suspicious values remembered for a second redaction; past it, none.
+const SUSPICIOUS_VALUES_MAX: usize = 10_000;
 
 /// Shows a member name without what it holds (a redactor's pseudonyms).
 pub type Namer = Box<dyn Fn(&[u8]) -> String + Send + Sync>;
@@ -172,6 +178,7 @@ impl Verifier {
             suspicious: true,
             leaks: Mutex::new(Vec::new()),
             unreadable: Mutex::new(Vec::new()),
+            suspicious_values: Mutex::new(std::collections::BTreeSet::new()),
             namer: None,
         }
     }
@@ -199,6 +206,19 @@ impl Verifier {
 
     pub fn leaks(&self) -> Vec<Leak> {
         self.leaks.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The values behind the `suspicious` leaks, in order (none past
+    /// [`SUSPICIOUS_VALUES_MAX`] distinct ones). Redaction masks them in a
+    /// second attempt rather than refuse the bundle: the detector saw them
+    /// in airlock's own output, so airlock can mask them. Held in memory
+    /// only; never printed.
+    pub fn suspicious_values(&self) -> Vec<Vec<u8>> {
+        let values = lock(&self.suspicious_values);
+        if values.len() > SUSPICIOUS_VALUES_MAX {
+            return Vec::new();
+        }
+        values.iter().cloned().collect()
     }
 
     /// Members that could not be verified (not scannable), with the reason.
@@ -329,6 +349,12 @@ impl Verifier {
                 if covered(c.start, c.end) {
                     continue;
                 }
+                {
+                    let mut values = lock(&self.suspicious_values);
+                    if values.len() <= SUSPICIOUS_VALUES_MAX {
+                        values.insert(chunk.bytes[c.start..c.end].to_vec());
+                    }
+                }
                 out.push((
                     Finding {
                         rule: SUSPICIOUS,
@@ -404,7 +430,10 @@ impl Transform for Verifier {
             let mut leaks = self.leaks.lock().unwrap_or_else(|p| p.into_inner());
             for l in found {
                 let (rule, category) = if l.rule == SUSPICIOUS {
-                    ("suspicious".to_string(), "credential".to_string())
+                    (
+                        suspect::SUSPICIOUS_RULE.to_string(),
+                        "credential".to_string(),
+                    )
                 } else {
                     let info = self.engine.rule(l.rule);
                     (info.id.clone(), info.category.to_string())

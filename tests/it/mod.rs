@@ -26,6 +26,7 @@ mod redacted_reports;
 mod report_edges;
 mod rules;
 mod scan;
+mod spread;
 mod structure;
 mod suspicious;
 pub mod util;

@@ -1,0 +1,205 @@
+//! Credentials found beside a key, searched everywhere else.
+//!
+//! # Why
+//!
+//! A rule with context (`db_password = '…'`, `-p…` after `mysql`, the line
+//! after `irb> …password`) finds a password only where that context stands.
+//! The same password elsewhere, alone (a `gitlab-secrets.json` pasted into a
+//! ticket, a console's `=> "…"`, a positional argument in `ps`), has nothing
+//! around it for any rule to see, and was left in clear.
+//!
+//! Redaction remembers every such value it masks ([`FoundSecrets`]). The
+//! verification pass searches the output for them as literals; when one
+//! remains, redaction runs again with them as learned values, so every
+//! occurrence gets the same mask as the one beside its key (see
+//! `pipeline::Job`). Most bundles hold none elsewhere and pay only the
+//! literal search.
+//!
+//! Only values random enough to be unique are spread ([`is_spreadable`]):
+//! `password: production` masks that one value, not every `production`.
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+use crate::detect::{Boundary, LearnedValue};
+use crate::rules::Category;
+
+/// The rule verification reports a remembered credential under when it
+/// finds one in the output.
+pub const MASKED_ELSEWHERE: &str = "credential_masked_elsewhere";
+
+/// Distinct values remembered; past it, none are spread (which ones would
+/// otherwise depend on the order threads met them).
+const REMEMBERED_MAX: usize = 200_000;
+
+/// Values searched everywhere: the first this many (by rule id and value,
+/// so the same ones whatever the order of the search). The verification's
+/// literal automaton grows with them.
+pub const SPREAD_MAX: usize = 10_000;
+
+/// Can `value`, masked where a rule with context found it, be searched as a
+/// literal everywhere else without rewriting ordinary text? It must be one
+/// line of 8 to 256 bytes and mix what random secrets mix: letters and
+/// digits, or lower and upper case past the first letter, or letters and
+/// punctuation other than a path's or a name's (`/ . - _ :`). Words,
+/// paths, `Capitalized` words and numbers are not spread.
+pub fn is_spreadable(value: &[u8]) -> bool {
+    if !(8..=256).contains(&value.len())
+        || value.iter().any(|b| matches!(b, b'\n' | b'\r' | b'\0'))
+        || value[0].is_ascii_whitespace()
+        || value[value.len() - 1].is_ascii_whitespace()
+    {
+        return false;
+    }
+    if is_object_reference(value) {
+        return false;
+    }
+    let lower = value.iter().any(u8::is_ascii_lowercase);
+    let upper_inside = value[1..].iter().any(u8::is_ascii_uppercase);
+    let letter = value.iter().any(u8::is_ascii_alphabetic);
+    let digit = value.iter().any(u8::is_ascii_digit);
+    let symbol = value
+        .iter()
+        .any(|b| b.is_ascii_punctuation() && !matches!(b, b'/' | b'.' | b'-' | b'_' | b':'));
+    (letter && digit) || (lower && upper_inside) || (letter && symbol)
+}
+
+/// `AppWindowToken{9f4ef63`, `BinderProxy@2bd79ce`: how Java prints an
+/// object (a class name and its identity hash), which a key-value rule can
+/// take for a value (`wtoken = AppWindowToken{…`). Spread, one such mistake
+/// would rewrite every line that names the object.
+fn is_object_reference(value: &[u8]) -> bool {
+    let Some(at) = value.iter().position(|b| matches!(b, b'{' | b'@')) else {
+        return false;
+    };
+    let (class, hash) = (&value[..at], &value[at + 1..]);
+    class.first().is_some_and(u8::is_ascii_alphabetic)
+        && class
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'$' | b'_'))
+        && (4..=16).contains(&hash.len())
+        && hash.iter().all(u8::is_ascii_hexdigit)
+}
+
+/// What one redaction remembered (shared by its threads).
+#[derive(Default)]
+pub struct FoundSecrets {
+    values: Mutex<Found>,
+}
+
+#[derive(Default)]
+struct Found {
+    /// (rule id, kind, value).
+    set: BTreeSet<(String, String, Vec<u8>)>,
+    overflow: bool,
+}
+
+impl std::fmt::Debug for FoundSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let found = self.lock();
+        write!(f, "FoundSecrets({} values)", found.set.len())
+    }
+}
+
+impl FoundSecrets {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Found> {
+        self.values.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Remember `value`, masked by rule `rule` of kind `kind`, if it is
+    /// [`is_spreadable`].
+    pub fn note(&self, rule: &str, kind: &str, value: &[u8]) {
+        if !is_spreadable(value) {
+            return;
+        }
+        let mut found = self.lock();
+        if found.overflow {
+            return;
+        }
+        found
+            .set
+            .insert((rule.to_string(), kind.to_string(), value.to_vec()));
+        if found.set.len() > REMEMBERED_MAX {
+            found.overflow = true;
+            found.set = BTreeSet::new();
+        }
+    }
+
+    /// How many distinct values were remembered (0 past the limit).
+    pub fn len(&self) -> usize {
+        self.lock().set.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The values to search everywhere, as literals of the rule that found
+    /// them (so each occurrence gets the same mask).
+    pub fn literals(&self) -> Vec<LearnedValue> {
+        self.lock()
+            .set
+            .iter()
+            .take(SPREAD_MAX)
+            .map(|(rule, kind, value)| LearnedValue {
+                value: value.clone(),
+                rule: rule.clone(),
+                category: Category::Credential,
+                kind: kind.clone(),
+                boundary: Boundary::Alnum,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_values_spread_and_words_paths_and_numbers_do_not() {
+        for v in [
+            "EsConsolePw",
+            "Gi7l@bDbP4ss",
+            "nmphSaK2DCGpkSTJOc1fHULa0YSPIfsA",
+            "hunter22x",
+            "Semi;Pw37Tail",
+        ] {
+            assert!(is_spreadable(v.as_bytes()), "{v}");
+        }
+        for v in [
+            "production",
+            "Production",
+            "changeme",
+            "/etc/gitlab/secret",
+            "gitlab-workhorse",
+            "12345678",
+            "short1A",
+            "multi\nline1A",
+            " padded1A",
+            "AppWindowToken{9f4ef63",
+            "android.os.BinderProxy@2bd79ce",
+        ] {
+            assert!(!is_spreadable(v.as_bytes()), "{v}");
+        }
+    }
+
+    #[test]
+    fn literals_are_the_first_in_order_whatever_order_they_came_in() {
+        let a = FoundSecrets::default();
+        let b = FoundSecrets::default();
+        let values = ["Zeta9secret", "Alpha9secret", "Mid9secretX"];
+        for v in values {
+            a.note("r", "password", v.as_bytes());
+        }
+        for v in values.iter().rev() {
+            b.note("r", "password", v.as_bytes());
+        }
+        let la: Vec<Vec<u8>> = a.literals().into_iter().map(|l| l.value).collect();
+        let lb: Vec<Vec<u8>> = b.literals().into_iter().map(|l| l.value).collect();
+        assert_eq!(la, lb);
+        assert_eq!(la[0], b"Alpha9secret");
+        a.note("r", "password", b"production");
+        assert_eq!(a.len(), 3);
+    }
+}
