@@ -458,7 +458,7 @@ impl<'a> Job<'a> {
             rules,
         ));
         originals.extend(seen_hosts);
-        let secrets = redactor.found_secrets().literals();
+        let secrets = redactor.found_secrets().literals(redactor.engine());
         // Under a rule of their own: a leak of one of them is what a second
         // attempt mends.
         originals.extend(secrets.iter().map(|l| LearnedValue {

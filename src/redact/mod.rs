@@ -214,7 +214,7 @@ impl Redactor {
         let text = String::from_utf8_lossy(value);
         if info.category == Category::Credential || info.kind == "encoded" {
             if info.context && info.category == Category::Credential {
-                self.found_secrets.note(&info.id, &info.kind, value);
+                self.found_secrets.note(rule, value);
             }
             return Some(self.mask_lines(&info.id, value));
         }

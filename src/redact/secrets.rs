@@ -21,21 +21,20 @@
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-use crate::detect::{Boundary, LearnedValue};
+use crate::detect::{Boundary, Engine, LearnedValue, RuleId};
 use crate::rules::Category;
 
 /// The rule verification reports a remembered credential under when it
 /// finds one in the output.
 pub const MASKED_ELSEWHERE: &str = "credential_masked_elsewhere";
 
-/// Distinct values remembered; past it, none are spread (which ones would
-/// otherwise depend on the order threads met them).
-const REMEMBERED_MAX: usize = 200_000;
-
-/// Values searched everywhere: the first this many (by rule id and value,
-/// so the same ones whatever the order of the search). The verification's
-/// literal automaton grows with them.
-pub const SPREAD_MAX: usize = 10_000;
+/// Distinct values searched everywhere at most. Past it, none are: a
+/// bundle that masks thousands of distinct passwords beside their keys is
+/// a log of generated values, not of a few reused ones, and searching for
+/// them all would cost the verification's literal automaton tens of MiB.
+/// (None rather than some: which ones would depend on the order threads
+/// met them.)
+pub const SPREAD_MAX: usize = 4_096;
 
 /// Can `value`, masked where a rule with context found it, be searched as a
 /// literal everywhere else without rewriting ordinary text? It must be one
@@ -89,8 +88,9 @@ pub struct FoundSecrets {
 
 #[derive(Default)]
 struct Found {
-    /// (rule id, kind, value).
-    set: BTreeSet<(String, String, Vec<u8>)>,
+    /// (rule, value), in order.
+    set: BTreeSet<(RuleId, Box<[u8]>)>,
+    /// More than [`SPREAD_MAX`] were met: none are spread.
     overflow: bool,
 }
 
@@ -106,9 +106,8 @@ impl FoundSecrets {
         self.values.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Remember `value`, masked by rule `rule` of kind `kind`, if it is
-    /// [`is_spreadable`].
-    pub fn note(&self, rule: &str, kind: &str, value: &[u8]) {
+    /// Remember `value`, masked by `rule`, if it is [`is_spreadable`].
+    pub fn note(&self, rule: RuleId, value: &[u8]) {
         if !is_spreadable(value) {
             return;
         }
@@ -116,16 +115,14 @@ impl FoundSecrets {
         if found.overflow {
             return;
         }
-        found
-            .set
-            .insert((rule.to_string(), kind.to_string(), value.to_vec()));
-        if found.set.len() > REMEMBERED_MAX {
+        found.set.insert((rule, value.into()));
+        if found.set.len() > SPREAD_MAX {
             found.overflow = true;
             found.set = BTreeSet::new();
         }
     }
 
-    /// How many distinct values were remembered (0 past the limit).
+    /// How many distinct values will be spread (0 past [`SPREAD_MAX`]).
     pub fn len(&self) -> usize {
         self.lock().set.len()
     }
@@ -134,19 +131,26 @@ impl FoundSecrets {
         self.len() == 0
     }
 
+    /// Were there too many to spread any?
+    pub fn overflowed(&self) -> bool {
+        self.lock().overflow
+    }
+
     /// The values to search everywhere, as literals of the rule that found
     /// them (so each occurrence gets the same mask).
-    pub fn literals(&self) -> Vec<LearnedValue> {
+    pub fn literals(&self, engine: &Engine) -> Vec<LearnedValue> {
         self.lock()
             .set
             .iter()
-            .take(SPREAD_MAX)
-            .map(|(rule, kind, value)| LearnedValue {
-                value: value.clone(),
-                rule: rule.clone(),
-                category: Category::Credential,
-                kind: kind.clone(),
-                boundary: Boundary::Alnum,
+            .map(|(rule, value)| {
+                let info = engine.rule(*rule);
+                LearnedValue {
+                    value: value.to_vec(),
+                    rule: info.id.clone(),
+                    category: Category::Credential,
+                    kind: info.kind.clone(),
+                    boundary: Boundary::Alnum,
+                }
             })
             .collect()
     }
@@ -185,21 +189,27 @@ mod tests {
     }
 
     #[test]
-    fn literals_are_the_first_in_order_whatever_order_they_came_in() {
-        let a = FoundSecrets::default();
-        let b = FoundSecrets::default();
+    fn found_values_come_out_in_order_and_past_the_limit_none_do() {
+        let engine = Engine::new(&crate::rules::RuleSet::builtin().unwrap()).unwrap();
+        let (a, b) = (FoundSecrets::default(), FoundSecrets::default());
         let values = ["Zeta9secret", "Alpha9secret", "Mid9secretX"];
         for v in values {
-            a.note("r", "password", v.as_bytes());
+            a.note(RuleId(0), v.as_bytes());
         }
         for v in values.iter().rev() {
-            b.note("r", "password", v.as_bytes());
+            b.note(RuleId(0), v.as_bytes());
         }
-        let la: Vec<Vec<u8>> = a.literals().into_iter().map(|l| l.value).collect();
-        let lb: Vec<Vec<u8>> = b.literals().into_iter().map(|l| l.value).collect();
+        let la: Vec<Vec<u8>> = a.literals(&engine).into_iter().map(|l| l.value).collect();
+        let lb: Vec<Vec<u8>> = b.literals(&engine).into_iter().map(|l| l.value).collect();
         assert_eq!(la, lb);
         assert_eq!(la[0], b"Alpha9secret");
-        a.note("r", "password", b"production");
+        a.note(RuleId(0), b"production");
         assert_eq!(a.len(), 3);
+        for i in 0..=SPREAD_MAX {
+            a.note(RuleId(1), format!("Generated{i}x").as_bytes());
+        }
+        assert!(a.overflowed() && a.is_empty());
+        a.note(RuleId(0), b"After9theLimit");
+        assert!(a.literals(&engine).is_empty());
     }
 }
