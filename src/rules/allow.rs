@@ -306,8 +306,9 @@ impl AllowList {
 
 /// Is the value `hay[s..e]`, found by a credential rule, a reference to a
 /// secret rather than the secret (`${RUNNER_TOKEN_3}`, `$DB_PASSWORD`,
-/// `ENV['LDAP_PASS']`, `{{ .Values.token }}`, `%API_KEY%`), or the name of a
-/// Kubernetes Secret (`secret: gitlab-ldap-bind`, `existingSecret: …`)?
+/// `ENV['LDAP_PASS']`, `{{ .Values.token }}`, `%API_KEY%`), the name of a
+/// Kubernetes Secret (`secret: gitlab-ldap-bind`, `existingSecret: …`),
+/// another tool's mask (`[MASKED]`) or a sudoers command list?
 /// Masking either tells support nothing and hides which Secret or variable
 /// a setting reads.
 pub fn is_reference(hay: &[u8], s: usize, e: usize) -> bool {
@@ -328,6 +329,17 @@ pub fn is_reference(hay: &[u8], s: usize, e: usize) -> bool {
         return upper_ident(inner);
     }
     if v.starts_with(b"ENV[") || v.starts_with(b"ENV.fetch") || v.starts_with(b"{{") {
+        return true;
+    }
+    // Another tool's mask: GitLab CI's masked variables in a job log,
+    // Rails' filtered parameters.
+    if matches!(v, b"[MASKED]" | b"[FILTERED]") {
+        return true;
+    }
+    // A sudoers tag before a command list (`ALL=(root) NOPASSWD:
+    // /usr/bin/gitlab-ctl`): commands, not a password.
+    let before = hay[..s].trim_ascii_end();
+    if v.first() == Some(&b'/') && before.ends_with(b"PASSWD:") {
         return true;
     }
     if rake_task_verb(hay, s, v) {
