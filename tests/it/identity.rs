@@ -354,6 +354,41 @@ gitlab_rails['backup_upload_connection'] = {{ 'provider' => 'AzureRM', 'azure_st
         format!("KVNO Principal\n---- ----------------------\n   2 HTTP/gitlab.{domain}@{realm}\n   2 {krb_user}@{realm}\n", realm = domain.to_ascii_uppercase()),
     );
 
+    // HA cluster tables, mail headers, sudoers and an SSSD `getent passwd`.
+    let consul_node = format!("cs-{}-01", g.word(2));
+    let datacenter = format!("{}-east", g.word(2));
+    add(
+        "commands/consul_members",
+        format!(
+            "Node            Address             Status  Type    Build   Protocol  DC       Partition  Segment\n\
+             {consul_node}     10.61.4.12:8301    alive   server  1.18.2  2         {datacenter}  default    <all>\n\
+             {db_host}     10.61.4.13:8301    alive   client  1.18.2  2         {datacenter}  default    <default>\n"
+        ),
+    );
+    add(
+        "commands/patroni_members",
+        format!(
+            "| Member      | Host            | Role    | State     | TL | Lag in MB |\n\
+             | {db_host} | 10.61.4.13:5432 | Leader  | running   | 14 |           |\n"
+        ),
+    );
+    add(
+        "tickets/fw_pipeline_failed.eml",
+        format!(
+            "From: {org_name} GitLab <gitlab@{domain}>\nTo: {p5} <{login1}.x@{domain}>\n\
+             Cc: \"{l2}, {f2}\" <{email2}>\nSubject: Failed pipeline\n\n\
+             Commit Author: {p3} ( {email3} )\n"
+        ),
+    );
+    add(
+        "etc/sudoers.d/gitlab",
+        format!("{login1}   ALL=(git) NOPASSWD: /usr/bin/gitlab-ctl, /usr/bin/gitlab-rake\nDefaults:{login2} !requiretty\n"),
+    );
+    add(
+        "commands/getent_passwd",
+        format!("root:x:0:0:root:/root:/bin/bash\n{login3}:*:1284401105:1284400513:{p3}:/srv/{login3}:/bin/bash\n"),
+    );
+
     let mut planted = Vec::new();
     let mut plant = |what: &'static str, v: &str| {
         planted.push(Planted {
@@ -389,10 +424,25 @@ gitlab_rails['backup_upload_connection'] = {{ 'provider' => 'AzureRM', 'azure_st
     ] {
         plant("account", a);
     }
-    for h in [&host, &db_host, &runner, &ws, &win_host, &dc_host] {
+    for h in [
+        &host,
+        &db_host,
+        &runner,
+        &ws,
+        &win_host,
+        &dc_host,
+        &consul_node,
+    ] {
         plant("host", h);
     }
-    for o in [&org, &org_name, &aws_account, &azure_account, &gcp_project] {
+    for o in [
+        &org,
+        &org_name,
+        &aws_account,
+        &azure_account,
+        &gcp_project,
+        &datacenter,
+    ] {
         plant("organisation", o);
     }
     World {
