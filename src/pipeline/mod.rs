@@ -558,17 +558,7 @@ impl<'a> Job<'a> {
 
         // The output's temporary, first: the directory is known writable
         // before any work, and an interruption from here on finds it.
-        let (out_temp, out_file) = if plan.output_is_dir {
-            (
-                Temp::dir_in(&plan.work_dir, "tmp")
-                    .map_err(|e| failed("creating a temporary directory beside the output", e))?,
-                None,
-            )
-        } else {
-            let (t, f) = Temp::file_in(&plan.work_dir, "tmp")
-                .map_err(|e| failed("creating a temporary file beside the output", e))?;
-            (t, Some(f))
-        };
+        let mut out = Output::new(&plan)?;
         let (key, key_source) = match &c.key_file {
             Some(p) => {
                 let (k, created) = Key::load_or_create(p).map_err(|e| failed("the key file", e))?;
@@ -707,10 +697,6 @@ impl<'a> Job<'a> {
         };
         let mut pseudo = pseudo;
         let mut spread: Vec<LearnedValue> = Vec::new();
-        let mut out = Output {
-            temp: out_temp,
-            file: out_file,
-        };
         let mut attempts = 0;
         let done = loop {
             let done = self.attempt(&round, pseudo, &spread, out, shown)?;
