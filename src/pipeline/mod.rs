@@ -58,8 +58,7 @@ use crate::redact::report::{
 use crate::redact::verify::{originals_as_literals, Leak, Verifier, ADDRESS_LITERALS_MAX};
 use crate::redact::{secrets, suspect};
 use crate::redact::{Key, Pseudonymizer, Redactor};
-use crate::rules::Category;
-use crate::rules::RuleSet;
+use crate::rules::{Category, RuleSet};
 use crate::temp::{self, Temp};
 
 pub use changes::Snapshot;

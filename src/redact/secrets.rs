@@ -80,72 +80,85 @@ fn is_object_reference(value: &[u8]) -> bool {
         && hash.iter().all(u8::is_ascii_hexdigit)
 }
 
-/// What one redaction remembered (shared by its threads).
-#[derive(Default)]
-pub struct FoundSecrets {
-    values: Mutex<Found>,
+/// Distinct values in order, shared by threads, at most `max` of them;
+/// past it, none: which ones would otherwise depend on the order threads
+/// met them. Redaction's credentials and verification's suspicious values
+/// are both kept so.
+pub struct Capped<T> {
+    max: usize,
+    /// The values, and whether more than `max` were met.
+    state: Mutex<(BTreeSet<T>, bool)>,
 }
 
-#[derive(Default)]
-struct Found {
-    /// (rule, value), in order.
-    set: BTreeSet<(RuleId, Box<[u8]>)>,
-    /// More than [`SPREAD_MAX`] were met: none are spread.
-    overflow: bool,
+impl<T: Ord + Clone> Capped<T> {
+    pub fn new(max: usize) -> Capped<T> {
+        Capped {
+            max,
+            state: Mutex::new((BTreeSet::new(), false)),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (BTreeSet<T>, bool)> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn insert(&self, value: T) {
+        let mut state = self.lock();
+        let (set, overflow) = &mut *state;
+        if *overflow {
+            return;
+        }
+        set.insert(value);
+        if set.len() > self.max {
+            *overflow = true;
+            *set = BTreeSet::new();
+        }
+    }
+
+    /// The values, in order (none past the limit).
+    pub fn values(&self) -> Vec<T> {
+        self.lock().0.iter().cloned().collect()
+    }
+
+    /// Were more than the limit met?
+    pub fn overflowed(&self) -> bool {
+        self.lock().1
+    }
+}
+
+/// What one redaction remembered: (rule, value), at most [`SPREAD_MAX`].
+pub struct FoundSecrets(Capped<(RuleId, Box<[u8]>)>);
+
+impl Default for FoundSecrets {
+    fn default() -> FoundSecrets {
+        FoundSecrets(Capped::new(SPREAD_MAX))
+    }
 }
 
 impl std::fmt::Debug for FoundSecrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let found = self.lock();
-        write!(f, "FoundSecrets({} values)", found.set.len())
+        write!(f, "FoundSecrets({} values)", self.0.lock().0.len())
     }
 }
 
 impl FoundSecrets {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Found> {
-        self.values.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     /// Remember `value`, masked by `rule`, if it is [`is_spreadable`].
     pub fn note(&self, rule: RuleId, value: &[u8]) {
-        if !is_spreadable(value) {
-            return;
+        if is_spreadable(value) {
+            self.0.insert((rule, value.into()));
         }
-        let mut found = self.lock();
-        if found.overflow {
-            return;
-        }
-        found.set.insert((rule, value.into()));
-        if found.set.len() > SPREAD_MAX {
-            found.overflow = true;
-            found.set = BTreeSet::new();
-        }
-    }
-
-    /// How many distinct values will be spread (0 past [`SPREAD_MAX`]).
-    pub fn len(&self) -> usize {
-        self.lock().set.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Were there too many to spread any?
-    pub fn overflowed(&self) -> bool {
-        self.lock().overflow
     }
 
     /// The values to search everywhere, as literals of the rule that found
     /// them (so each occurrence gets the same mask).
     pub fn literals(&self, engine: &Engine) -> Vec<LearnedValue> {
-        self.lock()
-            .set
-            .iter()
+        self.0
+            .values()
+            .into_iter()
             .map(|(rule, value)| {
-                let info = engine.rule(*rule);
+                let info = engine.rule(rule);
                 LearnedValue {
-                    value: value.to_vec(),
+                    value: value.into_vec(),
                     rule: info.id.clone(),
                     category: Category::Credential,
                     kind: info.kind.clone(),
@@ -204,11 +217,11 @@ mod tests {
         assert_eq!(la, lb);
         assert_eq!(la[0], b"Alpha9secret");
         a.note(RuleId(0), b"production");
-        assert_eq!(a.len(), 3);
+        assert_eq!(a.literals(&engine).len(), 3);
         for i in 0..=SPREAD_MAX {
             a.note(RuleId(1), format!("Generated{i}x").as_bytes());
         }
-        assert!(a.overflowed() && a.is_empty());
+        assert!(a.0.overflowed() && a.literals(&engine).is_empty());
         a.note(RuleId(0), b"After9theLimit");
         assert!(a.literals(&engine).is_empty());
     }

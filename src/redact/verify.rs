@@ -13,6 +13,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use super::pseudo::{self, Assignment};
+use super::secrets::Capped;
 use super::suspect;
 use super::{is_own_at, is_own_by_masks, is_own_value, learn, lock, MASK_OPEN};
 use crate::bundle::{LeftOut, Member, Transform};
@@ -47,7 +48,7 @@ pub struct Verifier {
     unreadable: Mutex<Vec<(String, String)>>,
     /// The values the independent detector flagged, for a second redaction
     /// to mask (see [`Verifier::suspicious_values`]). Never shown.
-    suspicious_values: Mutex<std::collections::BTreeSet<Vec<u8>>>,
+    suspicious_values: Capped<Vec<u8>>,
     /// How member names are shown (see [`Verifier::with_names`]).
     namer: Option<Namer>,
 }
@@ -178,7 +179,7 @@ impl Verifier {
             suspicious: true,
             leaks: Mutex::new(Vec::new()),
             unreadable: Mutex::new(Vec::new()),
-            suspicious_values: Mutex::new(std::collections::BTreeSet::new()),
+            suspicious_values: Capped::new(SUSPICIOUS_VALUES_MAX),
             namer: None,
         }
     }
@@ -214,11 +215,7 @@ impl Verifier {
     /// in airlock's own output, so airlock can mask them. Held in memory
     /// only; never printed.
     pub fn suspicious_values(&self) -> Vec<Vec<u8>> {
-        let values = lock(&self.suspicious_values);
-        if values.len() > SUSPICIOUS_VALUES_MAX {
-            return Vec::new();
-        }
-        values.iter().cloned().collect()
+        self.suspicious_values.values()
     }
 
     /// Members that could not be verified (not scannable), with the reason.
@@ -349,12 +346,8 @@ impl Verifier {
                 if covered(c.start, c.end) {
                     continue;
                 }
-                {
-                    let mut values = lock(&self.suspicious_values);
-                    if values.len() <= SUSPICIOUS_VALUES_MAX {
-                        values.insert(chunk.bytes[c.start..c.end].to_vec());
-                    }
-                }
+                self.suspicious_values
+                    .insert(chunk.bytes[c.start..c.end].to_vec());
                 out.push((
                     Finding {
                         rule: SUSPICIOUS,
