@@ -208,6 +208,10 @@ pub struct Identity {
     /// [`ADDRESS_LITERALS_MAX`]; past it, none (see `too_many_addresses`).
     pub addresses: BTreeSet<(&'static str, String)>,
     pub too_many_addresses: bool,
+    /// Every host name met (lower case, up to [`FQDNS_MAX`]): those under
+    /// the customer's domain teach their short name, those under a
+    /// provider their bucket or account (see [`Identity::learned_labels`]).
+    pub fqdns: BTreeSet<String>,
     /// Hosts and labels never learned (the rule set's allow list; the
     /// built-in one when not set).
     pub allow: Option<Arc<AllowList>>,
@@ -418,8 +422,94 @@ impl Identity {
         }
     }
 
+    /// Remember a host name found by a network rule, for
+    /// [`Identity::learned_labels`].
+    pub fn add_fqdn(&mut self, value: &str) {
+        if self.fqdns.len() < FQDNS_MAX {
+            let v = value.trim_end_matches('.').to_ascii_lowercase();
+            if v.contains('.') && !pseudo::is_own("hostname", &v) {
+                self.fqdns.insert(v);
+            }
+        }
+    }
+
+    /// Single labels to replace everywhere, learned from the host names met:
+    ///
+    /// * the first label of a host under the customer's own domain (one
+    ///   learned from `hostname`, `external_url`, …) or under a private
+    ///   top-level domain (`.internal`, `.corp`, `.lan`): `gitaly01` of
+    ///   `gitaly01.int.acme.org` stands alone in `storage = 'gitaly01'`;
+    ///   under any other domain, a first label shaped like a host's (a
+    ///   digit or a `-` in it);
+    /// * the customer's labels of a host under a provider:
+    ///   `acme-backups` of `acme-backups.s3.eu-west-2.amazonaws.com`,
+    ///   `acmeacr` of `acmeacr.azurecr.io`, found again in `s3://acme-backups/`
+    ///   and `az acr login -n acmeacr`.
+    pub fn learned_labels(&self) -> BTreeSet<String> {
+        const PRIVATE_TLDS: &[&str] = &[
+            "internal", "corp", "lan", "intranet", "intra", "private", "priv", "home",
+        ];
+        let allow = self.allow();
+        let customer: HashSet<String> = self
+            .hosts
+            .iter()
+            .filter(|h| h.contains('.'))
+            .map(|h| pseudo::registrable(h))
+            .collect();
+        let mut out = BTreeSet::new();
+        let shaped = |l: &str, min: usize| {
+            l.len() >= min
+                && l.bytes().any(|b| b.is_ascii_alphabetic())
+                && !allow.is_label(l)
+                && !pseudo::is_generic_label(l)
+                && !pseudo::is_own("hostname", l)
+        };
+        for host in &self.fqdns {
+            if allow.keeps_host(host) {
+                continue;
+            }
+            let labels: Vec<&str> = host.split('.').collect();
+            let reg = pseudo::registrable(host);
+            let n = reg.split('.').count();
+            if labels.len() <= n {
+                continue;
+            }
+            let before = &labels[..labels.len() - n];
+            if allow.is_provider_domain(&reg) {
+                // A customer's label stands before a service's own
+                // (`<bucket>.s3`, `<account>.blob.core`) or under a domain
+                // only tenants have names in; `play.google.com` is
+                // Google's.
+                let tenant = TENANT_DOMAINS.contains(&reg.as_str())
+                    || before.iter().any(|l| allow.is_provider_label(l));
+                for l in before.iter().filter(|_| tenant) {
+                    if !allow.is_provider_label(l) && shaped(l, 4) {
+                        out.insert((*l).to_string());
+                    }
+                }
+            } else {
+                let own =
+                    customer.contains(&reg) || PRIVATE_TLDS.contains(labels.last().unwrap_or(&""));
+                // Elsewhere only a name shaped like a host's
+                // (`bwh-gitaly01`, `ip-10-0-1-2`), never a word such as
+                // `status` of `status.vendor.com`.
+                let hostlike = |l: &str| l.bytes().any(|b| b.is_ascii_digit() || b == b'-');
+                if shaped(before[0], 3) && (own || hostlike(before[0])) {
+                    out.insert(before[0].to_string());
+                }
+            }
+        }
+        out
+    }
+
     /// Merge what another learner (another member) found.
     fn merge_addresses(&mut self, other: Identity) {
+        for f in other.fqdns {
+            if self.fqdns.len() >= FQDNS_MAX {
+                break;
+            }
+            self.fqdns.insert(f);
+        }
         self.v4_nets.extend(other.v4_nets);
         self.v6_nets.extend(other.v6_nets);
         if other.too_many_addresses {
@@ -489,6 +579,17 @@ impl Identity {
                 }
             }
         }
+        for l in self.learned_labels() {
+            if !pseudo::is_own("hostname", &l) && seen.insert(l.clone()) {
+                push(
+                    &l,
+                    "learned_hostname",
+                    Category::Network,
+                    "hostname",
+                    Boundary::Word,
+                );
+            }
+        }
         // `_` separates too (`var_tmp_jdoe-debug.log`): a user name missed
         // is worse than one replaced inside `jdoe_backup`.
         for u in &self.users {
@@ -556,7 +657,13 @@ impl Learner {
                     "username" | "name" | "hostname" | "account" | "domain_label"
                 )
             }
-            Category::Network => matches!(r.kind.as_str(), "ipv4" | "ipv4_dashed" | "ipv6"),
+            // Every host name too: the short name of a host under the
+            // customer's domain, and a bucket or storage account in front of
+            // a provider's, are learned from them (`Identity::fqdns`).
+            Category::Network => matches!(
+                r.kind.as_str(),
+                "ipv4" | "ipv4_dashed" | "ipv6" | "hostname"
+            ),
             _ => r.decode == Some(crate::rules::Decode::BasicAuth),
         });
         let settings = [
@@ -642,6 +749,25 @@ fn basic_auth_user(encoded: &str) -> Option<String> {
     let (user, _) = text.split_once(':')?;
     Some(user.to_string())
 }
+
+/// Provider domains under which every name is a tenant's (a registry,
+/// an app, a distribution), with no service label before it.
+const TENANT_DOMAINS: &[&str] = &[
+    "azurecr.io",
+    "azurecr.us",
+    "azurewebsites.net",
+    "azurewebsites.us",
+    "cloudapp.net",
+    "appspot.com",
+    "cloudfront.net",
+    "digitaloceanspaces.com",
+    "wasabisys.com",
+    "backblazeb2.com",
+    "cloudflarestorage.com",
+];
+
+/// Distinct host names remembered for [`Identity::learned_labels`].
+const FQDNS_MAX: usize = 20_000;
 
 /// Distinct values one member's learning remembers having handled.
 const SEEN_MAX: usize = 100_000;
@@ -749,6 +875,7 @@ impl Learner {
                     "username" => 1,
                     "ipv4" => 2,
                     "ipv4_dashed" => 3,
+                    "hostname" if info.category == Category::Network => 9,
                     "hostname" => 6,
                     "account" => 7,
                     "domain_label" => 8,
@@ -762,7 +889,7 @@ impl Learner {
         };
         // And once per member, up to a bound (a log of millions of distinct
         // addresses must not keep them all here).
-        let mut seen: [HashSet<String>; 9] = Default::default();
+        let mut seen: [HashSet<String>; 10] = Default::default();
         let mut seen_total = 0;
         let mut take = |found: Vec<(u8, String)>| {
             for (k, v) in found {
@@ -779,6 +906,7 @@ impl Learner {
                     6 => hosts.push(v.clone()),
                     7 => accounts.push(v.clone()),
                     8 => labels.push(v.clone()),
+                    9 => addresses.add_fqdn(&v),
                     _ => {
                         if let Some(user) = basic_auth_user(&v) {
                             users.push(user);

@@ -511,18 +511,33 @@ impl Pseudonymizer {
         }
         let reg_len = registrable_len(&labels);
         let split = labels.len() - reg_len;
+        let registrable = labels[split..].join(".");
+        // Under a public provider (`<bucket>.s3.eu-west-2.amazonaws.com`)
+        // only the customer's labels are the customer's: the service's own
+        // labels and domain stay, so support still sees where it lives.
+        let allow = crate::rules::allow::builtin();
+        let provider = allow.is_provider_domain(&registrable);
         let mut out: Vec<String> = labels[..split]
             .iter()
             .map(|l| {
-                if generic_label(l) {
+                if generic_label(l) || (provider && allow.is_provider_label(l)) {
                     l.to_string()
                 } else {
                     self.label(l)
                 }
             })
             .collect();
-        let registrable = labels[split..].join(".");
-        out.push(format!("{}.example", self.domain_label(&registrable)));
+        if provider {
+            if labels[..split].iter().zip(&out).all(|(l, o)| l == o) {
+                // Nothing of it is the customer's (`www.google.com`,
+                // `s3.us-gov-west-1.amazonaws.com`): kept, and not recorded
+                // as an original to look for.
+                return value.to_string();
+            }
+            out.push(registrable);
+        } else {
+            out.push(format!("{}.example", self.domain_label(&registrable)));
+        }
         let s = out.join(".");
         // The whole name too, for the map, unmask and verification (single
         // labels such as `user` in `x.user.isp.com.br` are too common to
@@ -728,7 +743,18 @@ fn is_own_host(value: &str) -> bool {
         [rest @ .., dom, "example"] => {
             is_own_word(dom, "d") && rest.iter().all(|l| is_own_word(l, "h") || generic_label(l))
         }
-        _ => false,
+        // `h-….s3.eu-west-2.amazonaws.com`: a provider's host whose
+        // customer labels are pseudonyms, or that has none.
+        _ => {
+            let allow = crate::rules::allow::builtin();
+            let n = registrable_len(&labels);
+            let (rest, reg) = labels.split_at(labels.len() - n);
+            // A provider's own endpoint (`www.google.com`) is kept whole.
+            allow.is_provider_domain(&reg.join("."))
+                && rest
+                    .iter()
+                    .all(|l| is_own_word(l, "h") || allow.is_provider_label(l))
+        }
     }
 }
 
@@ -767,5 +793,35 @@ mod account_tests {
             assert!(is_own("account", v), "{v}");
         }
         assert!(!is_own("account", r"ACMECORP\svc_runner"));
+    }
+}
+
+#[cfg(test)]
+mod provider_tests {
+    use super::*;
+
+    #[test]
+    fn a_provider_host_keeps_its_service_and_hides_its_tenant() {
+        let p = Pseudonymizer::new(Key::from_bytes([3; 32]));
+        let bucket = p.hostname("acme-backups.s3.us-gov-west-1.amazonaws.com");
+        let label = p.hostname("acme-backups");
+        assert_eq!(bucket, format!("{label}.s3.us-gov-west-1.amazonaws.com"));
+        let rds = p.hostname("db1.cxyz1234.us-gov-west-1.rds.amazonaws.com");
+        assert!(rds.ends_with(".us-gov-west-1.rds.amazonaws.com"), "{rds}");
+        assert!(!rds.contains("cxyz1234") && !rds.contains("db1."), "{rds}");
+        let acr = p.hostname("acmeacr.azurecr.io");
+        assert!(
+            acr.starts_with("h-") && acr.ends_with(".azurecr.io"),
+            "{acr}"
+        );
+        // Nothing of it is a tenant's: kept, and seen as no leak.
+        assert_eq!(p.hostname("www.google.com"), "www.google.com");
+        for own in [&bucket, &rds, &acr, &"www.google.com".to_string()] {
+            assert!(is_own("hostname", own), "{own}");
+        }
+        // A tenant label left in clear is not airlock's.
+        assert!(!is_own("hostname", "acme-backups.s3.amazonaws.com"));
+        // Elsewhere the domain is still replaced.
+        assert!(p.hostname("gitaly01.int.acme.org").ends_with(".example"));
     }
 }

@@ -27,9 +27,45 @@ pub struct AllowSpec {
     #[serde(default)]
     pub labels: Vec<String>,
     #[serde(default)]
+    pub provider_labels: Vec<String>,
+    #[serde(default)]
     pub accounts: Vec<String>,
     #[serde(default)]
     pub versions_after: Vec<String>,
+}
+
+/// A cloud region as host names carry it: a continent prefix, words, and
+/// a number, alone or at the end of the last word (`us-east-1`,
+/// `us-gov-west-1`, `eu-west-2`, `us-central1`, `europe-west4`).
+fn is_region(label: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "us",
+        "eu",
+        "ap",
+        "ca",
+        "sa",
+        "me",
+        "af",
+        "il",
+        "cn",
+        "mx",
+        "europe",
+        "asia",
+        "australia",
+        "northamerica",
+        "southamerica",
+        "africa",
+    ];
+    let parts: Vec<&str> = label.split('-').collect();
+    let [first, middle @ .., last] = parts.as_slice() else {
+        return false;
+    };
+    let word = |w: &str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase());
+    let digits = last.trim_start_matches(|c: char| c.is_ascii_lowercase());
+    PREFIXES.contains(first)
+        && middle.iter().all(|m| word(m))
+        && (1..=2).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// FNV-1a: the host index is looked up once per host name label in a
@@ -133,6 +169,7 @@ pub struct AllowList {
     labels_of: Vec<Vec<String>>,
     providers: HashSet<String>,
     labels: HashSet<String>,
+    provider_labels: HashSet<String>,
     accounts: HashSet<String>,
     versions_after: Vec<String>,
 }
@@ -171,6 +208,7 @@ impl AllowList {
             labels_of: Vec::new(),
             providers: HashSet::new(),
             labels: HashSet::new(),
+            provider_labels: HashSet::new(),
             accounts: HashSet::new(),
             versions_after: Vec::new(),
         }
@@ -198,6 +236,11 @@ impl AllowList {
         for (field, list, into) in [
             ("providers", &spec.providers, &mut self.providers),
             ("labels", &spec.labels, &mut self.labels),
+            (
+                "provider_labels",
+                &spec.provider_labels,
+                &mut self.provider_labels,
+            ),
             ("accounts", &spec.accounts, &mut self.accounts),
         ] {
             for v in list {
@@ -261,6 +304,21 @@ impl AllowList {
                 .iter()
                 .any(|t| h.ends_with(t))
             || self.keeps_host(&h)
+    }
+
+    /// Is `registrable` (as [`registrable`](crate::redact::pseudo::registrable)
+    /// gives it) the domain of a public provider (`amazonaws.com`,
+    /// `azurecr.io`)?
+    pub fn is_provider_domain(&self, registrable: &str) -> bool {
+        self.providers.contains(registrable)
+    }
+
+    /// Is `label`, under a provider's domain, a public part of the service's
+    /// name (`s3`, `blob`, `dkr`, a region such as `us-gov-west-1` or
+    /// `us-central1`) rather than the customer's bucket or account?
+    pub fn is_provider_label(&self, label: &str) -> bool {
+        let l = label.to_ascii_lowercase();
+        self.provider_labels.contains(&l) || self.labels.contains(&l) || is_region(&l)
     }
 
     /// Is `user` a system account every host has (never learned)?
@@ -664,5 +722,34 @@ mod tests {
         assert!(a.add(&spec(".*.x.com")).is_err());
         assert!(a.add(&spec("*.ok.com")).is_ok());
         assert!(a.keeps_host("a.ok.com") && !a.keeps_host("a.b.ok.com"));
+    }
+}
+
+#[cfg(test)]
+mod region_tests {
+    use super::is_region;
+
+    #[test]
+    fn regions_are_told_from_host_names() {
+        for r in [
+            "us-east-1",
+            "us-gov-west-1",
+            "eu-west-2",
+            "ap-southeast-2",
+            "us-central1",
+            "europe-west4",
+        ] {
+            assert!(is_region(r), "{r}");
+        }
+        for h in [
+            "db-prod1",
+            "gitaly01",
+            "us-east",
+            "eu",
+            "acme-west-2",
+            "us-east-123",
+        ] {
+            assert!(!is_region(h), "{h}");
+        }
     }
 }

@@ -1972,6 +1972,7 @@ fn holds_identifier(before: &str, span: &str) -> bool {
                 | [^\s@]+@[A-Za-z0-9-]+\.[A-Za-z]
                 | \b[a-z][a-z0-9._-]*@[a-z][a-z0-9-]*(?::[0-9]+|[^A-Za-z0-9.]|$)
                 | \\Users\\
+                | [A-Za-z][A-Za-z0-9]*-(?:[0-9]{1,3}-){3}[0-9]{1,3}(?:[^0-9]|$)
                 | (?:[A-Za-z0-9-]+\.)+(?:com|net|org|edu|gov|mil|io|info|biz|local|lan|internal|corp|[a-z]{2})(?:[^A-Za-z0-9.]|$)
                 | (?i:\b(?:user|ruser|logname|uid|owner|rhost|host)=)
                 | /home/ | /Users/ | /usercache/ | [A-Za-z]+[0-9]*\.(?:local|lan)

@@ -389,6 +389,33 @@ gitlab_rails['backup_upload_connection'] = {{ 'provider' => 'AzureRM', 'azure_st
         format!("root:x:0:0:root:/root:/bin/bash\n{login3}:*:1284401105:1284400513:{p3}:/srv/{login3}:/bin/bash\n"),
     );
 
+    // A Gitaly storage named after its host, whose name is whole only in
+    // the address beside it; a bucket and a registry named after the
+    // customer, in front of their providers' domains.
+    let gitaly = format!("gty-{}-01", g.word(2));
+    let bucket = format!("{}-gitlab-backups", g.word(2));
+    let acr = format!("{}acr", g.word(2));
+    add(
+        "var/opt/gitlab/praefect/config.toml",
+        format!(
+            "[[virtual_storage.node]]\nstorage = '{gitaly}'\naddress = 'tcp://{gitaly}.{domain}:8075'\n"
+        ),
+    );
+    add(
+        "var/log/gitlab/backup.log",
+        format!(
+            "2026-11-20 02:00:09 +0000 -- Uploading backup archive to remote storage {bucket} ... \n\
+             excon.request PUT https://{bucket}.s3.us-gov-west-1.amazonaws.com/1732068001_gitlab_backup.tar\n"
+        ),
+    );
+    add(
+        "root/.bash_history",
+        format!(
+            "aws s3 ls s3://{bucket}/ --region us-gov-west-1\naz acr login --name {acr}\n\
+             docker push {acr}.azurecr.io/gitlab/webhook-relay:1.4\n"
+        ),
+    );
+
     let mut planted = Vec::new();
     let mut plant = |what: &'static str, v: &str| {
         planted.push(Planted {
@@ -432,6 +459,7 @@ gitlab_rails['backup_upload_connection'] = {{ 'provider' => 'AzureRM', 'azure_st
         &win_host,
         &dc_host,
         &consul_node,
+        &gitaly,
     ] {
         plant("host", h);
     }
@@ -442,6 +470,8 @@ gitlab_rails['backup_upload_connection'] = {{ 'provider' => 'AzureRM', 'azure_st
         &azure_account,
         &gcp_project,
         &datacenter,
+        &bucket,
+        &acr,
     ] {
         plant("organisation", o);
     }
@@ -583,6 +613,62 @@ fn no_planted_identity_survives_any_file_redacted_alone() {
         left.len(),
         left.join("\n")
     );
+}
+
+#[test]
+fn provider_hosts_keep_the_service_and_lose_the_customer_labels() {
+    let dir = TempDir::new("identity-provider");
+    let w = world(13);
+    write_world(&dir, &w);
+    run(
+        &dir,
+        airlock(&dir).args(["redact", "in", "-o", "out"]),
+        None,
+    )
+    .expect_code(0);
+    let files = flatten_dir(&dir.path().join("out"));
+    let text = |end: &str| {
+        files
+            .iter()
+            .find(|(n, _)| n.ends_with(end))
+            .map(|(_, d)| String::from_utf8_lossy(d).into_owned())
+            .unwrap_or_else(|| panic!("{end} not in the output"))
+    };
+    // Where the bucket and the registry live still shows; whose they are
+    // does not (the survivors check of the other tests covers that).
+    let log = text("backup.log");
+    assert!(
+        log.contains(".s3.us-gov-west-1.amazonaws.com/1732068001_gitlab_backup.tar"),
+        "{log}"
+    );
+    let history = text(".bash_history");
+    assert!(
+        history.contains(".azurecr.io/gitlab/webhook-relay:1.4"),
+        "{history}"
+    );
+    // The same bucket pseudonym in the URL and in `s3://…/`, and the same
+    // storage pseudonym alone and in its address.
+    let label = |s: &str, before: &str| -> String {
+        let at = s
+            .find(before)
+            .unwrap_or_else(|| panic!("{before} not in {s}"));
+        let head = &s[..at];
+        let start = head
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .map_or(0, |i| i + 1);
+        head[start..].to_string()
+    };
+    let in_url = label(&log, ".s3.us-gov-west-1");
+    assert!(in_url.starts_with("h-"), "{in_url}");
+    assert!(history.contains(&format!("s3://{in_url}/")), "{history}");
+    let praefect = text("praefect/config.toml");
+    let alone = praefect
+        .split("storage = '")
+        .nth(1)
+        .and_then(|r| r.split('\'').next())
+        .unwrap_or_default();
+    assert!(alone.starts_with("h-"), "{praefect}");
+    assert!(praefect.contains(&format!("tcp://{alone}.")), "{praefect}");
 }
 
 #[test]

@@ -662,10 +662,18 @@ fn gen_toml(seed: u64) -> Doc {
             let mut keys = Keys(Vec::new());
             for k in ["AccessKey", "SecretKey", "BucketName"] {
                 let k = keys.fresh(k);
+                // A bucket's name is the customer's (issue 13: bucket and
+                // storage account names): it may be replaced, so it is not
+                // an ordinary value. Its type must still be kept.
                 let v = match k.as_str() {
                     "AccessKey" => token(&mut r),
                     "SecretKey" => secret(&mut r),
-                    _ => plain(&mut r, "log_level"),
+                    _ => Value {
+                        text: format!("tenant{}-runner-cache", r.range(1, 99)),
+                        gone: Vec::new(),
+                        kind: Kind::Ident,
+                        typed: false,
+                    },
                 };
                 d.plant(&v);
                 out.push_str(&format!("    {k} = {}\n", toml_value(&mut r, &v)));
