@@ -292,6 +292,22 @@ impl Identity {
         if is_learnable_name(v) {
             self.names.insert(v.to_string());
         }
+        // An organisation as its settings and certificates write it
+        // (`Acme Health NHS Trust`, `Acme Health GitLab`) is written
+        // without the suffix in prose: learned both ways, while two words
+        // are left (`Acme Health`; never a lone `Global`).
+        let mut words: Vec<&str> = v.split(' ').filter(|w| !w.is_empty()).collect();
+        while words.len() > 2
+            && ORG_SUFFIXES
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(words[words.len() - 1]))
+        {
+            words.pop();
+            let short = words.join(" ");
+            if is_learnable_name(&short) {
+                self.names.insert(short);
+            }
+        }
         if let Some((last, first)) = v.split_once(", ") {
             let (last, first) = (last.trim(), first.trim());
             let one_word = |s: &str| !s.is_empty() && !s.contains([',', ' ']);
@@ -749,6 +765,40 @@ fn basic_auth_user(encoded: &str) -> Option<String> {
     let (user, _) = text.split_once(':')?;
     Some(user.to_string())
 }
+
+/// Last words an organisation's name carries in settings and certificates
+/// but not always in prose.
+const ORG_SUFFIXES: &[&str] = &[
+    "Inc",
+    "Inc.",
+    "LLC",
+    "L.L.C.",
+    "Ltd",
+    "Ltd.",
+    "Limited",
+    "Corp",
+    "Corp.",
+    "Corporation",
+    "Co",
+    "Co.",
+    "Company",
+    "GmbH",
+    "AG",
+    "SA",
+    "S.A.",
+    "plc",
+    "LLP",
+    "Group",
+    "Holdings",
+    "Trust",
+    "NHS",
+    "GitLab",
+    "Chat",
+    "Mattermost",
+    "AD",
+    "LDAP",
+    "SSO",
+];
 
 /// Provider domains under which every name is a tenant's (a registry,
 /// an app, a distribution), with no service label before it.

@@ -416,6 +416,30 @@ gitlab_rails['backup_upload_connection'] = {{ 'provider' => 'AzureRM', 'azure_st
         ),
     );
 
+    // The organisation as its settings write it (with a suffix) and as
+    // prose does (without); people in a Slack export and a saved page.
+    let phone = format!("+44 113 496 {}", g.digits(4));
+    add(
+        "var/opt/gitlab/mattermost/config.json",
+        format!(
+            "{{\n    \"TeamSettings\": {{\n        \"SiteName\": \"{org_name} Chat\",\n        \
+             \"CustomDescriptionText\": \"Chat for {org_name} engineering\"\n    }}\n}}\n"
+        ),
+    );
+    add(
+        "slack-export/users.json",
+        format!(
+            "[{{\"id\": \"U03BWH0PR\", \"real_name\": \"{p5}\", \"profile\": {{\"phone\": \"{phone}\", \"title\": \"Engineer\"}}}}]\n"
+        ),
+    );
+    add(
+        "pages/merge_request_118.html",
+        format!(
+            "<a class=\"author-link\" href=\"/{login1}\" data-user-id=\"311\" data-username=\"{login1}\" data-name=\"{p1}\">\
+             <img alt=\"{p1}&#39;s avatar\" src=\"/uploads/a.png\"></a>\n"
+        ),
+    );
+
     let mut planted = Vec::new();
     let mut plant = |what: &'static str, v: &str| {
         planted.push(Planted {
@@ -432,6 +456,7 @@ gitlab_rails['backup_upload_connection'] = {{ 'provider' => 'AzureRM', 'azure_st
             }
         }
     }
+    plant("person (phone)", &phone);
     for a in [
         &login1,
         &login2,
