@@ -1017,6 +1017,25 @@ mod tests {
     }
 
     #[test]
+    fn an_organisation_is_learned_with_and_without_its_suffix() {
+        let mut id = Identity::default();
+        id.add_name("Brightwater Health NHS Trust");
+        id.add_name("Velmorix Dynamics GitLab");
+        id.add_name("Global Corp");
+        let names: Vec<&str> = id.names.iter().map(String::as_str).collect();
+        for want in [
+            "Brightwater Health NHS Trust",
+            "Brightwater Health NHS",
+            "Brightwater Health",
+            "Velmorix Dynamics",
+        ] {
+            assert!(names.contains(&want), "{want:?} not in {names:?}");
+        }
+        // Never down to one word.
+        assert!(!names.contains(&"Global"), "{names:?}");
+    }
+
+    #[test]
     fn accounts_teach_their_user_and_their_domain() {
         let mut id = Identity::default();
         id.add_account(r"ACMECORP\svc_runner");

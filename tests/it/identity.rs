@@ -440,6 +440,19 @@ gitlab_rails['backup_upload_connection'] = {{ 'provider' => 'AzureRM', 'azure_st
         ),
     );
 
+    // A pasted shell session and a forwarded mail's transport headers.
+    add(
+        "tickets/session.txt",
+        format!(
+            "[root@{ws} ~]# gitlab-ctl status\nrun: puma: (pid 1203) 86s; run: log: (pid 1190) 90s\n\
+             root@{ws}:~# ls /tmp/gitlabsos_{ws}_20261120.tar.gz\n"
+        ),
+    );
+    add(
+        "tickets/relay.eml",
+        format!("Received: from {ws} (localhost [127.0.0.1])\nSubject: backup\n\nok\n"),
+    );
+
     let mut planted = Vec::new();
     let mut plant = |what: &'static str, v: &str| {
         planted.push(Planted {
