@@ -453,6 +453,37 @@ gitlab_rails['backup_upload_connection'] = {{ 'provider' => 'AzureRM', 'azure_st
         format!("Received: from {ws} (localhost [127.0.0.1])\nSubject: backup\n\nok\n"),
     );
 
+    // Accounts and groups as `id`, `getent group`, htpasswd and AD checks
+    // print them; an AKS node's subscription and resource group.
+    let team = format!("{}-gitlab-admins", g.word(2));
+    let subscription = format!("{}-{}-4f59-a709-{}", g.digits(8), g.digits(4), g.digits(12));
+    let resource_group = format!("rg-{}-gitlab-prod", g.word(2));
+    add(
+        "commands/id.txt",
+        format!(
+            "uid=1004({login1}) gid=1004({login1}) groups=1004({login1}),10(wheel),1500({team})\n"
+        ),
+    );
+    add(
+        "commands/getent_group",
+        format!("wheel:x:10:root\n{team}:x:1500:{login1},{login3},{ssh_user}\n"),
+    );
+    add(
+        "etc/gitlab/nginx-custom/.htpasswd",
+        format!("{login2}:$apr1$Jpegqtkv$yoE6vgYPoUxS2vxR9DRxTM\n"),
+    );
+    add(
+        "commands/gitlab-rake_gitlab-ldap-check",
+        format!(
+            "LDAP users with access to your GitLab server (only showing the first 100 results)\n\
+                 \tDN: cn=x,ou=people,dc=int\t sAMAccountName: {win_user}\n"
+        ),
+    );
+    add(
+        "kubesos/describe_nodes",
+        format!("ProviderID:         azure:///subscriptions/{subscription}/resourceGroups/mc_{resource_group}_aks_uksouth/providers/Microsoft.Compute/virtualMachineScaleSets/aks-vmss/virtualMachines/1\n"),
+    );
+
     let mut planted = Vec::new();
     let mut plant = |what: &'static str, v: &str| {
         planted.push(Planted {
@@ -510,6 +541,9 @@ gitlab_rails['backup_upload_connection'] = {{ 'provider' => 'AzureRM', 'azure_st
         &datacenter,
         &bucket,
         &acr,
+        &team,
+        &subscription,
+        &resource_group,
     ] {
         plant("organisation", o);
     }
