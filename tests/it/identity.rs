@@ -484,6 +484,22 @@ gitlab_rails['backup_upload_connection'] = {{ 'provider' => 'AzureRM', 'azure_st
         format!("ProviderID:         azure:///subscriptions/{subscription}/resourceGroups/mc_{resource_group}_aks_uksouth/providers/Microsoft.Compute/virtualMachineScaleSets/aks-vmss/virtualMachines/1\n"),
     );
 
+    // A certificate's subject and SANs; an API user as `curl` prints it.
+    let city = cap(&g.word(3));
+    let san_host = format!("gl-{}-01", g.word(2));
+    add(
+        "certs/openssl_x509.txt",
+        format!(
+            "        Subject: C = US, ST = Virginia, L = {city}, O = {org_name}, CN = {fqdn}\n\
+             \x20           X509v3 Subject Alternative Name: \n\
+             \x20               DNS:{fqdn}, DNS:{san_host}, IP Address:10.42.1.10\n"
+        ),
+    );
+    add(
+        "commands/curl_api_user.txt",
+        format!("{{\"id\":42,\"username\":\"{login2}\",\"name\":\"{p5}\",\"state\":\"active\"}}\n"),
+    );
+
     let mut planted = Vec::new();
     let mut plant = |what: &'static str, v: &str| {
         planted.push(Planted {
@@ -529,6 +545,7 @@ gitlab_rails['backup_upload_connection'] = {{ 'provider' => 'AzureRM', 'azure_st
         &dc_host,
         &consul_node,
         &gitaly,
+        &san_host,
     ] {
         plant("host", h);
     }
@@ -542,6 +559,7 @@ gitlab_rails['backup_upload_connection'] = {{ 'provider' => 'AzureRM', 'azure_st
         &bucket,
         &acr,
         &team,
+        &city,
         &subscription,
         &resource_group,
     ] {
