@@ -621,9 +621,10 @@ fn every_planted_value_is_in_the_input() {
     assert!(w.planted.len() > 40, "{}", w.planted.len());
 }
 
-#[test]
-fn no_planted_identity_survives_a_bundle() {
-    let dir = TempDir::new("identity-bundle");
+/// The world of seed 13 redacted as one bundle: (its planted values, the
+/// output's files).
+fn redacted_world(name: &str) -> (World, Vec<(String, Vec<u8>)>) {
+    let dir = TempDir::new(name);
     let w = world(13);
     write_world(&dir, &w);
     run(
@@ -633,6 +634,12 @@ fn no_planted_identity_survives_a_bundle() {
     )
     .expect_code(0);
     let files = flatten_dir(&dir.path().join("out"));
+    (w, files)
+}
+
+#[test]
+fn no_planted_identity_survives_a_bundle() {
+    let (w, files) = redacted_world("identity-bundle");
     let left = survivors(&w, &files);
     assert!(
         left.is_empty(),
@@ -707,16 +714,7 @@ fn no_planted_identity_survives_any_file_redacted_alone() {
 
 #[test]
 fn provider_hosts_keep_the_service_and_lose_the_customer_labels() {
-    let dir = TempDir::new("identity-provider");
-    let w = world(13);
-    write_world(&dir, &w);
-    run(
-        &dir,
-        airlock(&dir).args(["redact", "in", "-o", "out"]),
-        None,
-    )
-    .expect_code(0);
-    let files = flatten_dir(&dir.path().join("out"));
+    let (_, files) = redacted_world("identity-provider");
     let text = |end: &str| {
         files
             .iter()
