@@ -518,8 +518,8 @@ impl Identity {
         out
     }
 
-    /// Merge what another learner (another member) found.
-    fn merge_addresses(&mut self, other: Identity) {
+    /// Merge the addresses and host names another member's learning found.
+    fn merge_network(&mut self, other: Identity) {
         for f in other.fqdns {
             if self.fqdns.len() >= FQDNS_MAX {
                 break;
@@ -907,7 +907,7 @@ impl Learner {
         let mut hosts = Vec::new();
         let mut accounts = Vec::new();
         let mut labels = Vec::new();
-        let mut addresses = Identity::default();
+        let mut network = Identity::default();
         let opts = ScanOptions::default();
         // (kind index, value) of each distinct finding in a chunk. Logs
         // repeat the same few addresses and users hundreds of thousands of
@@ -950,13 +950,13 @@ impl Learner {
                 match k {
                     0 => names.push(v.clone()),
                     1 => users.push(v.clone()),
-                    2 => addresses.add_address("ipv4", &v),
-                    3 => addresses.add_address("ipv4_dashed", &v),
-                    4 => addresses.add_address("ipv6", &v),
+                    2 => network.add_address("ipv4", &v),
+                    3 => network.add_address("ipv4_dashed", &v),
+                    4 => network.add_address("ipv6", &v),
                     6 => hosts.push(v.clone()),
                     7 => accounts.push(v.clone()),
                     8 => labels.push(v.clone()),
-                    9 => addresses.add_fqdn(&v),
+                    9 => network.add_fqdn(&v),
                     _ => {
                         if let Some(user) = basic_auth_user(&v) {
                             users.push(user);
@@ -987,7 +987,7 @@ impl Learner {
         for l in labels {
             id.add_domain_label(&l);
         }
-        id.merge_addresses(addresses);
+        id.merge_network(network);
         Ok(())
     }
 }
