@@ -21,6 +21,9 @@ const BLOCK: usize = 64 << 10;
 #[derive(Clone, Debug)]
 pub struct FoldedStarts {
     searcher: Searcher,
+    /// The literals, lower-cased, sorted and without duplicates: the
+    /// searcher's patterns in order.
+    literals: Vec<Vec<u8>>,
     /// The longest literal's length.
     longest: usize,
 }
@@ -45,7 +48,17 @@ impl FoldedStarts {
             .builder()
             .extend(&lower)
             .build()?;
-        Some(FoldedStarts { searcher, longest })
+        Some(FoldedStarts {
+            searcher,
+            literals: lower,
+            longest,
+        })
+    }
+
+    /// The literals searched for: lower-cased, sorted, without duplicates.
+    /// [`FoldedStarts::find_literal`] names them by their index here.
+    pub fn literals(&self) -> &[Vec<u8>] {
+        &self.literals
     }
 
     /// Call `at(p, text)` for each position `p` in `from..to` where one of
@@ -58,9 +71,22 @@ impl FoldedStarts {
         hay: &[u8],
         from: usize,
         to: usize,
-        at: impl FnMut(usize, &[u8]) -> bool,
+        mut at: impl FnMut(usize, &[u8]) -> bool,
     ) -> Option<usize> {
-        self.find_in_blocks(hay, from, to, BLOCK, at)
+        self.find_in_blocks(hay, from, to, BLOCK, |p, text, _| at(p, text))
+    }
+
+    /// As [`FoldedStarts::find`], with `at(p, literal)` told which literal
+    /// (its index in [`FoldedStarts::literals`]) starts at `p`: the first
+    /// that does, in the searcher's leftmost-first order.
+    pub fn find_literal(
+        &self,
+        hay: &[u8],
+        from: usize,
+        to: usize,
+        mut at: impl FnMut(usize, usize) -> bool,
+    ) -> Option<usize> {
+        self.find_in_blocks(hay, from, to, BLOCK, |p, _, literal| at(p, literal))
     }
 
     fn find_in_blocks(
@@ -69,7 +95,7 @@ impl FoldedStarts {
         from: usize,
         to: usize,
         block_len: usize,
-        mut at: impl FnMut(usize, &[u8]) -> bool,
+        mut at: impl FnMut(usize, &[u8], usize) -> bool,
     ) -> Option<usize> {
         let to = to.min(hay.len());
         let mut lower = Vec::with_capacity(block_len + self.longest);
@@ -92,7 +118,7 @@ impl FoldedStarts {
                 if block + p >= end {
                     break;
                 }
-                if at(block + p, &lower[p..]) {
+                if at(block + p, &lower[p..], m.pattern().as_usize()) {
                     return Some(block + p);
                 }
                 i = p + 1;
@@ -128,13 +154,17 @@ mod tests {
             let starts = FoldedStarts::new(&literals).expect("four literals");
             let mut got = Vec::new();
             let mut texts_ok = true;
-            let none = starts.find_in_blocks(&hay, from, to, block, |p, text| {
+            let mut literals_ok = true;
+            let none = starts.find_in_blocks(&hay, from, to, block, |p, text, i| {
                 let reach = (p + starts.longest).min(hay.len());
                 texts_ok &= text.len() >= reach - p
                     && text[..reach - p] == hay[p..reach].to_ascii_lowercase()[..];
+                let l = &starts.literals()[i];
+                literals_ok &= hay.len() >= p + l.len() && hay[p..p + l.len()].eq_ignore_ascii_case(l);
                 got.push(p);
                 false
             });
+            proptest::prop_assert!(literals_ok);
             proptest::prop_assert_eq!(none, None);
             proptest::prop_assert!(texts_ok);
             proptest::prop_assert_eq!(&got, &want);

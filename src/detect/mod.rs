@@ -260,6 +260,170 @@ struct Union {
     /// of searching the chunk with the regex's own prefilter, which for
     /// case-insensitive words (`(?i)name`, `token`) is slow.
     multiline_starts: Option<FoldedStarts>,
+    /// Which multi-line variants can match in a chunk at all, so that the
+    /// starts of only those are looked for.
+    multiline_gate: Option<MultilineGate>,
+}
+
+/// Which multi-line variants can match in a stretch of text.
+///
+/// # Why
+///
+/// The multi-line rules' prefixes include words that are everywhere in
+/// GitLab's logs (`name`, `key`, `"value":`, `token`): looking for their
+/// starts in every chunk took a tenth of a redaction, and the chunk was
+/// almost never one where a multi-line rule matched. Every match of a rule
+/// with keywords holds one of them (otherwise it is not the rule's), and
+/// every match of a variant starts with one of its prefixes; these
+/// literals are far rarer than the prefixes of all variants together
+/// (`"sensitive"`, `: |`, `PRIVATE KEY`). One search for them says which
+/// variants can have a match the rule would take; only the prefixes of
+/// those are then looked for. A match of a variant whose keyword is
+/// absent is not the rule's anyway: the single-line automaton searches
+/// those bytes.
+struct MultilineGate {
+    /// Every variant's gate literals (its rule's keywords, or its prefixes
+    /// when the rule has none), lower-cased, with the bit mask of the
+    /// variants (by index in the union's multi-line list) each stands for.
+    gate: Vec<(Vec<u8>, u64)>,
+    /// Variants without gate literals (no finite set of prefixes): always
+    /// possible.
+    always: u64,
+    /// Every variant's bit.
+    all: u64,
+    /// Each variant's prefixes (`None`: it can start almost anywhere).
+    prefixes: Vec<Option<Vec<Vec<u8>>>>,
+    /// Searchers of the gate literals of the variants not yet known to be
+    /// possible, by the mask of those that are: once `value` has been seen
+    /// its rules are possible, and the rest of the chunk is searched for
+    /// rarer literals only.
+    searches: Mutex<HashMap<u64, Option<Arc<GateSearch>>>>,
+    /// Start searchers of the sets of possible variants met so far (`None`:
+    /// some variant in the set has no prefixes).
+    starts: Mutex<HashMap<u64, Option<Arc<FoldedStarts>>>>,
+}
+
+/// A search for some of a [`MultilineGate`]'s literals.
+struct GateSearch {
+    literals: FoldedStarts,
+    /// Literal (index in `literals`) → the variants it stands for.
+    mask_of: Vec<u64>,
+    /// Literal → the longer literals that start with it: the search
+    /// reports one literal per place, the shortest.
+    longer: Vec<Vec<usize>>,
+}
+
+impl MultilineGate {
+    /// `literals_of(variant)`: the rule's keywords (if it has any) and the
+    /// variant's prefixes. `None` when there are more variants than bits.
+    #[allow(clippy::type_complexity)]
+    fn new(
+        variants: &[usize],
+        literals_of: impl Fn(usize) -> (Option<Vec<Vec<u8>>>, Option<Vec<Vec<u8>>>),
+    ) -> Option<MultilineGate> {
+        if variants.is_empty() || variants.len() > 64 {
+            return None;
+        }
+        let mut gate: Vec<(Vec<u8>, u64)> = Vec::new();
+        let (mut always, mut prefixes) = (0u64, Vec::new());
+        for (i, &vi) in variants.iter().enumerate() {
+            let (keywords, pre) = literals_of(vi);
+            match keywords.or_else(|| pre.clone()) {
+                Some(lits) if !lits.iter().any(Vec::is_empty) && !lits.is_empty() => {
+                    gate.extend(lits.into_iter().map(|l| (l.to_ascii_lowercase(), 1 << i)))
+                }
+                _ => always |= 1 << i,
+            }
+            prefixes.push(pre);
+        }
+        let all = u64::MAX >> (64 - variants.len());
+        Some(MultilineGate {
+            gate,
+            always,
+            all,
+            prefixes,
+            searches: Mutex::new(HashMap::new()),
+            starts: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The search for the literals of the variants not in `done`.
+    fn search(&self, done: u64) -> Option<Arc<GateSearch>> {
+        let mut searches = self.searches.lock().unwrap_or_else(|p| p.into_inner());
+        searches
+            .entry(done)
+            .or_insert_with(|| {
+                let wanted: Vec<&(Vec<u8>, u64)> =
+                    self.gate.iter().filter(|g| g.1 & !done != 0).collect();
+                let literals = FoldedStarts::new(&wanted.iter().map(|g| &g.0).collect::<Vec<_>>())?;
+                let lits = literals.literals();
+                let mask_of = lits
+                    .iter()
+                    .map(|l| wanted.iter().filter(|g| g.0 == *l).fold(0, |m, g| m | g.1))
+                    .collect();
+                let longer = lits
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        (0..lits.len())
+                            .filter(|&j| j != i && lits[j].starts_with(l))
+                            .collect()
+                    })
+                    .collect();
+                Some(Arc::new(GateSearch {
+                    literals,
+                    mask_of,
+                    longer,
+                }))
+            })
+            .clone()
+    }
+
+    /// The variants that can have a match their rule takes in
+    /// `hay[from..to]` (every such match lies inside it).
+    fn possible(&self, hay: &[u8], from: usize, to: usize) -> u64 {
+        let mut mask = self.always;
+        let mut at = from;
+        while mask != self.all && at < to {
+            let Some(search) = self.search(mask) else {
+                break;
+            };
+            let lits = search.literals.literals();
+            let before = mask;
+            let found = search.literals.find_literal(hay, at, to, |p, i| {
+                mask |= search.mask_of[i];
+                for &j in &search.longer[i] {
+                    let l = &lits[j];
+                    if hay.len() >= p + l.len() && hay[p..p + l.len()].eq_ignore_ascii_case(l) {
+                        mask |= search.mask_of[j];
+                    }
+                }
+                mask != before
+            });
+            match found {
+                Some(p) => at = p + 1,
+                None => break,
+            }
+        }
+        mask
+    }
+
+    /// Where the variants of `mask` can start, if each has prefixes.
+    fn starts(&self, mask: u64) -> Option<Arc<FoldedStarts>> {
+        let mut starts = self.starts.lock().unwrap_or_else(|p| p.into_inner());
+        starts
+            .entry(mask)
+            .or_insert_with(|| {
+                let mut lits = Vec::new();
+                for (i, p) in self.prefixes.iter().enumerate() {
+                    if mask & (1 << i) != 0 {
+                        lits.extend(p.as_ref()?.iter().cloned());
+                    }
+                }
+                FoldedStarts::new(&lits).map(Arc::new)
+            })
+            .clone()
+    }
 }
 
 /// Search state of a [`Union`] for one input at a time.
@@ -602,9 +766,11 @@ impl Engine {
             compile::union(&hirs)?
         };
         let (mut single, mut single_of, mut multi) = (Vec::new(), Vec::new(), Vec::new());
+        let mut multi_of = Vec::new();
         for (h, &vi) in hirs.iter().zip(&variant_of) {
             if self.variants[vi as usize].multiline {
                 multi.push(h.clone());
+                multi_of.push(vi as usize);
             } else {
                 single.push(h.clone());
                 single_of.push(vi);
@@ -624,6 +790,23 @@ impl Engine {
             .as_ref()
             .and_then(|_| compile::folded_prefixes(&multi))
             .and_then(|l| FoldedStarts::new(&l));
+        let multiline_gate = match (&multiline, &multiline_starts) {
+            (Some(_), Some(_)) => MultilineGate::new(&multi_of, |vi| {
+                let v = &self.variants[vi];
+                let keywords = v.keywords.as_ref().map(|_| {
+                    let rule = &self.rules[v.rule.0 as usize];
+                    rule.keywords
+                        .iter()
+                        .map(|k| k.as_bytes().to_vec())
+                        .collect()
+                });
+                (
+                    keywords,
+                    compile::folded_prefixes(std::slice::from_ref(&v.hir)),
+                )
+            }),
+            _ => None,
+        };
         let u = Arc::new(Union {
             re,
             variant_of,
@@ -631,6 +814,7 @@ impl Engine {
             streamed,
             multiline,
             multiline_starts,
+            multiline_gate,
         });
         cache.insert(limited, Arc::clone(&u));
         Ok(u)
@@ -1162,7 +1346,23 @@ impl Matcher<'_> {
             .cache(scratch)
             .multiline
             .get_or_insert_with(|| re.create_cache());
-        match &self.union.multiline_starts {
+        let gated;
+        let starts = match (&self.union.multiline_gate, &self.union.multiline_starts) {
+            (Some(gate), Some(every)) => {
+                let mask = gate.possible(hay, from, hay_end);
+                if mask == 0 {
+                    return None;
+                }
+                if mask == gate.all {
+                    Some(every)
+                } else {
+                    gated = gate.starts(mask);
+                    gated.as_deref()
+                }
+            }
+            (_, starts) => starts.as_ref(),
+        };
+        match starts {
             // Every match starts with one of the prefixes: the leftmost
             // place one starts where a match does is the leftmost match's
             // start. (Look-behind assertions see the bytes before `p`.)
@@ -1551,19 +1751,39 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, .. proptest::prelude::ProptestConfig::default() })]
-        /// The leftmost multi-line match found from the prefixes' places is
-        /// the one the regex finds searching on its own.
+        /// The multi-line start found from the prefixes' places (of the
+        /// variants whose keywords the text holds) is a place where the
+        /// regex matches, and no later than any match its rule would take.
         #[test]
         fn multiline_starts_are_where_the_regex_finds_them(
-            parts in proptest::collection::vec((0usize..14, proptest::prelude::any::<u64>()), 0..40),
+            parts in proptest::collection::vec((0usize..15, proptest::prelude::any::<u64>()), 0..40),
             from in 0usize..64,
         ) {
-            static BUILTIN: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
-            let engine = BUILTIN.get_or_init(|| {
-                Engine::new(&RuleSet::builtin().expect("built-in rules")).expect("compile")
+            struct Fixture {
+                engine: Engine,
+                /// Each multi-line variant alone, and its keywords.
+                variants: Vec<(meta::Regex, Option<AhoCorasick>)>,
+            }
+            static BUILTIN: std::sync::OnceLock<Fixture> = std::sync::OnceLock::new();
+            let fx = BUILTIN.get_or_init(|| {
+                let engine =
+                    Engine::new(&RuleSet::builtin().expect("built-in rules")).expect("compile");
+                let union = engine.matcher(Some(Path::new("var/log/x.yml"))).union;
+                let variants = union
+                    .variant_of
+                    .iter()
+                    .map(|&vi| &engine.variants[vi as usize])
+                    .filter(|v| v.multiline)
+                    .map(|v| {
+                        let re = compile::union(std::slice::from_ref(&v.hir)).expect("compiles");
+                        (re, v.keywords.clone())
+                    })
+                    .collect();
+                Fixture { engine, variants }
             });
-            let m = engine.matcher(Some(Path::new("var/log/x.yml")));
+            let m = fx.engine.matcher(Some(Path::new("var/log/x.yml")));
             proptest::prop_assert!(m.union.multiline_starts.is_some());
+            proptest::prop_assert!(m.union.multiline_gate.is_some());
             let mut hay = Vec::new();
             for &(p, r) in &parts {
                 let piece: &[u8] = match p {
@@ -1577,6 +1797,10 @@ mod tests {
                     7 => b"\n",
                     8 => b" username name: ",
                     9 => b"token secret api_key credentials ",
+                    // A match of the regex that holds none of its rule's
+                    // keywords (`: |`).
+                    10 => b"  password:|\n    s3cr3t-value\n",
+                    11 => b"Name: dr-site\nURL: https://dr.example.org/\n",
                     _ => b"xyz 12 ",
                 };
                 hay.extend(piece.iter().enumerate().map(|(i, b)| {
@@ -1588,11 +1812,53 @@ mod tests {
             let got = m.multiline_start(&hay, from, hay.len(), &mut scratch);
             m.end(&mut scratch);
             let re = m.union.multiline.as_ref().expect("built-in multi-line rules");
-            let want = re
-                .search(&Input::new(&hay).range(from..hay.len()))
-                .map(|x| x.start());
-            proptest::prop_assert_eq!(got, want);
+            // Where the regex matches…
+            if let Some(p) = got {
+                let at = Input::new(&hay).range(p..hay.len()).anchored(Anchored::Yes);
+                proptest::prop_assert!(re.search(&at).is_some());
+            }
+            let leftmost = re.search(&Input::new(&hay).range(from..hay.len())).map(|x| x.start());
+            proptest::prop_assert!(got.is_none() || got >= leftmost);
+            // …and no later than the first match a rule takes.
+            let taken = (from..hay.len()).find(|&p| {
+                fx.variants.iter().any(|(re, keywords)| {
+                    let at = Input::new(&hay).range(p..hay.len()).anchored(Anchored::Yes);
+                    re.search(&at).is_some_and(|x| {
+                        keywords.as_ref().is_none_or(|k| k.is_match(&hay[x.start()..x.end()]))
+                    })
+                })
+            });
+            if let Some(t) = taken {
+                proptest::prop_assert!(got.is_some_and(|g| g <= t), "{got:?} after {t}");
+            }
         }
+    }
+
+    #[test]
+    fn the_gate_sees_every_literal_at_a_place_and_stops_at_none() {
+        let lits = |l: &[&str]| Some(l.iter().map(|x| x.as_bytes().to_vec()).collect());
+        // Variant 0 is gated by `name`, 1 by `name:` (a longer literal at
+        // the same places), 2 by `value`.
+        let gate = MultilineGate::new(&[10, 11, 12], |vi| match vi {
+            10 => (lits(&["name"]), lits(&["name"])),
+            11 => (lits(&["name:"]), lits(&["x"])),
+            _ => (lits(&["value"]), lits(&["key"])),
+        })
+        .expect("three variants");
+        let possible = |t: &str| gate.possible(t.as_bytes(), 0, t.len());
+        assert_eq!(possible("nothing here"), 0);
+        assert_eq!(possible("the NAME is"), 0b001);
+        assert_eq!(possible("Name: x"), 0b011);
+        assert_eq!(possible("name x, value: y"), 0b101);
+        assert_eq!(possible("VALUE then name: z"), 0b111);
+        assert!(gate.starts(0b101).is_some());
+        let always = MultilineGate::new(&[10, 11], |vi| match vi {
+            10 => (None, None),
+            _ => (lits(&["value"]), lits(&["key"])),
+        })
+        .expect("two variants");
+        assert_eq!(always.possible(b"nothing", 0, 7), 0b01);
+        assert!(always.starts(0b01).is_none());
     }
 
     fn learned(v: &str) -> LearnedValue {
