@@ -347,7 +347,9 @@ impl MultilineGate {
         })
     }
 
-    /// The search for the literals of the variants not in `done`.
+    /// The search for the literals of the variants not in `done` (`None`
+    /// if the packed searcher cannot take them; some always remain while a
+    /// variant with literals is not in `done`).
     fn search(&self, done: u64) -> Option<Arc<GateSearch>> {
         let mut searches = self.searches.lock().unwrap_or_else(|p| p.into_inner());
         searches
@@ -385,8 +387,11 @@ impl MultilineGate {
         let mut mask = self.always;
         let mut at = from;
         while mask != self.all && at < to {
+            // No searcher: the packed searcher could not take the
+            // literals (custom rules with very many keywords). Every
+            // variant is then possible, as without a gate.
             let Some(search) = self.search(mask) else {
-                break;
+                return self.all;
             };
             let lits = search.literals.literals();
             let before = mask;
@@ -1859,6 +1864,15 @@ mod tests {
         .expect("two variants");
         assert_eq!(always.possible(b"nothing", 0, 7), 0b01);
         assert!(always.starts(0b01).is_none());
+        // Literals the packed searcher cannot take: no gate, every variant
+        // possible.
+        let many: Vec<Vec<u8>> = (0..1000).map(|i| format!("kw{i}x").into_bytes()).collect();
+        let crowded = MultilineGate::new(&[10, 11], |vi| match vi {
+            10 => (Some(many.clone()), lits(&["k"])),
+            _ => (lits(&["value"]), lits(&["key"])),
+        })
+        .expect("two variants");
+        assert_eq!(crowded.possible(b"nothing", 0, 7), 0b11);
     }
 
     fn learned(v: &str) -> LearnedValue {
