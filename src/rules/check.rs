@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use super::{ExampleSpec, Location, Rule, RuleSet};
+use super::{ExampleSpec, Location, Rule, RuleSet, SecretExample};
 use crate::detect::Engine;
 
 /// One failed check.
@@ -58,7 +58,7 @@ pub fn check_rule(rule: &Rule) -> Vec<Failure> {
             continue;
         }
         match &ex.spec {
-            ExampleSpec::WithSecret { secret, .. } => {
+            ExampleSpec::WithSecret(SecretExample { secret, .. }) => {
                 if secret.is_empty() || !ex.spec.text().contains(secret.as_str()) {
                     failures.push(fail(
                         &ex.at,

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 use toml::Spanned;
 
-pub use spec::ExampleSpec;
+pub use spec::{ExampleSpec, SecretExample};
 use spec::{PackFile, RuleSpec};
 
 /// A place in a rules file, printed as `file:line:col`.

@@ -101,24 +101,37 @@ pub struct RuleSpec {
 /// An example is either plain text that must produce a finding of the rule,
 /// or a table naming the exact secret the finding must cover.
 #[derive(Debug, Deserialize, Clone)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "an example: a string, or a table of `text` and `secret` and no other key"
+)]
 pub enum ExampleSpec {
     Text(String),
-    WithSecret { text: String, secret: String },
+    WithSecret(SecretExample),
+}
+
+/// `{ text = "…", secret = "…" }`. Nothing else: an example cannot choose
+/// the file it stands in (`path = …` was accepted and did nothing, so a
+/// path-limited rule's author believed the example was checked there).
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SecretExample {
+    pub text: String,
+    pub secret: String,
 }
 
 impl ExampleSpec {
     pub fn text(&self) -> &str {
         match self {
             ExampleSpec::Text(t) => t,
-            ExampleSpec::WithSecret { text, .. } => text,
+            ExampleSpec::WithSecret(e) => &e.text,
         }
     }
 
     pub fn secret(&self) -> Option<&str> {
         match self {
             ExampleSpec::Text(_) => None,
-            ExampleSpec::WithSecret { secret, .. } => Some(secret),
+            ExampleSpec::WithSecret(e) => Some(&e.secret),
         }
     }
 }

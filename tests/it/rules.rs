@@ -105,6 +105,23 @@ fn unknown_key_is_an_error_with_file_line_and_column() {
 }
 
 #[test]
+fn an_example_table_takes_only_text_and_secret() {
+    let good = GOOD.replace(
+        r#"examples = ["key=acme_0123456789abcdef"]"#,
+        r#"examples = [{ text = "key=acme_0123456789abcdef", secret = "0123456789abcdef" }]"#,
+    );
+    assert!(load_text(&good).is_ok());
+    // `path` looks as if it placed the example in a file; it never did.
+    let text = good.replace(
+        r#"secret = "0123456789abcdef" }"#,
+        r#"secret = "0123456789abcdef", path = "x.log" }"#,
+    );
+    let e = err_text(&text);
+    assert!(e.starts_with("user.toml:8:"), "{e}");
+    assert!(e.contains("no other key"), "{e}");
+}
+
+#[test]
 fn bad_regex_names_file_line_column_and_rule() {
     let text = GOOD.replace("[a-z0-9]{16}", "[a-z0-9{16}");
     let set = load_text(&text).unwrap();
