@@ -14,8 +14,11 @@
 //! machines (one pass per rule, so it is also faster).
 //!
 //! ```text
-//! cargo run --release --example rule-cost -- FILE... [--head BYTES] [--top N] [--states]
+//! cargo run --release --example rule-cost -- FILE... [--head BYTES] [--top N] [--states] [--only ID,ID]
 //! ```
+//!
+//! `--only` measures the listed rules alone (to try a rewrite of one rule
+//! without waiting for all of them); `--only none` prints the total only.
 use std::time::Instant;
 
 use airlock::detect::{Engine, ScanOptions};
@@ -54,6 +57,7 @@ fn main() {
     let mut head = 1usize << 20;
     let mut top = 40;
     let mut by_states = false;
+    let mut only: Option<Vec<String>> = None;
     let mut names = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -61,6 +65,7 @@ fn main() {
             "--head" => head = args.next().unwrap().parse().unwrap(),
             "--top" => top = args.next().unwrap().parse().unwrap(),
             "--states" => by_states = true,
+            "--only" => only = Some(args.next().unwrap().split(',').map(String::from).collect()),
             _ => names.push(a),
         }
     }
@@ -80,6 +85,7 @@ fn main() {
         .collect();
     let total: usize = files.iter().map(|f| f.1.len()).sum();
     let set = RuleSet::builtin().unwrap();
+    let measured = |id: &str| only.as_ref().is_none_or(|o| o.iter().any(|x| x == id));
     if by_states {
         let all = states(&set, &files);
         eprintln!(
@@ -90,6 +96,7 @@ fn main() {
         let mut rows: Vec<(i64, String)> = set
             .rules()
             .iter()
+            .filter(|r| measured(&r.id))
             .map(|r| {
                 let without = states(&set.filtered(|x| x.id != r.id), &files);
                 let d = all as i64 - without as i64;
@@ -113,7 +120,7 @@ fn main() {
         total as f64 / 1e6
     );
     let mut rows = Vec::new();
-    for r in set.rules() {
+    for r in set.rules().iter().filter(|r| measured(&r.id)) {
         let without = set.filtered(|x| x.id != r.id);
         let c = cost(&without, &files);
         eprintln!(
