@@ -2,7 +2,7 @@
 //! (so an optimisation can show it changed nothing).
 //!
 //! ```text
-//! cargo run --release --example engine-throughput -- FILE... [--repeat N] [--chunk BYTES] [--learned-tsv planted.tsv] [--without ID,ID…] [--rules DIR]
+//! cargo run --release --example engine-throughput -- FILE... [--repeat N] [--chunk BYTES] [--learned-tsv planted.tsv] [--without ID,ID…] [--rules DIR] [--one-union]
 //! ```
 //!
 //! `--without` leaves the named rules out (what a rule costs, measured
@@ -11,6 +11,10 @@
 //! `--rules` searches with the packs in a file or directory instead of the
 //! built-in ones: a rewritten rule can be timed against the original, and
 //! the digest says whether it finds the same things.
+//!
+//! `--one-union` searches every rule in one union automaton, as before the
+//! rules with rare literal prefixes got one of their own: the digest must
+//! be the same.
 //!
 //! `--learned-tsv` adds the network and identity values of a corpus's
 //! `planted.tsv` as learned literals (what redaction will search for).
@@ -28,6 +32,7 @@ fn main() {
     let mut learned = Vec::new();
     let mut without: Vec<String> = Vec::new();
     let mut rules: Option<std::path::PathBuf> = None;
+    let mut one_union = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -57,6 +62,7 @@ fn main() {
                 }
             }
             "--rules" => rules = Some(args.next().unwrap().into()),
+            "--one-union" => one_union = true,
             _ => files.push(a),
         }
     }
@@ -66,7 +72,12 @@ fn main() {
     }
     .unwrap()
     .filtered(|r| !without.contains(&r.id));
-    let engine = Engine::with_learned(&set, &learned).unwrap();
+    let engine = if one_union {
+        assert!(learned.is_empty(), "--one-union takes no learned values");
+        Engine::with_one_union(&set).unwrap()
+    } else {
+        Engine::with_learned(&set, &learned).unwrap()
+    };
     let opts = ScanOptions { chunk_size: chunk };
     let data: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
     let total: usize = data.iter().map(|d| d.len()).sum();

@@ -64,17 +64,25 @@
 //! can be searched by several threads in line-aligned segments
 //! ([`Matcher::scan_slice_parallel`]) with the same findings.
 //!
-//! Measured and rejected (issue 5): splitting rules with literal prefixes out
-//! of the union behind an Aho-Corasick pass over the prefixes, with an
-//! anchored search at each candidate (no reverse scan). Findings were
-//! identical, and the first search over 4 MB took 2.2× fewer instructions
-//! (far fewer DFA states to build), but a warm search took 2.2× more: with
-//! ASCII case-insensitive prefixes Aho-Corasick has no SIMD prefilter, and
-//! its automaton walk costs as much per byte as the union's. Two passes per
-//! byte lost to one. (Since then [`FoldedStarts`] searches lower-cased
-//! blocks for such prefixes with SIMD, several times faster than that walk:
-//! the split is worth measuring again.) `airlock scan --profile-rules` times
-//! each rule alone.
+//! **Two unions searched as one.** Building lazy DFA states was most of a
+//! first pass: every state of a union of ~400 rules carries the start of
+//! every rule. The rules whose matches all begin with a literal of at least
+//! five bytes (`glpat-`, `sk_live_`, `password`; see [`UnionKey`]) have a
+//! union of their own, the *peer*, and the main union is smaller. The two
+//! are searched so that the findings are those of one union of both: the
+//! peer's leftmost-first match from a place and the main union's are
+//! compared (earlier start, then earlier variant, as leftmost-first picks
+//! in one union), and the peer's answers are kept while the search moves
+//! forward, so each byte is walked once by each. A property test compares
+//! them with [`Engine::with_one_union`] on every rule's examples mixed.
+//! Measured (redaction of the 10 MB bundle, `--jobs 1`): 7.27 → 6.56 G
+//! instructions, 0.90 → 0.72 s; of the 171 MB bench tree, 4.53 → 4.30 s.
+//! The peer's walk costs most of a walk of the main union whatever it
+//! holds, so a warm pass over data already seen is slower (the engine
+//! alone, third pass over the tree: 250 → 160 MB/s); redaction's passes
+//! are mostly first passes over new text. (Issue 5 measured a split behind
+//! an Aho-Corasick pass over the prefixes, which took 2.2× longer warm.)
+//! `airlock scan --profile-rules` times each rule alone.
 
 mod chunk;
 pub mod compile;
@@ -483,6 +491,48 @@ struct Learned {
     max_len: usize,
 }
 
+/// Which rules a union automaton holds. Every input is searched by the
+/// `Main` and `Prefixed` unions, and where path-limited rules apply by the
+/// `Limited` union of those; their findings are merged (see
+/// [`Matcher::search`]).
+///
+/// # Why two unions for the rules of every file
+///
+/// A lazy DFA builds its states as it meets them, and each new state costs
+/// work in proportion to the NFA states it stands for: in one union of
+/// ~400 rules, every state carries the start of every rule. Building them
+/// took about two thirds of a first pass over the 171 MB bench tree
+/// (68.8 MB/s first, 187 MB/s warm). Most vendor tokens and many keyed
+/// rules begin with a literal of at least [`PREFIXED_MIN`] bytes (`glpat-`,
+/// `sk_live_`, `password`): a union of only those builds few states, and
+/// the union of the rest is smaller (17.1 → 13.1 MB of states over the
+/// tree). They are searched as one union would be (see
+/// [`Matcher::union_search`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum UnionKey {
+    /// Every rule without `paths` and without a rare literal prefix.
+    Main,
+    /// Every rule without `paths` whose matches all start with one of a
+    /// few literals of at least [`PREFIXED_MIN`] bytes (ASCII case aside)
+    /// and cannot span lines.
+    Prefixed,
+    /// These path-limited rules (those that apply to one kind of file).
+    Limited(Vec<RuleId>),
+}
+
+/// Shortest literal prefix that puts a rule in the [`UnionKey::Prefixed`]
+/// union. Measured on the bench tree with each union searched alone: with
+/// 3, the main union kept 128 rules and warm passes of both took 0.96 s;
+/// with 5, 223 rules and 0.83 s (the peer's matches of short prefixes such
+/// as `pw=` are many, and each costs a restart of its walk).
+const PREFIXED_MIN: usize = 5;
+
+/// Fewest variants with rare prefixes worth a union of their own: the
+/// peer union's walk costs most of what the main union's does, whatever
+/// it holds, and only a large share of the rules taken out of the main
+/// union saves more than that (the learner's few rules stay in one).
+const MIN_PREFIXED_VARIANTS: usize = 64;
+
 /// Compiled rules, ready to search any number of inputs from any number of
 /// threads.
 pub struct Engine {
@@ -498,11 +548,11 @@ pub struct Engine {
     min_len: usize,
     /// Rules limited by `paths`, with their globs.
     path_rules: Arc<[(RuleId, GlobSet)]>,
-    /// Union automata by the path-limited rules they hold: none for the
-    /// union of every rule without `paths` (searched in every input), or
-    /// the path-limited rules that apply to one kind of file (searched
-    /// beside it there; see [`Matcher::search`]).
-    unions: Mutex<HashMap<Vec<RuleId>, Arc<Union>>>,
+    /// By rule: searched in the union of rules with rare literal prefixes
+    /// (see [`UnionKey::Prefixed`]).
+    prefixed: Arc<[bool]>,
+    /// Union automata by the rules they hold (see [`UnionKey`]).
+    unions: Mutex<HashMap<UnionKey, Arc<Union>>>,
     learned: Option<Learned>,
 }
 
@@ -524,6 +574,17 @@ impl Engine {
     /// Compile `set` plus literals learned from the input.
     pub fn with_learned(set: &RuleSet, learned: &[LearnedValue]) -> Result<Engine, RuleError> {
         let engine = Engine::compile(set, learned)?;
+        engine.build_union()?;
+        Ok(engine)
+    }
+
+    /// Every rule of every file in one union, as before the prefixed rules
+    /// had one of their own (see [`UnionKey`]): what the two unions must
+    /// find, for tests and measurements.
+    #[doc(hidden)]
+    pub fn with_one_union(set: &RuleSet) -> Result<Engine, RuleError> {
+        let mut engine = Engine::compile(set, &[])?;
+        engine.prefixed = vec![false; engine.rules.len()].into();
         engine.build_union()?;
         Ok(engine)
     }
@@ -567,6 +628,25 @@ impl Engine {
                 path_rules.push((id, set));
             }
         }
+        let mut prefixed = vec![true; rules.len()];
+        for (id, _) in &path_rules {
+            prefixed[id.0 as usize] = false;
+        }
+        for v in &variants {
+            let rare = !v.multiline
+                && compile::folded_prefixes(std::slice::from_ref(&v.hir))
+                    .is_some_and(|l| l.iter().all(|p| p.len() >= PREFIXED_MIN));
+            if !rare {
+                prefixed[v.rule.0 as usize] = false;
+            }
+        }
+        let moved = variants
+            .iter()
+            .filter(|v| prefixed[v.rule.0 as usize])
+            .count();
+        if moved < MIN_PREFIXED_VARIANTS {
+            prefixed.iter_mut().for_each(|p| *p = false);
+        }
         // Leftmost-first: at one start, the earlier pattern wins. Order by
         // priority, then by rule order (stable sort).
         variants.sort_by_key(|v| std::cmp::Reverse(v.priority));
@@ -603,6 +683,7 @@ impl Engine {
             variants: variants.into(),
             min_len,
             path_rules: path_rules.into(),
+            prefixed: prefixed.into(),
             unions: Mutex::new(HashMap::new()),
             learned,
         };
@@ -614,7 +695,14 @@ impl Engine {
     /// not a failure in the middle of a bundle.
     fn build_union(&self) -> Result<(), RuleError> {
         let all_limited: Vec<RuleId> = self.path_rules.iter().map(|(id, _)| *id).collect();
-        for key in [Vec::new(), all_limited] {
+        let mut keys = vec![UnionKey::Main];
+        if self.prefixed.contains(&true) {
+            keys.push(UnionKey::Prefixed);
+        }
+        if !all_limited.is_empty() {
+            keys.push(UnionKey::Limited(all_limited));
+        }
+        for key in keys {
             self.union_for(key).map_err(|msg| {
                 RuleError::invalid(
                     Location {
@@ -662,6 +750,7 @@ impl Engine {
             variants: Arc::clone(&like.variants),
             min_len: like.min_len,
             path_rules: Arc::clone(&like.path_rules),
+            prefixed: Arc::clone(&like.prefixed),
             unions: Mutex::new(theirs),
             learned,
         };
@@ -714,15 +803,21 @@ impl Engine {
                 .collect(),
         };
         let compiled = "unions of compiled rules compile";
-        let union = self.union_for(Vec::new()).expect(compiled);
+        let union = self.union_for(UnionKey::Main).expect(compiled);
+        let prefixed = if self.prefixed.contains(&true) {
+            Some(self.union_for(UnionKey::Prefixed).expect(compiled))
+        } else {
+            None
+        };
         let limited = if included.is_empty() {
             None
         } else {
-            Some(self.union_for(included).expect(compiled))
+            Some(self.union_for(UnionKey::Limited(included)).expect(compiled))
         };
         Matcher {
             engine: self,
             union,
+            peer: prefixed,
             limited,
         }
     }
@@ -744,21 +839,21 @@ impl Engine {
         out
     }
 
-    /// The union of the path-limited rules `limited`, or of every rule
-    /// without `paths` if it is empty.
-    fn union_for(&self, limited: Vec<RuleId>) -> Result<Arc<Union>, String> {
+    /// The union of the rules `key` names.
+    fn union_for(&self, key: UnionKey) -> Result<Arc<Union>, String> {
         let mut cache = self.unions.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(u) = cache.get(&limited) {
+        if let Some(u) = cache.get(&key) {
             return Ok(Arc::clone(u));
         }
         let is_limited = |id: RuleId| self.path_rules.iter().any(|(r, _)| *r == id);
         let mut hirs = Vec::new();
         let mut variant_of = Vec::new();
         for (i, v) in self.variants.iter().enumerate() {
-            let wanted = if limited.is_empty() {
-                !is_limited(v.rule)
-            } else {
-                limited.contains(&v.rule)
+            let prefixed = self.prefixed[v.rule.0 as usize];
+            let wanted = match &key {
+                UnionKey::Main => !is_limited(v.rule) && !prefixed,
+                UnionKey::Prefixed => prefixed,
+                UnionKey::Limited(rules) => rules.contains(&v.rule),
             };
             if wanted {
                 hirs.push(v.hir.clone());
@@ -821,7 +916,7 @@ impl Engine {
             multiline_starts,
             multiline_gate,
         });
-        cache.insert(limited, Arc::clone(&u));
+        cache.insert(key, Arc::clone(&u));
         Ok(u)
     }
 
@@ -1030,6 +1125,18 @@ pub(crate) struct Scratch {
     stack: Vec<(usize, usize, usize)>,
     /// The union's search state, taken for the whole input.
     pub(crate) cache: Option<UnionCache>,
+    /// The peer union's search state (see [`Matcher::peer`]).
+    peer: Option<UnionCache>,
+    /// The peer union's last answer to the main search, and to each
+    /// interleaved stream's (see [`PeerMemo`]).
+    peer_memo: PeerMemo,
+    stream_memos: [PeerMemo; streams::MAX_STREAMS],
+    /// Every place in each interleaved stream's stretch where a match of
+    /// the peer starts, with its match there (found by interleaved walks
+    /// of the peer before the main union's), and how far each stream has
+    /// read its list. `None` when those walks gave up (the memos serve).
+    peer_starts: Option<[Vec<(usize, usize, usize)>; streams::MAX_STREAMS]>,
+    peer_read: [usize; streams::MAX_STREAMS],
     /// The scratch space of the path-limited rules' search.
     limited: Option<Box<Scratch>>,
     /// Interleaved searches gave up once on this input (the DFA cache was
@@ -1041,11 +1148,60 @@ pub(crate) struct Scratch {
     single_line: (usize, usize),
 }
 
+/// The peer union's leftmost match in `from..end`, kept: it is also its
+/// leftmost match from any later position up to its start (no match of
+/// the peer starts in between), so a search that moves forward asks the
+/// peer again only after passing its match. Without it each step of the
+/// main search would search the peer up to its next match again.
+#[derive(Clone, Copy, Default)]
+struct PeerMemo {
+    /// `None`: nothing asked yet.
+    asked: Option<(usize, usize)>,
+    found: Option<(usize, usize, usize)>,
+}
+
+impl PeerMemo {
+    /// The answer for `pos..end`, if the kept one is it.
+    fn answer(&self, pos: usize, end: usize) -> Option<Option<(usize, usize, usize)>> {
+        let (from, e) = self.asked?;
+        (e == end && from <= pos && self.found.is_none_or(|m| m.1 >= pos)).then_some(self.found)
+    }
+}
+
+/// Which kept answer of the peer union a search may use.
+#[derive(Clone, Copy)]
+enum PeerAsk {
+    /// The search of a whole chunk, moving forward.
+    Main,
+    /// The walk of one interleaved stream, moving forward in its stretch.
+    Stream(usize),
+    /// Anything else (anchored, context, a search that jumps back): ask.
+    Direct,
+}
+
+/// Of two unions' leftmost-first matches from one place, the one a single
+/// union of both would report: the earlier start, then the earlier
+/// variant (a union's patterns are in variant order, and at one start
+/// leftmost-first prefers the earlier pattern).
+fn earlier(
+    a: Option<(usize, usize, usize)>,
+    b: Option<(usize, usize, usize)>,
+) -> Option<(usize, usize, usize)> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(if (y.1, y.0) < (x.1, x.0) { y } else { x }),
+        (x, y) => x.or(y),
+    }
+}
+
 /// The engine bound to one input's rule selection.
 pub struct Matcher<'e> {
     engine: &'e Engine,
-    /// Every rule without `paths`.
+    /// Every rule without `paths` and without a rare literal prefix.
     union: Arc<Union>,
+    /// The rules with rare literal prefixes (see [`UnionKey::Prefixed`]),
+    /// if any: searched with `union` as if the two were one automaton
+    /// (see [`Matcher::union_search`]).
+    peer: Option<Arc<Union>>,
     /// The path-limited rules that apply to this input, if any.
     limited: Option<Arc<Union>>,
 }
@@ -1060,33 +1216,44 @@ impl Matcher<'_> {
         if scratch.cache.is_none() {
             scratch.cache = Some(self.union.take_cache());
         }
-        if let Some(l) = &self.limited {
-            let ls = scratch.limited.get_or_insert_with(Default::default);
-            if ls.cache.is_none() {
-                ls.cache = Some(l.take_cache());
+        if let Some(p) = &self.peer {
+            if scratch.peer.is_none() {
+                scratch.peer = Some(p.take_cache());
+            }
+        }
+        if let Some((sub, ss)) = self.limited(scratch) {
+            if ss.cache.is_none() {
+                ss.cache = Some(sub.union.take_cache());
             }
         }
     }
 
-    /// Give the search cache back.
+    /// Give the search caches back.
     pub(crate) fn end(&self, scratch: &mut Scratch) {
         if let Some(c) = scratch.cache.take() {
             self.union.put_cache(c);
         }
-        if let (Some(l), Some(ls)) = (&self.limited, scratch.limited.as_mut()) {
-            if let Some(c) = ls.cache.take() {
-                l.put_cache(c);
+        if let (Some(p), Some(c)) = (&self.peer, scratch.peer.take()) {
+            p.put_cache(c);
+        }
+        if let Some((sub, ss)) = self.limited(scratch) {
+            if let Some(c) = ss.cache.take() {
+                sub.union.put_cache(c);
             }
         }
     }
 
-    /// The search of the path-limited rules alone.
-    fn limited(&self) -> Option<Matcher<'_>> {
-        self.limited.as_ref().map(|l| Matcher {
+    /// The search of the path-limited rules alone, with its own scratch
+    /// space.
+    fn limited<'s>(&self, scratch: &'s mut Scratch) -> Option<(Matcher<'_>, &'s mut Scratch)> {
+        let u = self.limited.as_ref()?;
+        let sub = Matcher {
             engine: self.engine,
-            union: Arc::clone(l),
+            union: Arc::clone(u),
+            peer: None,
             limited: None,
-        })
+        };
+        Some((sub, scratch.limited.get_or_insert_with(Default::default)))
     }
 
     fn cache<'s>(&self, scratch: &'s mut Scratch) -> &'s mut UnionCache {
@@ -1100,7 +1267,7 @@ impl Matcher<'_> {
     /// around this one, that automaton answers; otherwise the whole union's
     /// regex does. Both give the same match there; using one automaton
     /// spares building the same states twice.
-    fn union_search(
+    fn own_search(
         &self,
         scratch: &mut Scratch,
         input: &Input<'_>,
@@ -1121,6 +1288,78 @@ impl Matcher<'_> {
         re.search_with(&mut self.cache(scratch).re, input).map(|m| {
             (
                 self.union.variant_of[m.pattern().as_usize()] as usize,
+                m.start(),
+                m.end(),
+            )
+        })
+    }
+
+    /// The leftmost-first match in `input` of this matcher's union and its
+    /// peer's together, as one union of both would find it (see
+    /// [`earlier`]). `ask` says which kept answer of the peer's may serve
+    /// (see [`PeerMemo`]).
+    fn union_search(
+        &self,
+        scratch: &mut Scratch,
+        input: &Input<'_>,
+        ask: PeerAsk,
+    ) -> Option<(usize, usize, usize)> {
+        let own = self.own_search(scratch, input);
+        if self.peer.is_none() {
+            return own;
+        }
+        let theirs = self.peer_next(scratch, input, ask);
+        earlier(own, theirs)
+    }
+
+    /// The peer union's leftmost-first match in `input`, from the answer
+    /// kept for `ask` where it serves.
+    fn peer_next(
+        &self,
+        scratch: &mut Scratch,
+        input: &Input<'_>,
+        ask: PeerAsk,
+    ) -> Option<(usize, usize, usize)> {
+        let slot = match ask {
+            PeerAsk::Direct => return self.peer_search(scratch, input),
+            PeerAsk::Main => None,
+            PeerAsk::Stream(k) => Some(k),
+        };
+        fn memo(scratch: &mut Scratch, slot: Option<usize>) -> &mut PeerMemo {
+            match slot {
+                Some(k) => &mut scratch.stream_memos[k],
+                None => &mut scratch.peer_memo,
+            }
+        }
+        let (pos, end) = (input.start(), input.end());
+        if let Some(kept) = memo(scratch, slot).answer(pos, end) {
+            return kept;
+        }
+        let found = self.peer_search(scratch, input);
+        *memo(scratch, slot) = PeerMemo {
+            asked: Some((pos, end)),
+            found,
+        };
+        found
+    }
+
+    /// The peer union's leftmost-first match in `input` (`None` without a
+    /// peer).
+    fn peer_search(
+        &self,
+        scratch: &mut Scratch,
+        input: &Input<'_>,
+    ) -> Option<(usize, usize, usize)> {
+        let peer = self.peer.as_ref()?;
+        let cache = scratch.peer.get_or_insert_with(|| peer.take_cache());
+        if let (Some(st), Some(c)) = (&peer.streamed, cache.streamed.as_mut()) {
+            if let Ok(m) = st.find(c, input) {
+                return m.map(|m| (st.variant_of[m.pattern.as_usize()] as usize, m.start, m.end));
+            }
+        }
+        peer.re.search_with(&mut cache.re, input).map(|m| {
+            (
+                peer.variant_of[m.pattern().as_usize()] as usize,
                 m.start(),
                 m.end(),
             )
@@ -1149,11 +1388,10 @@ impl Matcher<'_> {
         // learned literals are: where both find the same bytes, the longer
         // span wins, then the higher priority, and partial overlaps are
         // merged into one span.
-        if let Some(sub) = self.limited() {
-            let ls = scratch.limited.get_or_insert_with(Default::default);
-            let mut more = std::mem::take(&mut ls.regex);
+        if let Some((sub, ss)) = self.limited(scratch) {
+            let mut more = std::mem::take(&mut ss.regex);
             more.clear();
-            let r = sub.search_regex(hay, from, accept_before, hay_end, ls, &mut more);
+            let r = sub.search_regex(hay, from, accept_before, hay_end, ss, &mut more);
             resume = resume.max(r);
             if !more.is_empty() {
                 more.sort_unstable_by_key(|f| f.start);
@@ -1162,7 +1400,7 @@ impl Matcher<'_> {
                 regex.clear();
                 regex.append(&mut both);
             }
-            ls.regex = more;
+            ss.regex = more;
         }
 
         let mut learned = std::mem::take(&mut scratch.learned);
@@ -1303,9 +1541,11 @@ impl Matcher<'_> {
         }
         let mut resume = from;
         let mut pos = from;
+        scratch.peer_memo = PeerMemo::default();
         while pos < hay_end {
             let input = Input::new(hay).range(pos..hay_end);
-            let Some((vi, m_start, m_end)) = self.union_search(scratch, &input) else {
+            let Some((vi, m_start, m_end)) = self.union_search(scratch, &input, PeerAsk::Main)
+            else {
                 break;
             };
             if m_start >= accept_before {
@@ -1402,32 +1642,113 @@ impl Matcher<'_> {
             Some(c) => c,
             None => st.create_cache(),
         };
-        let min_len = self.engine.min_len;
-        let res = st.run(&mut cache, hay, &stretches, |k, m| {
-            if k == last && m.start >= accept_before {
-                return None;
-            }
-            let vi = st.variant_of[m.pattern.as_usize()] as usize;
-            let (secret_start, secret_end, resolved) =
-                self.resolve(hay, hay_end, vi, m.start, m.end, scratch);
-            let pos = match resolved {
-                Resolved::NotMine => m.start + 1,
-                found_or_allowed => {
-                    if let Resolved::Found(f) = found_or_allowed {
-                        out.push(f);
+        scratch.stream_memos = Default::default();
+        self.peer_starts(hay, &stretches, accept_before, scratch);
+        let res = st.run(&mut cache, hay, &stretches, |k, from, m| {
+            // This stream's walk found `m` (or nothing) from `from`. The
+            // peer's matches that a single union would have reported first
+            // are taken first; `m` stays the main union's leftmost match
+            // until a taken match resumes past its start.
+            let own = m.map(|m| (st.variant_of[m.pattern.as_usize()] as usize, m.start, m.end));
+            let stretch_end = stretches[k].1;
+            let mut pos = from;
+            loop {
+                let theirs = if self.peer.is_none() || pos >= stretch_end {
+                    None
+                } else if let Some(starts) = &scratch.peer_starts {
+                    let read = &mut scratch.peer_read[k];
+                    while starts[k].get(*read).is_some_and(|m| m.1 < pos) {
+                        *read += 1;
                     }
-                    if secret_start - m.start >= min_len {
-                        self.rescan(hay, m.start, secret_start, vi, scratch, out);
-                    }
-                    secret_end.max(m.start + 1)
+                    starts[k].get(*read).copied()
+                } else {
+                    let input = Input::new(hay).range(pos..stretch_end);
+                    self.peer_next(scratch, &input, PeerAsk::Stream(k))
+                };
+                let next = earlier(own, theirs)?;
+                if k == last && next.1 >= accept_before {
+                    return None;
                 }
-            };
-            resume[k] = Some(pos);
-            Some(pos)
+                pos = self.take(hay, hay_end, next, scratch, out);
+                resume[k] = Some(pos);
+                match own {
+                    // The walk's match was taken, or a taken one reached
+                    // past its start: the walk goes on from `pos`.
+                    Some(o) if o == next || pos > o.1 => return Some(pos),
+                    _ => {}
+                }
+            }
         });
         self.cache(scratch).streamed = Some(cache);
         res?;
         Ok(resume.iter().rev().find_map(|r| *r).unwrap_or(from))
+    }
+
+    /// Fill `scratch.peer_starts` for `stretches`: each place a match of the
+    /// peer union starts (its leftmost-first match from there), up to the
+    /// first at or after `accept_before` in the last stretch. The peer's
+    /// leftmost match from any position is then the first listed at or
+    /// after it. Its walks are interleaved as the main union's are: one
+    /// walk at a time through the whole chunk took as long as the main
+    /// union's four.
+    fn peer_starts(
+        &self,
+        hay: &[u8],
+        stretches: &[(usize, usize)],
+        accept_before: usize,
+        scratch: &mut Scratch,
+    ) {
+        scratch.peer_read = [0; streams::MAX_STREAMS];
+        let Some(peer) = &self.peer else {
+            scratch.peer_starts = None;
+            return;
+        };
+        let Some(st) = &peer.streamed else {
+            scratch.peer_starts = None;
+            return;
+        };
+        let cache = scratch.peer.get_or_insert_with(|| peer.take_cache());
+        let Some(mut walks) = cache.streamed.take() else {
+            scratch.peer_starts = None;
+            return;
+        };
+        let mut starts = scratch.peer_starts.take().unwrap_or_default();
+        starts.iter_mut().for_each(Vec::clear);
+        let last = stretches.len() - 1;
+        let res = st.run(&mut walks, hay, stretches, |k, _, m| {
+            let m = m?;
+            starts[k].push((st.variant_of[m.pattern.as_usize()] as usize, m.start, m.end));
+            (k != last || m.start < accept_before).then_some(m.start + 1)
+        });
+        cache.streamed = Some(walks);
+        scratch.peer_starts = res.is_ok().then_some(starts);
+    }
+
+    /// Resolve a union match (variant, start, end), keep its finding and
+    /// search the context before its secret; return where the search goes
+    /// on.
+    fn take(
+        &self,
+        hay: &[u8],
+        hay_end: usize,
+        (vi, start, end): (usize, usize, usize),
+        scratch: &mut Scratch,
+        out: &mut Vec<Finding>,
+    ) -> usize {
+        let (secret_start, secret_end, resolved) =
+            self.resolve(hay, hay_end, vi, start, end, scratch);
+        match resolved {
+            Resolved::NotMine => start + 1,
+            found_or_allowed => {
+                if let Resolved::Found(f) = found_or_allowed {
+                    out.push(f);
+                }
+                if secret_start - start >= self.engine.min_len {
+                    self.rescan(hay, start, secret_start, vi, scratch, out);
+                }
+                secret_end.max(start + 1)
+            }
+        }
     }
 
     /// Search `hay[start..end]` on its own (the context of a match of
@@ -1449,7 +1770,9 @@ impl Matcher<'_> {
         while let Some((mut pos, end, parent)) = scratch.stack.pop() {
             while pos < end {
                 let input = Input::new(hay).range(pos..end);
-                let Some((vi, m_start, m_end)) = self.union_search(scratch, &input) else {
+                let Some((vi, m_start, m_end)) =
+                    self.union_search(scratch, &input, PeerAsk::Direct)
+                else {
                     break;
                 };
                 if self.engine.variants[vi].family == self.engine.variants[parent].family {
@@ -1495,7 +1818,9 @@ impl Matcher<'_> {
         // (even when the host alone is allowed).
         if s > mstart && s < hay_end && v.stronger_first[hay[s] as usize] {
             let input = Input::new(hay).range(s..hay_end).anchored(Anchored::Yes);
-            if let Some((v2i, m2_start, m2_end)) = self.union_search(scratch, &input) {
+            if let Some((v2i, m2_start, m2_end)) =
+                self.union_search(scratch, &input, PeerAsk::Direct)
+            {
                 let v2 = &self.engine.variants[v2i];
                 if v2.priority > v.priority {
                     let (s2, e2, key2) = self.secret_span(hay, v2i, m2_start, m2_end, scratch);
@@ -1527,7 +1852,20 @@ impl Matcher<'_> {
         // matches inside the name and takes the same value, it is that.
         if accepted && v.key.is_some() && s > mstart + 1 {
             let input = Input::new(hay).range(mstart + 1..hay_end);
-            if let Some((v2i, m2_start, m2_end)) = self.union_search(scratch, &input) {
+            // Only a match that starts before `s` counts here. The peer's
+            // rules do not cross lines, so one of theirs that starts before
+            // `s` ends on its line: the peer is searched that far only (a
+            // search to its next match could run to the end of the chunk).
+            let line_end = hay[s..hay_end]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(hay_end, |i| s + i);
+            let near = Input::new(hay).range(mstart + 1..line_end);
+            let found = earlier(
+                self.own_search(scratch, &input),
+                self.peer_search(scratch, &near),
+            );
+            if let Some((v2i, m2_start, m2_end)) = found {
                 let v2 = &self.engine.variants[v2i];
                 if m2_start < s && v2.priority > v.priority {
                     let (s2, e2, key2) = self.secret_span(hay, v2i, m2_start, m2_end, scratch);
@@ -1947,11 +2285,11 @@ mod tests {
         let like = Engine::with_learned_like(&set, &[learned("db01")], &first).unwrap();
         let alone = Engine::with_learned(&set, &[learned("db01")]).unwrap();
         // Same automata, warm: the unions built for `first` are the ones
-        // used (the whole set, and the one without path-limited rules that
-        // texts of no file get).
+        // used (the main and the prefixed rules', and the path-limited
+        // rules' that texts of no file do not use).
         let (a, b) = (unions(&first), unions(&like));
-        assert_eq!(a.len(), 2);
-        assert!(b.len() == 2 && b.iter().all(|u| a.iter().any(|x| Arc::ptr_eq(u, x))));
+        assert_eq!(a.len(), 3);
+        assert!(b.len() == 3 && b.iter().all(|u| a.iter().any(|x| Arc::ptr_eq(u, x))));
         let used = |e: &Engine| Arc::clone(&e.matcher(None).union);
         assert!(Arc::ptr_eq(&used(&first), &used(&like)));
         assert!(!Arc::ptr_eq(&used(&first), &used(&alone)));

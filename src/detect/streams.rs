@@ -211,14 +211,15 @@ impl Streamed {
 
     /// Run walks over `stretches` (each `start..end`, searched with its end
     /// as the search bound) until each has found its next match or none.
-    /// `on_match(stream, m)` says where that stream's next walk starts, or
-    /// `None` when it is done.
+    /// `on_match(stream, from, m)` is told what a walk from `from` found
+    /// (`None`: nothing up to its stretch's end) and says where that
+    /// stream's next walk starts, or `None` when it is done.
     pub(crate) fn run(
         &self,
         cache: &mut StreamedCache,
         hay: &[u8],
         stretches: &[(usize, usize)],
-        mut on_match: impl FnMut(usize, StreamMatch) -> Option<usize>,
+        mut on_match: impl FnMut(usize, usize, Option<StreamMatch>) -> Option<usize>,
     ) -> Result<(), Fallback> {
         debug_assert!(stretches.len() <= MAX_STREAMS);
         let mut walks: Vec<Walk> = Vec::with_capacity(MAX_STREAMS);
@@ -255,20 +256,18 @@ impl Streamed {
                     continue;
                 }
                 let w = walks[i];
-                let next = match w.mat {
+                let m = match w.mat {
                     None => None,
                     Some((pattern, end)) => {
                         let start = self.match_start(&mut cache.rev, hay, pattern, w.from, end)?;
-                        on_match(
-                            w.stream,
-                            StreamMatch {
-                                pattern,
-                                start,
-                                end,
-                            },
-                        )
+                        Some(StreamMatch {
+                            pattern,
+                            start,
+                            end,
+                        })
                     }
                 };
+                let next = on_match(w.stream, w.from, m);
                 match next {
                     Some(at) if at < w.end => {
                         walks[i] = Walk {

@@ -751,3 +751,115 @@ fn interleaved_and_ordinary_searches_agree_with_learned_literals() {
         collect_slice(&only, &data, 8 << 10)
     );
 }
+
+/// The built-in rules in one union automaton, as before the rules with rare
+/// literal prefixes got one of their own.
+fn one_union() -> &'static Engine {
+    static E: OnceLock<Engine> = OnceLock::new();
+    E.get_or_init(|| Engine::with_one_union(&RuleSet::builtin().unwrap()).unwrap())
+}
+
+/// Every built-in rule's examples and negative examples.
+fn rule_example_texts() -> Vec<String> {
+    let set = RuleSet::builtin().unwrap();
+    set.rules()
+        .iter()
+        .flat_map(|r| {
+            r.examples
+                .iter()
+                .map(|e| e.spec.text().to_string())
+                .chain(r.negative_examples.iter().map(|n| n.text.clone()))
+        })
+        .collect()
+}
+
+/// Rule examples, generated credential cases and clean lines, two or three
+/// to a line at times, joined by what sits between values in logs (so a
+/// context rule's value can hold another rule's token, and one rule's
+/// match can start inside another's).
+fn example_mix(seed: u64, n: usize) -> Vec<u8> {
+    let mut r = Rng::new(seed);
+    let mut pool = rule_example_texts();
+    pool.extend(corpus::credential_cases(seed).into_iter().map(|c| c.text));
+    pool.extend(corpus::clean_lines(seed));
+    let joints = [" ", "=", ": ", "\"", "'", ",", "", " token=", " password: "];
+    let mut out = Vec::new();
+    for _ in 0..n {
+        for k in 0..r.range(1, 4) {
+            if k > 0 {
+                out.extend_from_slice(r.pick(&joints).as_bytes());
+            }
+            out.extend_from_slice(r.pick(&pool).as_bytes());
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
+/// The first difference between the two unions' findings and the one
+/// union's in `text`, with rule names, the values and the line, or `None`.
+fn two_unions_differ(text: &[u8]) -> Option<String> {
+    let (split, one) = (engine(), one_union());
+    let (a, b) = (split.find_all(None, text), one.find_all(None, text));
+    let i = (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i))?;
+    let show = |e: &Engine, f: Option<&Finding>| match f {
+        None => "nothing".to_string(),
+        Some(f) => format!(
+            "{} {:?}",
+            e.rule(f.rule).id,
+            String::from_utf8_lossy(&text[f.start..f.end])
+        ),
+    };
+    let at = a.get(i).or(b.get(i)).map_or(0, |f| f.start);
+    let line_start = text[..at]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |p| p + 1);
+    let line_end = text[at..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(text.len(), |p| at + p);
+    Some(format!(
+        "finding {i}: two unions {}, one union {}, in {:?}",
+        show(split, a.get(i)),
+        show(one, b.get(i)),
+        String::from_utf8_lossy(&text[line_start..line_end])
+    ))
+}
+
+#[test]
+fn the_two_unions_find_what_one_union_of_every_rule_finds_in_every_example() {
+    let text = rule_example_texts().join("\n");
+    assert!(engine().find_all(None, text.as_bytes()).len() > 500);
+    assert_eq!(two_unions_differ(text.as_bytes()), None);
+}
+
+#[test]
+fn a_context_rule_gives_a_prefixed_token_to_its_rule_with_the_prefix_readable() {
+    // The token rule is in the prefixed union, the header rule in the main
+    // one: the header rule's value is the token, and the token's rule takes
+    // it (leaving `glpat-` readable), as when both were in one union.
+    let text = b"curl --header PRIVATE-TOKEN: glpat-Ab1Cd2Ef3Gh4Ij5Kl6Mn https://x\n";
+    for e in [engine(), one_union()] {
+        let found = e.find_all(None, text);
+        let got: Vec<(&str, &[u8])> = found
+            .iter()
+            .map(|f| (e.rule(f.rule).id.as_str(), &text[f.start..f.end]))
+            .collect();
+        assert_eq!(
+            got,
+            [("gitlab_pat", b"Ab1Cd2Ef3Gh4Ij5Kl6Mn".as_slice())],
+            "{got:?}"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+    #[test]
+    fn the_two_unions_find_what_one_union_of_every_rule_finds(seed in 0u64..10_000, lines in 50usize..400) {
+        let data = example_mix(seed, lines);
+        prop_assert_eq!(two_unions_differ(&data), None);
+    }
+}
