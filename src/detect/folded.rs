@@ -26,6 +26,11 @@ pub struct FoldedStarts {
     literals: Vec<Vec<u8>>,
     /// The longest literal's length.
     longest: usize,
+    /// Literal → the longer literals that start with it. The searcher
+    /// reports one literal per place (the first in leftmost-first order,
+    /// which for literals sorted this way is the shortest); these are the
+    /// others that can start there too.
+    longer: Vec<Vec<usize>>,
 }
 
 impl FoldedStarts {
@@ -48,15 +53,25 @@ impl FoldedStarts {
             .builder()
             .extend(&lower)
             .build()?;
+        let longer = lower
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                (0..lower.len())
+                    .filter(|&j| j != i && lower[j].starts_with(l))
+                    .collect()
+            })
+            .collect();
         Some(FoldedStarts {
             searcher,
             literals: lower,
             longest,
+            longer,
         })
     }
 
     /// The literals searched for: lower-cased, sorted, without duplicates.
-    /// [`FoldedStarts::find_literal`] names them by their index here.
+    /// [`FoldedStarts::find_literals`] names them by their index here.
     pub fn literals(&self) -> &[Vec<u8>] {
         &self.literals
     }
@@ -76,17 +91,27 @@ impl FoldedStarts {
         self.find_in_blocks(hay, from, to, BLOCK, |p, text, _| at(p, text))
     }
 
-    /// As [`FoldedStarts::find`], with `at(p, literal)` told which literal
-    /// (its index in [`FoldedStarts::literals`]) starts at `p`: the first
-    /// that does, in the searcher's leftmost-first order.
-    pub fn find_literal(
+    /// As [`FoldedStarts::find`], with `at(p, literals)` told every literal
+    /// (by its index in [`FoldedStarts::literals`]) that starts at `p`,
+    /// shortest first.
+    pub fn find_literals(
         &self,
         hay: &[u8],
         from: usize,
         to: usize,
-        mut at: impl FnMut(usize, usize) -> bool,
+        mut at: impl FnMut(usize, &[usize]) -> bool,
     ) -> Option<usize> {
-        self.find_in_blocks(hay, from, to, BLOCK, |p, _, literal| at(p, literal))
+        let mut here = Vec::new();
+        self.find_in_blocks(hay, from, to, BLOCK, |p, text, first| {
+            here.clear();
+            here.push(first);
+            here.extend(
+                self.longer[first]
+                    .iter()
+                    .filter(|&&j| text.starts_with(&self.literals[j])),
+            );
+            at(p, &here)
+        })
     }
 
     fn find_in_blocks(
@@ -168,6 +193,27 @@ mod tests {
             proptest::prop_assert_eq!(none, None);
             proptest::prop_assert!(texts_ok);
             proptest::prop_assert_eq!(&got, &want);
+            // Every literal that starts at a place, shortest first, not
+            // only the one the searcher reports there.
+            let nested: [&[u8]; 3] = [b"na", b"name", b"n"];
+            let nested_starts = FoldedStarts::new(&nested).expect("three literals");
+            let mut every = Vec::new();
+            nested_starts.find_literals(&hay, from, to, |p, lits| {
+                every.extend(lits.iter().map(|&i| (p, nested_starts.literals()[i].clone())));
+                false
+            });
+            let want_every: Vec<(usize, Vec<u8>)> = (from..to)
+                .flat_map(|p| {
+                    let mut at: Vec<&[u8]> = nested
+                        .iter()
+                        .copied()
+                        .filter(|l| hay.len() >= p + l.len() && hay[p..p + l.len()].eq_ignore_ascii_case(l))
+                        .collect();
+                    at.sort_by_key(|l| l.len());
+                    at.into_iter().map(move |l| (p, l.to_vec())).collect::<Vec<_>>()
+                })
+                .collect();
+            proptest::prop_assert_eq!(every, want_every);
             // Stopping at the first start the caller accepts.
             if let Some(&p) = want.get(want.len() / 2) {
                 let first = starts.find(&hay, from, to, |q, _| q == p);

@@ -316,9 +316,6 @@ struct GateSearch {
     literals: FoldedStarts,
     /// Literal (index in `literals`) → the variants it stands for.
     mask_of: Vec<u64>,
-    /// Literal → the longer literals that start with it: the search
-    /// reports one literal per place, the shortest.
-    longer: Vec<Vec<usize>>,
 }
 
 impl MultilineGate {
@@ -371,20 +368,7 @@ impl MultilineGate {
                     .iter()
                     .map(|l| wanted.iter().filter(|g| g.0 == *l).fold(0, |m, g| m | g.1))
                     .collect();
-                let longer = lits
-                    .iter()
-                    .enumerate()
-                    .map(|(i, l)| {
-                        (0..lits.len())
-                            .filter(|&j| j != i && lits[j].starts_with(l))
-                            .collect()
-                    })
-                    .collect();
-                Some(Arc::new(GateSearch {
-                    literals,
-                    mask_of,
-                    longer,
-                }))
+                Some(Arc::new(GateSearch { literals, mask_of }))
             })
             .clone()
     }
@@ -401,15 +385,10 @@ impl MultilineGate {
             let Some(search) = self.search(mask) else {
                 return self.all;
             };
-            let lits = search.literals.literals();
             let before = mask;
-            let found = search.literals.find_literal(hay, at, to, |p, i| {
-                mask |= search.mask_of[i];
-                for &j in &search.longer[i] {
-                    let l = &lits[j];
-                    if hay.len() >= p + l.len() && hay[p..p + l.len()].eq_ignore_ascii_case(l) {
-                        mask |= search.mask_of[j];
-                    }
+            let found = search.literals.find_literals(hay, at, to, |_, here| {
+                for &i in here {
+                    mask |= search.mask_of[i];
                 }
                 mask != before
             });
