@@ -455,6 +455,32 @@ impl Union {
             })
     }
 
+    /// The leftmost-first match in `input`: (variant, start, end). With
+    /// `single_line` (no multi-line variant can match in `input`), the
+    /// streamed automaton answers when its cache is not in use by a walk
+    /// around this search; otherwise the whole union's regex does. Both
+    /// give the same match there; using one automaton spares building the
+    /// same states twice.
+    fn find(
+        &self,
+        cache: &mut UnionCache,
+        input: &Input<'_>,
+        single_line: bool,
+    ) -> Option<(usize, usize, usize)> {
+        if let (true, Some(st), Some(c)) = (single_line, &self.streamed, cache.streamed.as_mut()) {
+            if let Ok(m) = st.find(c, input) {
+                return m.map(|m| (st.variant_of[m.pattern.as_usize()] as usize, m.start, m.end));
+            }
+        }
+        self.re.search_with(&mut cache.re, input).map(|m| {
+            (
+                self.variant_of[m.pattern().as_usize()] as usize,
+                m.start(),
+                m.end(),
+            )
+        })
+    }
+
     fn put_cache(&self, cache: UnionCache) {
         self.caches
             .lock()
@@ -1242,38 +1268,17 @@ impl Matcher<'_> {
         scratch.cache.get_or_insert_with(|| self.union.take_cache())
     }
 
-    /// The union's leftmost-first match in `input`: (variant, start, end).
-    ///
-    /// Where no multi-line variant can match (see `Scratch::single_line`)
-    /// and the streamed automaton's cache is not in use by the search
-    /// around this one, that automaton answers; otherwise the whole union's
-    /// regex does. Both give the same match there; using one automaton
-    /// spares building the same states twice.
+    /// This matcher's union's leftmost-first match in `input` (see
+    /// [`Union::find`]; `Scratch::single_line` says where no multi-line
+    /// variant can match).
     fn own_search(
         &self,
         scratch: &mut Scratch,
         input: &Input<'_>,
     ) -> Option<(usize, usize, usize)> {
-        if let Some(st) = &self.union.streamed {
-            let (from, to) = scratch.single_line;
-            if !scratch.no_streams && input.start() >= from && input.end() <= to {
-                if let Some(c) = self.cache(scratch).streamed.as_mut() {
-                    if let Ok(m) = st.find(c, input) {
-                        return m.map(|m| {
-                            (st.variant_of[m.pattern.as_usize()] as usize, m.start, m.end)
-                        });
-                    }
-                }
-            }
-        }
-        let re = &self.union.re;
-        re.search_with(&mut self.cache(scratch).re, input).map(|m| {
-            (
-                self.union.variant_of[m.pattern().as_usize()] as usize,
-                m.start(),
-                m.end(),
-            )
-        })
+        let (from, to) = scratch.single_line;
+        let single_line = !scratch.no_streams && input.start() >= from && input.end() <= to;
+        self.union.find(self.cache(scratch), input, single_line)
     }
 
     /// The leftmost-first match in `input` of this matcher's union and its
@@ -1346,7 +1351,10 @@ impl Matcher<'_> {
         self.peer.as_ref()?;
         if let (Some(starts), Some(k)) = (
             &scratch.peer_starts,
-            scratch.peer_stretches.iter().position(|&(a, b)| a <= from && from < b),
+            scratch
+                .peer_stretches
+                .iter()
+                .position(|&(a, b)| a <= from && from < b),
         ) {
             let list = &starts[k];
             let i = list.partition_point(|m| m.1 < from);
@@ -1364,19 +1372,13 @@ impl Matcher<'_> {
         input: &Input<'_>,
     ) -> Option<(usize, usize, usize)> {
         let peer = self.peer.as_ref()?;
-        let cache = scratch.peer.get_or_insert_with(|| peer.take_cache());
-        if let (Some(st), Some(c)) = (&peer.streamed, cache.streamed.as_mut()) {
-            if let Ok(m) = st.find(c, input) {
-                return m.map(|m| (st.variant_of[m.pattern.as_usize()] as usize, m.start, m.end));
-            }
-        }
-        peer.re.search_with(&mut cache.re, input).map(|m| {
-            (
-                peer.variant_of[m.pattern().as_usize()] as usize,
-                m.start(),
-                m.end(),
-            )
-        })
+        // The peer holds no multi-line variant: its streamed automaton
+        // answers wherever its cache is free.
+        peer.find(
+            scratch.peer.get_or_insert_with(|| peer.take_cache()),
+            input,
+            true,
+        )
     }
 
     /// Find everything in `hay[from..]` that starts before `accept_before`,
