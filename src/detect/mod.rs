@@ -3,10 +3,12 @@
 //! # How a search works
 //!
 //! All rule patterns (and the synthesized `json_keys` patterns) are compiled
-//! into **one** leftmost-first multi-pattern automaton, ordered by priority.
-//! A search walks the bytes once with it; each match names the rule variant
-//! that produced it. Only then, on the few bytes of that match, does the
-//! variant's own regex run to locate its `secret` group. Values learned from
+//! into **one** leftmost-first multi-pattern automaton, ordered by priority
+//! (kept as two automata searched as one, for speed: see "Two unions
+//! searched as one" below). A search walks the bytes once with it; each
+//! match names the rule variant that produced it. Only then, on the few
+//! bytes of that match, does the variant's own regex run to locate its
+//! `secret` group. Values learned from
 //! elsewhere in a bundle (host names, user names) are found by a separate
 //! Aho-Corasick automaton in the same chunk, and the two lists are merged.
 //! Rules limited to some files by `paths` (every string of
@@ -67,7 +69,7 @@
 //! **Two unions searched as one.** Building lazy DFA states was most of a
 //! first pass: every state of a union of ~400 rules carries the start of
 //! every rule. The rules whose matches all begin with a literal of at least
-//! five bytes (`glpat-`, `sk_live_`, `password`; see [`UnionKey`]) have a
+//! five bytes (`glpat-`, `sk_live_`, `password`; see `UnionKey`) have a
 //! union of their own, the *peer*, and the main union is smaller. The two
 //! are searched so that the findings are those of one union of both: the
 //! peer's leftmost-first match from a place and the main union's are
@@ -497,9 +499,10 @@ struct Learned {
 }
 
 /// Which rules a union automaton holds. Every input is searched by the
-/// `Main` and `Prefixed` unions, and where path-limited rules apply by the
-/// `Limited` union of those; their findings are merged (see
-/// [`Matcher::search`]).
+/// `Main` and `Prefixed` unions as if they were one (see
+/// [`Matcher::union_search`]); where path-limited rules apply, the
+/// `Limited` union of those searches it too and its findings are merged
+/// (see [`Matcher::search`]).
 ///
 /// # Why two unions for the rules of every file
 ///
