@@ -1720,20 +1720,19 @@ impl Matcher<'_> {
         scratch: &mut Scratch,
     ) {
         scratch.peer_read = [0; streams::MAX_STREAMS];
-        let Some(peer) = &self.peer else {
-            scratch.peer_starts = None;
-            return;
-        };
-        let Some(st) = &peer.streamed else {
-            scratch.peer_starts = None;
+        // `None` unless the walks below complete.
+        let mut starts = scratch.peer_starts.take().unwrap_or_default();
+        let Some((peer, st)) = self
+            .peer
+            .as_ref()
+            .and_then(|p| Some((p, p.streamed.as_ref()?)))
+        else {
             return;
         };
         let cache = scratch.peer.get_or_insert_with(|| peer.take_cache());
         let Some(mut walks) = cache.streamed.take() else {
-            scratch.peer_starts = None;
             return;
         };
-        let mut starts = scratch.peer_starts.take().unwrap_or_default();
         starts.iter_mut().for_each(Vec::clear);
         let last = stretches.len() - 1;
         let res = st.run(&mut walks, hay, stretches, |k, _, m| {
