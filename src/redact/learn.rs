@@ -27,6 +27,8 @@ use std::sync::{Arc, Mutex};
 use regex_automata::meta::Regex;
 
 use super::pseudo::{self, Pseudonymizer};
+use super::secrets::SPREAD_MAX;
+use super::tables::Tables;
 use super::verify::ADDRESS_LITERALS_MAX;
 use crate::bundle::{LeftOut, Member, Transform};
 use crate::detect::{Boundary, ChunkView, Engine, LearnedValue, ScanOptions};
@@ -212,6 +214,11 @@ pub struct Identity {
     /// the customer's domain teach their short name, those under a
     /// provider their bucket or account (see [`Identity::learned_labels`]).
     pub fqdns: BTreeSet<String>,
+    /// Credentials that only a table's header names (see `tables`), up to
+    /// [`SPREAD_MAX`]; past it, none (`too_many_secrets`), as for the
+    /// credentials redaction spreads.
+    pub secrets: BTreeSet<String>,
+    pub too_many_secrets: bool,
     /// Hosts and labels never learned (the rule set's allow list; the
     /// built-in one when not set).
     pub allow: Option<Arc<AllowList>>,
@@ -235,6 +242,18 @@ impl Identity {
         self.allow
             .as_deref()
             .unwrap_or_else(|| crate::rules::allow::builtin())
+    }
+
+    /// Add a credential found under a column that names one.
+    pub fn add_secret(&mut self, value: String) {
+        if self.too_many_secrets {
+            return;
+        }
+        self.secrets.insert(value);
+        if self.secrets.len() > SPREAD_MAX {
+            self.secrets.clear();
+            self.too_many_secrets = true;
+        }
     }
 
     /// Add a host name (or a URL, or an e-mail address, whose host is taken).
@@ -634,6 +653,15 @@ impl Identity {
             let rule = format!("learned_{kind}");
             push(a, &rule, Category::Network, kind, Boundary::Alnum);
         }
+        for s in &self.secrets {
+            push(
+                s,
+                "learned_column_secret",
+                Category::Credential,
+                "secret",
+                Boundary::Alnum,
+            );
+        }
         out
     }
 }
@@ -923,7 +951,7 @@ impl Learner {
         // repeat the same few addresses and users hundreds of thousands of
         // times: a value is copied and parsed once per chunk, not once per
         // occurrence.
-        let work = |chunk: ChunkView<'_>| -> Vec<(u8, String)> {
+        let work = |chunk: ChunkView<'_>| -> (Vec<(u8, String)>, Vec<usize>) {
             let mut distinct: HashSet<(u8, &[u8])> = HashSet::new();
             let mut out = Vec::new();
             for f in chunk.findings {
@@ -945,7 +973,7 @@ impl Learner {
                     out.push((k, String::from_utf8_lossy(bytes).into_owned()));
                 }
             }
-            out
+            (out, Tables::starts(chunk.bytes))
         };
         // And once per member, up to a bound (a log of millions of distinct
         // addresses must not keep them all here).
@@ -980,8 +1008,25 @@ impl Learner {
             }
             Ok::<(), io::Error>(())
         };
-        matcher.scan_reader_parallel_map(input, &opts, jobs, work, |_, _, found| take(found))?;
+        // Tables are read in order, on this thread (see `tables`).
+        let mut tables = Tables::new();
+        matcher.scan_reader_parallel_map(
+            input,
+            &opts,
+            jobs,
+            work,
+            |_, bytes, (found, starts)| {
+                tables.feed(bytes, &starts);
+                take(found)
+            },
+        )?;
+        let columns = tables.finish();
+        users.extend(columns.users);
+        names.extend(columns.names);
         let mut id = self.found();
+        for s in columns.secrets {
+            id.add_secret(s);
+        }
         for u in users {
             id.add_user(&u);
         }

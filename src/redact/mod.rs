@@ -20,6 +20,7 @@ pub mod pseudo;
 pub mod report;
 pub mod secrets;
 pub mod suspect;
+pub mod tables;
 pub mod verify;
 
 use std::collections::BTreeMap;

@@ -29,4 +29,5 @@ mod scan;
 mod spread;
 mod structure;
 mod suspicious;
+mod tables;
 pub mod util;
