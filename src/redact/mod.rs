@@ -935,13 +935,26 @@ fn masks_near(hay: &[u8], s: usize, e: usize) -> Vec<(usize, usize)> {
     out
 }
 
+/// Bytes a backslash escapes in JSON strings, and Ruby's and the shell's
+/// quotes, hex and NUL. (`\n` in `KRAERO\nancy` is still taken for an
+/// escape: a log's text cannot tell them apart.)
+fn is_escaped_byte(b: u8) -> bool {
+    matches!(
+        b,
+        b'"' | b'\'' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' | b'u' | b'x' | b'0'
+    )
+}
+
 /// Widen `start..end` so it never splits a backslash escape: a span starting
 /// right after an escaping backslash takes the backslash, and a span ending
 /// in an escaping backslash takes the escaped byte (never a line feed).
+///
+/// A backslash before a byte no string syntax escapes is not an escape but
+/// a separator, and stays: `C:\Users\soconnell`, `KRAERO\jdoe`.
 pub fn escape_safe_span(bytes: &[u8], start: usize, end: usize) -> (usize, usize) {
     let run_before = |i: usize| bytes[..i].iter().rev().take_while(|b| **b == b'\\').count();
     let mut s = start;
-    if s > 0 && run_before(s) % 2 == 1 {
+    if s > 0 && run_before(s) % 2 == 1 && bytes.get(s).is_some_and(|b| is_escaped_byte(*b)) {
         s -= 1;
     }
     let mut e = end;

@@ -685,7 +685,11 @@ pub fn is_own(kind: &str, value: &str) -> bool {
         }
         // Either prefix: a learned user name is replaced as `user-…` even
         // where a name rule (`User "…" was created`) sees it on the output.
-        "username" | "name" => is_own_word(value, "user") || is_own_word(value, "name"),
+        // Or a host's: a learned host stands in a name's place too
+        // (`CN=kradc02` of an LDAP DN in a certificate's CRL point).
+        "username" | "name" => {
+            is_own_word(value, "user") || is_own_word(value, "name") || is_own_host(value)
+        }
         "account" => match split_account(value) {
             Some((d, _, u, _)) => is_own_host(d) && is_own_word(u, "user"),
             None => is_own_word(value, "user"),

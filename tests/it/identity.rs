@@ -806,3 +806,58 @@ fn verify_with_the_map_finds_a_learned_name_in_any_case_form() {
         assert!(!r.stdout.contains(form.as_str()) && !r.stderr.contains(form.as_str()));
     }
 }
+
+/// A certificate dump beside a log that names the domain controller and
+/// the organisation: the learned host stands in the CRL point's `CN=` and
+/// the organisation in openssl's quoted `O = "…, Inc."`. Redaction must
+/// replace both and its own verification accept what it wrote (it used to
+/// refuse the whole bundle), and a Windows account's backslash must stay
+/// (`C:\Users\<user>`, `DOMAIN\<user>`).
+#[test]
+fn a_certificate_dump_beside_its_hosts_is_redacted_and_backslashes_stay() {
+    let mut g = Gen(91);
+    let (org, dc, user, domain) = (
+        format!("{} Aerospace", cap(&g.word(7))),
+        format!("{}dc02", g.word(3)),
+        g.word(8),
+        g.word(6).to_ascii_uppercase(),
+    );
+    let dns = format!("corp.{}-aero.com", g.word(8));
+    let dir = TempDir::new("cert-hosts");
+    dir.write(
+        "in/etc/gitlab/ssl/x509.txt",
+        format!(
+            "        Subject: C = US, O = \"{org}, Inc.\", CN = gitlab.{dns}\n\
+             \x20                 URI:ldap:///CN=Issuing%20CA,CN={dc},CN=CDP,CN=Public%20Key%20Services,DC=corp\n"
+        ),
+    );
+    dir.write(
+        "in/var/log/messages",
+        format!(
+            "Mar 12 10:00:01 gl-app01 sssd[123]: connected to {dc}.{dns}\n\
+             Registered Organization:   {org}, Inc.\n"
+        ),
+    );
+    dir.write(
+        "in/diag/whoami.txt",
+        format!(
+            "C:\\Users\\{user}>whoami\n    User: {domain}\\{user}\n{domain}\\{user}  S-1-5-21\n"
+        ),
+    );
+    run(
+        &dir,
+        airlock(&dir).args(["redact", "in", "-o", "out"]),
+        None,
+    )
+    .expect_code(0);
+    let read = |p: &str| fs::read_to_string(dir.path().join("out").join(p)).unwrap();
+    let (cert, win) = (read("etc/gitlab/ssl/x509.txt"), read("diag/whoami.txt"));
+    for v in [org.as_str(), dc.as_str(), user.as_str(), domain.as_str()] {
+        let lower = v.to_ascii_lowercase();
+        assert!(!cert.to_ascii_lowercase().contains(&lower), "{v}\n{cert}");
+        assert!(!win.to_ascii_lowercase().contains(&lower), "{v}\n{win}");
+    }
+    assert!(cert.contains("O = \""), "the quotes stay\n{cert}");
+    assert!(win.starts_with("C:\\Users\\"), "{win}");
+    assert_eq!(win.matches('\\').count(), 4, "{win}");
+}
