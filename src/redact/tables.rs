@@ -100,6 +100,10 @@ fn column(name: &str) -> Column {
     if name.starts_with("is_") || name.starts_with("has_") {
         return Column::Other;
     }
+    // A Vault AppRole's `secret_id` is one, unlike other `_id`s.
+    if name == "secret_id" || name == "auth" || name.ends_with("_auth") {
+        return Column::Secret;
+    }
     if SECRET_WORDS.iter().any(|w| name.contains(w))
         && !NOT_SECRET_ENDINGS.iter().any(|e| name.ends_with(e))
     {
@@ -132,6 +136,9 @@ enum State {
     Psql(Vec<Column>),
     /// psql's `\x` records: `name | value` lines.
     Expanded,
+    /// Vault's and Consul's `Key  Value` listing over `---  -----`:
+    /// `name  value` lines until a blank one.
+    KeyValue,
     /// MySQL's box: header line, then a border, then rows to a border.
     MysqlHeader,
     MysqlBorder(Vec<Column>),
@@ -338,6 +345,18 @@ impl Tables {
                     State::Expanded
                 }
             }
+            State::KeyValue => {
+                let t = trim(line);
+                if t.is_empty() {
+                    State::Outside
+                } else {
+                    if let Some(gap) = t.iter().position(u8::is_ascii_whitespace) {
+                        let name = String::from_utf8_lossy(&t[..gap]);
+                        self.cell(column(&name), trim(&t[gap..]).to_vec());
+                    }
+                    State::KeyValue
+                }
+            }
             State::MysqlHeader => match boxed_cells(line) {
                 Some(names) => {
                     State::MysqlBorder(names.iter().map(|n| column(&lossy(n))).collect())
@@ -412,6 +431,9 @@ impl Tables {
         }
         if is_mysql_border(t) {
             return State::MysqlHeader;
+        }
+        if is_key_value_header(&self.prev, t) {
+            return State::KeyValue;
         }
         if let Some(cols) = psql_header(&self.prev, t) {
             return State::Psql(cols);
@@ -720,6 +742,22 @@ fn psql_header(prev: &[u8], t: &[u8]) -> Option<Vec<Column>> {
     Some(names.iter().map(|n| column(&lossy(n))).collect())
 }
 
+/// `Key   Value` above `---   -----` (vault read, vault kv get, consul).
+fn is_key_value_header(prev: &[u8], t: &[u8]) -> bool {
+    let words = |b: &[u8]| -> Vec<Vec<u8>> {
+        b.split(u8::is_ascii_whitespace)
+            .filter(|w| !w.is_empty())
+            .map(<[u8]>::to_vec)
+            .collect()
+    };
+    let (head, dashes) = (words(prev), words(t));
+    head.len() == 2
+        && head[0].eq_ignore_ascii_case(b"key")
+        && head[1].eq_ignore_ascii_case(b"value")
+        && dashes.len() == 2
+        && dashes.iter().all(|d| d.iter().all(|b| *b == b'-'))
+}
+
 /// `+----+-------+`
 fn is_mysql_border(t: &[u8]) -> bool {
     let t = trim(t);
@@ -866,6 +904,15 @@ mod tests {
         assert_eq!(column("token_expires_at"), Column::Other);
         assert_eq!(column("reset_password_sent_at"), Column::Other);
         assert_eq!(column("id"), Column::Other);
+        assert_eq!(column("gitaly_auth"), Column::Secret);
+        assert_eq!(column("author_email"), Column::Other);
+    }
+
+    #[test]
+    fn a_key_value_listing_gives_its_secret_rows() {
+        let text = "====== Data ======\nKey          Value\n---          -----\n\
+                    db_password  Basaltbasalt74#8XA\nttl          768h\n\nsecret_key  NotInTheListing9\n";
+        assert_eq!(read(text, 4096).secrets, ["Basaltbasalt74#8XA"]);
     }
 
     #[test]
