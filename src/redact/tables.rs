@@ -24,7 +24,6 @@
 //! chunk's search for [`Tables::starts`] runs on the scanning threads, and
 //! a member without a table costs nothing more.
 
-use aho_corasick::AhoCorasick;
 use std::sync::OnceLock;
 
 use super::secrets::is_spreadable;
@@ -168,23 +167,28 @@ pub struct Tables {
 /// Longest line carried over a chunk's end, or kept as a Rails result.
 const LINE_MAX: usize = 1 << 20;
 
-/// Literals one of which a line that opens a table holds.
-const STARTS: &[&str] = &[
-    "FROM stdin",
-    "INSERT INTO",
-    "insert into",
-    "pluck(",
-    ".map",
-    "-+-",
-    "-[ RECORD",
-    "+-",
-    "--\n",
-    "--\r\n",
+/// Literals one of which a line that opens a table holds; those of the
+/// dashed and boxed lines under a header (psql, MySQL, Vault) with the line
+/// feed before them.
+///
+/// Each is searched on its own (`memmem` looks for a literal's rarest
+/// bytes). Measured on the benchmark tree: one Aho-Corasick automaton of
+/// them all made learning 60% slower, since `ins`, `.ma` and `plu` start
+/// words in every log; these searches cost 5%.
+const STARTS: [&[u8]; 8] = [
+    b"FROM stdin",
+    b"INSERT INTO",
+    b"insert into",
+    b"pluck(",
+    b".map",
+    b"[ RECORD",
+    b"\n--",
+    b"\n+-",
 ];
 
-fn starts_automaton() -> &'static AhoCorasick {
-    static AC: OnceLock<AhoCorasick> = OnceLock::new();
-    AC.get_or_init(|| AhoCorasick::new(STARTS).expect("table start literals compile"))
+fn start_finders() -> &'static [memchr::memmem::Finder<'static>; 8] {
+    static F: OnceLock<[memchr::memmem::Finder<'static>; 8]> = OnceLock::new();
+    F.get_or_init(|| STARTS.map(memchr::memmem::Finder::new))
 }
 
 impl Default for Tables {
@@ -206,10 +210,18 @@ impl Tables {
 
     /// Offsets in `chunk` where a table may start (run on any thread).
     pub fn starts(chunk: &[u8]) -> Vec<usize> {
-        starts_automaton()
-            .find_iter(chunk)
-            .map(|m| m.start())
-            .collect()
+        let mut out = Vec::new();
+        // A chunk starts at a line's start, which no line feed shows.
+        if chunk.first().is_some_and(|b| matches!(b, b'-' | b'+')) {
+            out.push(0);
+        }
+        for f in start_finders() {
+            // A literal after its line feed starts on the next byte.
+            let skip = usize::from(f.needle()[0] == b'\n');
+            out.extend(f.find_iter(chunk).map(|i| i + skip));
+        }
+        out.sort_unstable();
+        out
     }
 
     /// Read the next chunk of the member; `starts` is
