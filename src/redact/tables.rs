@@ -27,6 +27,7 @@
 use std::sync::OnceLock;
 
 use super::secrets::is_spreadable;
+use super::MASK_OPEN;
 
 /// What a column holds, judged by its name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -472,7 +473,9 @@ impl Tables {
         match col {
             Column::Secret => {
                 // Not airlock's own mask (a redacted bundle read again).
-                if is_spreadable(text.as_bytes()) && !text.contains("[REDACTED:") {
+                if is_spreadable(text.as_bytes())
+                    && memchr::memmem::find(text.as_bytes(), MASK_OPEN).is_none()
+                {
                     self.found.secrets.push(text);
                 }
             }
